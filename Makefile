@@ -1,0 +1,30 @@
+# The two quick-start commands: `make run` and `make test`. Both set up everything they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint bench install system-deps
+
+$(BIN)/tracker: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,fast]'
+	touch $@
+
+install: $(BIN)/tracker
+
+## run: install, then start the service with the built-in demo on tracker.db
+run: install
+	$(BIN)/tracker demo
+
+## system-deps: Debian's chromium for the browser tests (needs root or sudo)
+system-deps:
+	bash scripts/system-deps
+
+## test: install everything (Python packages and chromium), then run the whole suite
+test: install system-deps
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+bench: install
+	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done

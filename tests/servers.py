@@ -1,0 +1,112 @@
+"""Real servers on 127.0.0.1 for tests: a programmable HTTP site whose pages change between requests.
+
+    site = LocalSite()                      # started on a free port, stopped by .close()
+    site.set("/story", body=b"<html>..", content_type="text/html")
+    site.set("/gone", status=410)
+    site.route("/dyn", handler)              # handler(request) -> Response, for anything else
+    site.url("/story")                       # http://127.0.0.1:PORT/story
+    site.requests                            # every request seen: method, path, headers, body
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Response:
+    status: int = 200
+    body: bytes = b""
+    content_type: str | None = "text/html; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+Handler = Callable[[Request], Response]
+
+
+class LocalSite:
+    """A threaded HTTP server on 127.0.0.1 serving what the test tells it to."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Handler] = {}
+        self.requests: list[Request] = []
+        self._lock = threading.Lock()
+        site = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                req = Request(self.command, self.path, dict(self.headers.items()), body)
+                with site._lock:
+                    site.requests.append(req)
+                    handler = site.routes.get(self.path.split("?", 1)[0]) or site.routes.get("*")
+                resp = handler(req) if handler else Response(404, b"not found", "text/plain")
+                if resp.delay:
+                    time.sleep(resp.delay)
+                try:
+                    self.send_response(resp.status)
+                    if resp.content_type:
+                        self.send_header("Content-Type", resp.content_type)
+                    for key, value in resp.headers.items():
+                        self.send_header(key, value)
+                    if "Content-Length" not in resp.headers:
+                        self.send_header("Content-Length", str(len(resp.body)))
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(resp.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            do_GET = do_POST = do_HEAD = do_PUT = _serve
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def url(self, path: str = "/") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def route(self, path: str, handler: Handler) -> None:
+        with self._lock:
+            self.routes[path] = handler
+
+    def set(self, path: str, body: bytes | str = b"", **kwargs: object) -> None:
+        """Serve a fixed response at `path` from now on."""
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        resp = Response(body=data, **kwargs)  # type: ignore[arg-type]
+        self.route(path, lambda _req: resp)
+
+    def hits(self, path: str) -> list[Request]:
+        with self._lock:
+            return [r for r in self.requests if r.path.split("?", 1)[0] == path]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self) -> LocalSite:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,65 @@
+"""What every command shares: the open store, settings, JSON output and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import click
+
+from tracker import config
+from tracker.store import NotFound, Row, Store, StoreError
+
+
+@dataclass
+class Context:
+    db_path: str
+    config_path: str | None = None
+    _settings: config.Settings | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> config.Settings:
+        if self._settings is None:
+            try:
+                self._settings = config.load(self.config_path).replace(db=self.db_path)
+            except config.ConfigError as exc:
+                raise click.ClickException(str(exc)) from None
+        return self._settings
+
+    @contextmanager
+    def store(self) -> Iterator[Store]:
+        """Open the database, turning every store failure into a one-line error and exit 1."""
+        try:
+            store = Store(self.db_path)
+        except StoreError as exc:
+            raise click.ClickException(str(exc)) from None
+        try:
+            yield store
+        except StoreError as exc:
+            raise click.ClickException(str(exc)) from None
+        finally:
+            store.close()
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def find_story(store: Store, ref: str) -> Row:
+    try:
+        return store.find_story(ref)
+    except NotFound as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def use_color() -> bool:
+    return sys.stdout.isatty()

@@ -1,0 +1,291 @@
+"""Commands that register stories, record versions and show what changed."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from tracker import clock, render, seeds
+from tracker.cli.common import Context, emit_json, find_story, json_option, pass_ctx, use_color
+from tracker.diff import diff_documents
+from tracker.extract import ExtractError, extract, sniff
+from tracker.record import document_of, record
+from tracker.store import NotFound
+from tracker.urls import BadURL, normalize, site
+
+MAX_INGEST_BYTES = 50 * 1024 * 1024
+
+
+def _interval(value: str | None) -> int | None:
+    """'90', '90s', '15m', '2h', '1d' -> seconds."""
+    if value is None:
+        return None
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    text = value.strip().lower()
+    try:
+        if text and text[-1] in units:
+            seconds = int(float(text[:-1]) * units[text[-1]])
+        else:
+            seconds = int(text)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a duration like 900, 15m, 2h or 1d") from None
+    if not 60 <= seconds <= 365 * 86400:
+        raise click.BadParameter("interval must be between 1 minute and 365 days")
+    return seconds
+
+
+@click.command()
+@click.argument("url")
+@click.option("--title", help="A title to show until the first version brings the headline.")
+@click.option("--interval", help="Check every INTERVAL (900, 15m, 2h, 1d) instead of adapting.")
+@json_option
+@pass_ctx
+def add(ctx: Context, url: str, title: str | None, interval: str | None, as_json: bool) -> None:
+    """Track the story at URL and print its id.
+
+    The URL is normalised (case, default ports, fragments and tracking parameters such as
+    utm_source are dropped), so the same article added twice is tracked once.
+    """
+    try:
+        clean = normalize(url)
+    except BadURL as exc:
+        raise click.ClickException(f"invalid URL {url!r}: {exc}") from None
+    seconds = _interval(interval)
+    with ctx.store() as store:
+        story_id, created = store.add_story(clean, title=title, interval=seconds, site=site(clean))
+    if as_json:
+        emit_json({"id": story_id, "url": clean, "created": created})
+    elif created:
+        click.echo(story_id)
+    else:
+        click.echo(f"{story_id}\t(already tracked)")
+
+
+@click.command()
+@click.argument("story")
+@click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
+@click.option("--at", "at", help="When these versions were seen (ISO 8601); default now.")
+@click.option(
+    "--content-type",
+    help="Media type of the files: text/html, text/plain, text/markdown or application/json. "
+    "Default: guessed from each file's name and content.",
+)
+@json_option
+@pass_ctx
+def ingest(
+    ctx: Context,
+    story: str,
+    files: tuple[str, ...],
+    at: str | None,
+    content_type: str | None,
+    as_json: bool,
+) -> None:
+    """Record versions of STORY from FILES, in the order given ('-' reads standard input).
+
+    Each file is extracted like a fetched page; a file whose text equals the current version
+    records nothing. Use it for documents that are not on the web, for imports and for tests.
+    """
+    when = None
+    if at:
+        try:
+            when = clock.normalize(at)
+        except ValueError:
+            raise click.BadParameter(f"{at!r} is not an ISO 8601 time", param_hint="--at") from None
+    documents = []
+    for name in files:
+        try:
+            if name == "-":
+                body = sys.stdin.buffer.read(MAX_INGEST_BYTES + 1)
+            else:
+                with open(name, "rb") as handle:
+                    body = handle.read(MAX_INGEST_BYTES + 1)
+        except OSError as exc:
+            raise click.ClickException(f"cannot read {name}: {exc.strerror}") from None
+        if len(body) > MAX_INGEST_BYTES:
+            raise click.ClickException(f"{name} is larger than {MAX_INGEST_BYTES // 2**20} MB")
+        kind = content_type or sniff(body, None if name == "-" else name)
+        try:
+            documents.append((name, extract(body, kind), body, kind))
+        except ExtractError as exc:
+            raise click.ClickException(f"{name}: {exc}") from None
+    results = []
+    with ctx.store() as store:
+        row = find_story(store, story)
+        for name, doc, _body, _kind in documents:
+            done = record(store, row["id"], doc, fetched_at=when)
+            results.append(
+                {
+                    "file": name,
+                    "version": done.number,
+                    "created": done.created,
+                    "reverts_to": done.reverts_to,
+                }
+            )
+    if as_json:
+        emit_json(results)
+        return
+    for item in results:
+        if not item["created"]:
+            click.echo(f"{item['file']}: unchanged (still version {item['version']})")
+        elif item["reverts_to"]:
+            click.echo(
+                f"{item['file']}: version {item['version']} "
+                f"(reverts to version {item['reverts_to']})"
+            )
+        else:
+            click.echo(f"{item['file']}: version {item['version']}")
+
+
+@click.command("stories")
+@click.option("--state", type=click.Choice(["active", "paused", "gone", "archived", "developing"]))
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 10_000))
+@json_option
+@pass_ctx
+def list_stories(ctx: Context, state: str | None, limit: int, as_json: bool) -> None:
+    """List tracked stories, most recently changed first."""
+    with ctx.store() as store:
+        rows = store.list_stories(state=state, limit=limit)
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        click.echo("no stories yet: `tracker add URL` or `tracker demo`")
+    for r in rows:
+        flag = " developing" if r["developing"] else ""
+        click.echo(
+            f"{r['id']:>5}  {r['state']}{flag}  v{r['version_count']}  "
+            f"{r['last_changed_at'] or '-':20}  {r['title'] or r['url']}"
+        )
+
+
+@click.command()
+@click.argument("story")
+@json_option
+@pass_ctx
+def log(ctx: Context, story: str, as_json: bool) -> None:
+    """Show STORY's versions and the change between each, newest first."""
+    with ctx.store() as store:
+        row = find_story(store, story)
+        versions = store.list_versions(row["id"])
+        changes = {c["to_version"]: c for c in store.list_changes(story_id=row["id"], limit=10_000)}
+    entries = []
+    for v in reversed(versions):
+        entries.append({**v, "change": changes.get(v["number"])})
+    if as_json:
+        emit_json({"story": row, "versions": entries})
+        return
+    click.echo(f"{row['title'] or row['url']}\n{row['url']}\n")
+    for v in entries:
+        extra = f"  (reverts to v{v['reverts_to']})" if v["reverts_to"] else ""
+        click.echo(f"v{v['number']}  {v['fetched_at']}{extra}")
+        change = v["change"]
+        if change:
+            click.echo(
+                f"    {change['kind']}: +{change['words_added']} -{change['words_removed']} words"
+                f"  {change['summary'] or ''}"
+            )
+        else:
+            click.echo("    first version")
+
+
+@click.command()
+@click.argument("story")
+@click.argument("version", required=False, type=int)
+@json_option
+@pass_ctx
+def show(ctx: Context, story: str, version: int | None, as_json: bool) -> None:
+    """Print the text of STORY at VERSION (default: the latest)."""
+    with ctx.store() as store:
+        row = find_story(store, story)
+        try:
+            v = (
+                store.get_version(row["id"], version)
+                if version
+                else store.latest_version(row["id"])
+            )
+        except NotFound as exc:
+            raise click.ClickException(str(exc)) from None
+    if v is None:
+        raise click.ClickException(f"story {row['id']} has no versions yet")
+    v = {k: val for k, val in v.items() if k != "raw"}
+    if as_json:
+        emit_json(v)
+        return
+    click.echo(f"# {v['title'] or row['title'] or row['url']}")
+    meta = [f"version {v['number']} of story {row['id']}", f"seen {v['fetched_at']}"]
+    meta += [f"{k} {v[k]}" for k in ("byline", "published", "updated") if v.get(k)]
+    click.echo("  ·  ".join(meta) + "\n")
+    click.echo(v["text"])
+
+
+@click.command()
+@click.argument("story")
+@click.argument("old", required=False, type=int)
+@click.argument("new", required=False, type=int)
+@click.option(
+    "--format",
+    "fmt",
+    default="terminal",
+    show_default=True,
+    type=click.Choice(["terminal", "unified", "json"]),
+    help="terminal: word diff (coloured on a terminal); unified: a patch; json: the structure.",
+)
+@click.option(
+    "--context",
+    default=1,
+    show_default=True,
+    type=click.IntRange(0, 1000),
+    help="Unchanged paragraphs shown around each change.",
+)
+@pass_ctx
+def diff(
+    ctx: Context, story: str, old: int | None, new: int | None, fmt: str, context: int
+) -> None:
+    """Show what changed in STORY between versions OLD and NEW.
+
+    With no versions, the latest change; with one, that version against the latest.
+    """
+    with ctx.store() as store:
+        row = find_story(store, story)
+        latest = store.latest_version(row["id"])
+        if latest is None:
+            raise click.ClickException(f"story {row['id']} has no versions yet")
+        if old is None:
+            old, new = max(1, latest["number"] - 1), latest["number"]
+        elif new is None:
+            new = latest["number"]
+        try:
+            a = document_of(store.get_version(row["id"], old))
+            b = document_of(store.get_version(row["id"], new))
+        except NotFound as exc:
+            raise click.ClickException(str(exc)) from None
+    result = diff_documents(a, b)
+    if fmt == "json":
+        click.echo(render.to_json(result))
+    elif fmt == "unified":
+        click.echo(render.unified(result, f"v{old}", f"v{new}", context), nl=False)
+    else:
+        click.echo(f"story {row['id']}: version {old} -> {new}\n")
+        click.echo(render.terminal(result, color=use_color(), context=context), nl=False)
+
+
+@click.command()
+@json_option
+@pass_ctx
+def demo(ctx: Context, as_json: bool) -> None:
+    """Load the built-in seed story (two versions of a developing wire story) and show its log.
+
+    Loading twice adds nothing. Then try `tracker diff STORY` on the id it prints.
+    """
+    with ctx.store() as store:
+        story_id = seeds.install(store)
+    if as_json:
+        emit_json({"id": story_id})
+        return
+    click.echo(f"seed story loaded as story {story_id}\n")
+    ctx_click = click.get_current_context()
+    ctx_click.invoke(log, story=str(story_id), as_json=False)
+
+
+COMMANDS = [add, ingest, list_stories, log, show, diff, demo]

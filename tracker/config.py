@@ -1,0 +1,129 @@
+"""Settings: every default in one place, overridden by a TOML file and then by `TRACKER_*` env vars.
+
+Precedence (lowest first): the defaults below, the TOML file named by `TRACKER_CONFIG` (or passed
+explicitly), then environment variables named `TRACKER_<FIELD>` in upper case. Nothing else in the
+project reads the environment, so a test can build a `Settings` by hand and know what it gets.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A setting has a value that cannot be used; the message names the setting."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All tunables of storydiff. Field names map to `TRACKER_<NAME>` environment variables."""
+
+    db: str = "tracker.db"
+
+    # fetching
+    user_agent: str = "storydiff/0.1 (+https://github.com/storydiff/storydiff)"
+    contact_url: str = ""
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0
+    total_timeout: float = 60.0
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_redirects: int = 5
+    retries: int = 2
+    respect_robots: bool = True
+    per_host_concurrency: int = 2
+    per_host_gap: float = 1.0
+    archive_raw: bool = False
+    allow_private: bool = False
+    allow_hosts: tuple[str, ...] = ()
+
+    # scheduling
+    workers: int = 4
+    min_interval: int = 5 * 60
+    max_interval: int = 30 * 24 * 3600
+    archive_after_days: int = 90
+    gone_after_failures: int = 3
+    checks_retention: int = 200
+
+    # web
+    host: str = "127.0.0.1"
+    port: int = 8000
+    base_url: str = ""
+    secret_key: str = ""
+    admin_password: str = ""
+    api_token: str = ""
+    private: bool = False
+
+    # notifications
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_security: str = "none"  # none | starttls | ssl
+    mail_from: str = "storydiff@localhost"
+    delivery_max_attempts: int = 8
+
+    # diff
+    diff_budget_ms: float = 200.0
+
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+_FIELDS = {f.name: f for f in fields(Settings) if f.name != "extra"}
+
+
+def _coerce(name: str, raw: Any) -> Any:
+    """Turn a TOML or env value into the field's type, or raise a ConfigError naming it."""
+    kind = _FIELDS[name].type
+    try:
+        if kind == "bool":
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in {"1", "true", "yes", "on"}:
+                return True
+            if text in {"0", "false", "no", "off", ""}:
+                return False
+            raise ValueError(raw)
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind == "tuple[str, ...]":
+            if isinstance(raw, (list, tuple)):
+                return tuple(str(x).strip() for x in raw if str(x).strip())
+            return tuple(x.strip() for x in str(raw).split(",") if x.strip())
+        return str(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"setting {name!r}: cannot use {raw!r} as {kind}") from None
+
+
+def load(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None) -> Settings:
+    """Build Settings from an optional TOML file and the environment."""
+    env = dict(os.environ if env is None else env)
+    values: dict[str, Any] = {}
+    path = path or env.get("TRACKER_CONFIG")
+    if path:
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+        section = data.get("tracker", data)
+        for key, raw in section.items():
+            if key not in _FIELDS:
+                raise ConfigError(f"config file {path}: unknown setting {key!r}")
+            values[key] = _coerce(key, raw)
+    for key in _FIELDS:
+        env_name = f"TRACKER_{key.upper()}"
+        if env_name in env:
+            values[key] = _coerce(key, env[env_name])
+    return Settings(**values)

@@ -1,0 +1,125 @@
+"""The Document: what a story says at one moment, and the normal form that decides "did it change?".
+
+A Document is what extraction yields and what the store keeps as a version. Its paragraphs are
+tidied (whitespace folded, empty ones dropped) but otherwise exactly what the page said; the
+normal form goes further and drops what no reader can see (invisible characters, Unicode
+compatibility variants, whitespace), so that two Documents with the same normal form are the
+same version to a reader.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+PARAGRAPH_SEPARATOR = "\n\n"
+
+# Zero-width and formatting characters a reader cannot see (Unicode category Cf covers the
+# bidi controls, ZWJ/ZWNJ, soft hyphen and BOM); plus a few invisible "letters".
+_INVISIBLE_EXTRA = {"\u115f", "\u1160", "\u3164", "\uffa0", "\u034f"}
+_SPACE_RUN = re.compile(r"\s+")
+
+
+def _is_invisible(ch: str) -> bool:
+    return unicodedata.category(ch) == "Cf" or ch in _INVISIBLE_EXTRA
+
+
+def tidy(text: str) -> str:
+    """Fold runs of whitespace (including newlines and NBSP) to one space and strip the ends."""
+    return _SPACE_RUN.sub(" ", text).strip()
+
+
+def normalize(text: str) -> str:
+    """The comparison form of a piece of text: NFKC, no invisible characters, folded spaces."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(ch for ch in text if not _is_invisible(ch))
+    return tidy(text)
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Split plain text into paragraphs.
+
+    Blank lines separate paragraphs when the text has any; otherwise every non-empty line is one
+    (wire copy and many plain-text feeds put one paragraph per line).
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if re.search(r"\n[ \t\u00a0]*\n", text):
+        blocks = re.split(r"\n[ \t\u00a0]*\n", text)
+    else:
+        blocks = text.split("\n")
+    return [p for p in (tidy(b) for b in blocks) if p]
+
+
+@dataclass(frozen=True)
+class Document:
+    """One state of a story. `paragraphs` is the article body; metadata may be missing (None)."""
+
+    title: str | None = None
+    paragraphs: tuple[str, ...] = ()
+    byline: str | None = None
+    published: str | None = None
+    updated: str | None = None
+    canonical_url: str | None = None
+    language: str | None = None
+    extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        title: str | None = None,
+        paragraphs: Iterable[str] = (),
+        byline: str | None = None,
+        published: str | None = None,
+        updated: str | None = None,
+        canonical_url: str | None = None,
+        language: str | None = None,
+    ) -> Document:
+        """Make a Document with tidied fields: empty strings become None, empty paragraphs go."""
+
+        def clean(value: str | None) -> str | None:
+            value = tidy(value) if value else None
+            return value or None
+
+        paras = tuple(p for p in (tidy(x) for x in paragraphs) if p and normalize(p))
+        return cls(
+            title=clean(title),
+            paragraphs=paras,
+            byline=clean(byline),
+            published=clean(published),
+            updated=clean(updated),
+            canonical_url=clean(canonical_url),
+            language=clean(language),
+        )
+
+    @classmethod
+    def from_text(cls, text: str, **meta: str | None) -> Document:
+        return cls.build(paragraphs=split_paragraphs(text), **meta)
+
+    @property
+    def text(self) -> str:
+        """The body as stored: paragraphs separated by one blank line."""
+        return PARAGRAPH_SEPARATOR.join(self.paragraphs)
+
+    def normal_form(self) -> str:
+        """What "the same version" means: headline, byline and body, as a reader sees them.
+
+        Dates and the canonical URL are left out on purpose: a page that bumps its "updated"
+        stamp without changing a word has not changed for a reader.
+        """
+        parts: Sequence[str] = (
+            normalize(self.title or ""),
+            normalize(self.byline or ""),
+            *(normalize(p) for p in self.paragraphs),
+        )
+        return "\n".join(parts)
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256(self.normal_form().encode("utf-8")).hexdigest()
+
+    @property
+    def word_count(self) -> int:
+        return sum(len(p.split()) for p in self.paragraphs)

@@ -1,0 +1,47 @@
+"""Signs in a story's text that it is still being written ("(More to come)", "Developing story").
+
+The scheduler checks a developing story more often; the summary notes when the marker goes away.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tracker.document import Document, normalize
+
+_MARKERS = [
+    r"\(\s*more to (?:come|follow)\s*\)",
+    r"\bmore to come\b",
+    r"\bdeveloping story\b",
+    r"\bthis (?:is a )?(?:story|article) is (?:developing|being updated)\b",
+    r"\bthis is a (?:developing|breaking) (?:news )?story\b",
+    r"\bupdates? to follow\b",
+    r"\bwill be updated\b",
+    r"^update\s*:",
+    r"^updated?\s*\d",
+    r"^breaking(?: news)?\s*:",
+    r"\blive updates?\b",
+    r"\blive blog\b",
+    r"\bfollow (?:our )?live\b",
+    # a few other languages, where the marker is a fixed phrase
+    r"\bmehr in kürze\b|\bwird aktualisiert\b|\+\+\+ eilmeldung",
+    r"\bplus d'informations à venir\b|\bsuite à venir\b|\ben développement\b",
+    r"\bnoticia en desarrollo\b|\bmás información en breve\b|\bampliaremos\b",
+    r"\bnotizia in aggiornamento\b|\bin aggiornamento\b",
+    r"\bem atualização\b|\bnotícia em desenvolvimento\b",
+]
+_PATTERN = re.compile("|".join(f"(?:{m})" for m in _MARKERS), re.IGNORECASE | re.MULTILINE)
+
+
+def developing_markers(text: str) -> list[str]:
+    """The developing-story markers found in `text`, as written there."""
+    return [m.group(0) for m in _PATTERN.finditer(normalize_lines(text))]
+
+
+def normalize_lines(text: str) -> str:
+    return "\n".join(normalize(line) for line in text.split("\n"))
+
+
+def is_developing(doc: Document) -> bool:
+    """True when the headline or the body carries a developing-story marker."""
+    return bool(developing_markers("\n".join([doc.title or "", *doc.paragraphs])))

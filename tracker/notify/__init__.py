@@ -1,0 +1,1 @@
+"""Notifications: subscription filters, the outbox worker, and one module per channel."""

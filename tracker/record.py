@@ -1,0 +1,95 @@
+"""Turn a Document into the story's next version: diff, summary and outbox rows, in one transaction.
+
+Every path that adds versions (the CLI's ingest, checks by the scheduler, the API's push) goes
+through `record`, so a version is judged, diffed and announced the same way whatever brought it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tracker import clock
+from tracker.diff import diff_documents
+from tracker.document import Document
+from tracker.markers import is_developing
+from tracker.notify.filters import pick_subscriptions
+from tracker.store import Recorded, Row, Store
+from tracker.summary import summarize
+
+
+def document_of(version: Row) -> Document:
+    """The Document a stored version row holds (its text is paragraphs split by blank lines)."""
+    text = version.get("text") or ""
+    return Document(
+        title=version.get("title"),
+        paragraphs=tuple(p for p in text.split("\n\n") if p),
+        byline=version.get("byline"),
+        published=version.get("published"),
+        updated=version.get("updated"),
+        canonical_url=version.get("canonical_url"),
+    )
+
+
+def change_between(old: Document, new: Document, reverts_to: int | None = None) -> dict[str, Any]:
+    """The change row's columns for old -> new: kind, size, stats and the summary in words."""
+    ddiff = diff_documents(old, new)
+    summary = summarize(ddiff, old, new)
+    stats = ddiff.body.stats
+    kind, kinds, text = summary.kind, list(summary.kinds), summary.text
+    if reverts_to is not None:
+        kind = "revert"
+        kinds = ["revert", *[k for k in kinds if k != "revert"]]
+        text = f"reverted to version {reverts_to}; {text}"
+    return {
+        "kind": kind,
+        "kinds": kinds,
+        "size": summary.size,
+        "summary": text,
+        "details": summary.details,
+        "words_added": stats.words_added,
+        "words_removed": stats.words_removed,
+        "words_changed": stats.words_changed,
+        "paragraphs_added": stats.paragraphs_added,
+        "paragraphs_removed": stats.paragraphs_removed,
+        "paragraphs_moved": stats.paragraphs_moved,
+        "paragraphs_changed": stats.paragraphs_changed,
+        "share_changed": stats.share_changed,
+    }
+
+
+def record(
+    store: Store,
+    story_id: int,
+    doc: Document,
+    *,
+    fetched_at: str | None = None,
+    raw: bytes | None = None,
+    raw_type: str | None = None,
+) -> Recorded:
+    """Record `doc` as a version of the story if its normal form is new; a no-op otherwise."""
+
+    def make_change(previous: Row, reverts_to: int | None) -> dict[str, Any]:
+        return change_between(document_of(previous), doc, reverts_to)
+
+    return store.record_version(
+        story_id,
+        doc,
+        fetched_at=fetched_at or clock.iso(),
+        make_change=make_change,
+        pick_subscriptions=pick_subscriptions,
+        raw=raw,
+        raw_type=raw_type,
+        developing=is_developing(doc),
+    )
+
+
+def backfill(store: Store) -> int:
+    """Compute stats and summaries for changes recorded before they existed; returns how many."""
+    done = 0
+    while batch := store.changes_missing_stats():
+        for change in batch:
+            old = document_of(store.get_version(change["story_id"], change["from_version"]))
+            new = document_of(store.get_version(change["story_id"], change["to_version"]))
+            store.update_change(change["id"], change_between(old, new, change.get("reverts_to")))
+            done += 1
+    return done

@@ -1,0 +1,79 @@
+"""URLs as storydiff keeps them: validated, and normalised so one article is tracked once."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+
+MAX_URL_LENGTH = 2048
+_TRACKING = re.compile(
+    r"^(utm_\w+|fbclid|gclid|dclid|gbraid|wbraid|msclkid|mc_cid|mc_eid|igshid|yclid|_ga|_gl|"
+    r"ocid|cmpid|ncid|smid|smtyp|ref_src|ref_url|sr_share|taid|mbid|s_cid|at_medium|"
+    r"at_campaign|__twitter_impression|share|shared)$",
+    re.IGNORECASE,
+)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+class BadURL(ValueError):
+    """The URL cannot be tracked; the message says why in words."""
+
+
+def validate(url: str) -> str:
+    """Check that `url` is an absolute http(s) URL with a host; returns it stripped."""
+    if not isinstance(url, str):
+        raise BadURL("URL must be text")
+    url = url.strip()
+    if not url:
+        raise BadURL("URL is empty")
+    if len(url) > MAX_URL_LENGTH:
+        raise BadURL(f"URL is longer than {MAX_URL_LENGTH} characters")
+    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in url) or "\\" in url:
+        raise BadURL("URL contains spaces, control characters or backslashes")
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise BadURL(f"URL cannot be parsed: {exc}") from None
+    if parts.scheme.lower() not in _DEFAULT_PORTS:
+        raise BadURL(
+            f"only http and https URLs can be tracked, not {parts.scheme or 'no scheme'!r}"
+        )
+    if not parts.hostname:
+        raise BadURL("URL has no host")
+    if parts.username is not None or parts.password is not None:
+        raise BadURL("URL must not carry a user name or password")
+    if port == 0:
+        raise BadURL("URL has port 0")
+    return url
+
+
+def normalize(url: str) -> str:
+    """Lower-case scheme and host, drop default ports, fragments and tracking parameters."""
+    url = validate(url)
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower().rstrip(".")
+    try:
+        host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    except UnicodeError:
+        raise BadURL("URL host is not a valid domain name") from None
+    if ":" in host:
+        host = f"[{host}]"
+    port = parts.port
+    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    path = quote(unquote(parts.path), safe="/:@!$&'()*+,;=-._~%") or "/"
+    query = urlencode(
+        [
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if not _TRACKING.match(k)
+        ]
+    )
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def site(url: str) -> str:
+    """The host a story lives on, without `www.`, for grouping and filtering."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
