@@ -1,4 +1,4 @@
-"""Shared fixtures: a real SQLite file per test, a local HTTP site, the corpus and the seed story."""
+"""Shared fixtures: a real SQLite file per test, a local HTTP site, the corpus pages."""
 
 from __future__ import annotations
 

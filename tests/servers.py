@@ -1,11 +1,11 @@
-"""Real servers on 127.0.0.1 for tests: a programmable HTTP site whose pages change between requests.
+"""Real servers on 127.0.0.1 for tests: a programmable HTTP site whose pages change.
 
-    site = LocalSite()                      # started on a free port, stopped by .close()
-    site.set("/story", body=b"<html>..", content_type="text/html")
-    site.set("/gone", status=410)
-    site.route("/dyn", handler)              # handler(request) -> Response, for anything else
-    site.url("/story")                       # http://127.0.0.1:PORT/story
-    site.requests                            # every request seen: method, path, headers, body
+site = LocalSite()                      # started on a free port, stopped by .close()
+site.set("/story", body=b"<html>..", content_type="text/html")
+site.set("/gone", status=410)
+site.route("/dyn", handler)              # handler(request) -> Response, for anything else
+site.url("/story")                       # http://127.0.0.1:PORT/story
+site.requests                            # every request seen: method, path, headers, body
 """
 
 from __future__ import annotations

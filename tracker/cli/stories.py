@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from tracker import clock, render, seeds
+from tracker import clock, render
 from tracker.cli.common import Context, emit_json, find_story, json_option, pass_ctx, use_color
 from tracker.diff import diff_documents
 from tracker.extract import ExtractError, extract, sniff
@@ -270,22 +270,4 @@ def diff(
         click.echo(render.terminal(result, color=use_color(), context=context), nl=False)
 
 
-@click.command()
-@json_option
-@pass_ctx
-def demo(ctx: Context, as_json: bool) -> None:
-    """Load the built-in seed story (two versions of a developing wire story) and show its log.
-
-    Loading twice adds nothing. Then try `tracker diff STORY` on the id it prints.
-    """
-    with ctx.store() as store:
-        story_id = seeds.install(store)
-    if as_json:
-        emit_json({"id": story_id})
-        return
-    click.echo(f"seed story loaded as story {story_id}\n")
-    ctx_click = click.get_current_context()
-    ctx_click.invoke(log, story=str(story_id), as_json=False)
-
-
-COMMANDS = [add, ingest, list_stories, log, show, diff, demo]
+COMMANDS = [add, ingest, list_stories, log, show, diff]
