@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from importlib.metadata import entry_points
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -63,3 +64,16 @@ def find_story(store: Store, ref: str) -> Row:
 
 def use_color() -> bool:
     return sys.stdout.isatty()
+
+
+def load_web_app(settings: Any) -> Any:
+    """The WSGI app registered under the `storydiff.web` entry point (the `web` package).
+
+    tracker/ never imports web/: the web app plugs itself in, the way Flask and Datasette
+    plugins do, so the core runs and tests without it.
+    """
+    found = entry_points(group="storydiff.web")
+    if not found:
+        raise click.ClickException("the web app is not installed (pip install -e .)")
+    factory = next(iter(found)).load()
+    return factory({"SETTINGS": settings, "DATABASE": settings.db})
