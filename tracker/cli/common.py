@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
-from importlib.metadata import entry_points
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from importlib.metadata import entry_points
 from typing import Any
 
 import click
