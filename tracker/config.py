@@ -24,6 +24,7 @@ class Settings:
     """All tunables of storydiff. Field names map to `TRACKER_<NAME>` environment variables."""
 
     db: str = "tracker.db"
+    db_timeout: float = 10.0
 
     # fetching
     user_agent: str = "storydiff/0.1 (+https://github.com/storydiff/storydiff)"

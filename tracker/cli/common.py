@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from tracker import config
+from tracker.record import backfill
 from tracker.store import NotFound, Row, Store, StoreError
 
 
@@ -35,10 +36,12 @@ class Context:
     def store(self) -> Iterator[Store]:
         """Open the database, turning every store failure into a one-line error and exit 1."""
         try:
-            store = Store(self.db_path)
+            store = Store(self.db_path, timeout=self.settings.db_timeout)
         except StoreError as exc:
             raise click.ClickException(str(exc)) from None
         try:
+            if store.changes_missing_stats(limit=1):
+                backfill(store)
             yield store
         except StoreError as exc:
             raise click.ClickException(str(exc)) from None
