@@ -156,3 +156,20 @@ def _dump(path: Path) -> list[str]:
         return list(conn.iterdump())
     finally:
         conn.close()
+
+
+def test_pause_resume_remove(db_path: Path) -> None:
+    run(db_path, "add", "https://news.example/one")
+    code, out = run(db_path, "pause", "1", "--json")
+    assert code == 0 and json.loads(out) == [{"id": 1, "state": "paused"}]
+    code, out = run(db_path, "stories", "--state", "paused", "--json")
+    assert [s["id"] for s in json.loads(out)] == [1]
+    run(db_path, "resume", "https://news.example/one")
+    code, out = run(db_path, "stories", "--state", "active", "--json")
+    assert [s["id"] for s in json.loads(out)] == [1]
+    code, out = run(db_path, "remove", "1", input="n\n")
+    assert code == 1 and "Aborted" in out
+    code, out = run(db_path, "remove", "1", "--yes")
+    assert code == 0
+    code, out = run(db_path, "stories", "--json")
+    assert json.loads(out) == []

@@ -270,4 +270,57 @@ def diff(
         click.echo(render.terminal(result, color=use_color(), context=context), nl=False)
 
 
-COMMANDS = [add, ingest, list_stories, log, show, diff]
+def _set_state(ctx: Context, stories: tuple[str, ...], state: str, as_json: bool) -> None:
+    changed = []
+    with ctx.store() as store:
+        rows = [find_story(store, ref) for ref in stories]
+        for row in rows:
+            fields = {"state": state}
+            if state == "active":
+                fields.update(next_check_at=clock.iso(), failures=0)
+            store.update_story(row["id"], **fields)
+            changed.append({"id": row["id"], "state": state})
+    if as_json:
+        emit_json(changed)
+    else:
+        for item in changed:
+            click.echo(f"story {item['id']}: {item['state']}")
+
+
+@click.command()
+@click.argument("stories", nargs=-1, required=True)
+@json_option
+@pass_ctx
+def pause(ctx: Context, stories: tuple[str, ...], as_json: bool) -> None:
+    """Stop checking STORIES (their versions are kept). `tracker resume` undoes it."""
+    _set_state(ctx, stories, "paused", as_json)
+
+
+@click.command()
+@click.argument("stories", nargs=-1, required=True)
+@json_option
+@pass_ctx
+def resume(ctx: Context, stories: tuple[str, ...], as_json: bool) -> None:
+    """Check STORIES again (paused, gone or archived ones), starting now."""
+    _set_state(ctx, stories, "active", as_json)
+
+
+@click.command()
+@click.argument("story")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_ctx
+def remove(ctx: Context, story: str, yes: bool) -> None:
+    """Delete STORY with all its versions, changes and subscriptions. This cannot be undone."""
+    with ctx.store() as store:
+        row = find_story(store, story)
+        if not yes:
+            click.confirm(
+                f"Delete story {row['id']} ({row['title'] or row['url']}) and its "
+                f"{row['version_count']} versions?",
+                abort=True,
+            )
+        store.delete_story(row["id"])
+    click.echo(f"story {row['id']} deleted")
+
+
+COMMANDS = [add, ingest, list_stories, log, show, diff, pause, resume, remove]
