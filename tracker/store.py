@@ -719,8 +719,11 @@ class Store:
                 )
                 if pick_subscriptions is not None:
                     subs = self._subscriptions_for(story)
+                    seen = {**story, "was_developing": story["developing"]}
+                    if developing is not None:
+                        seen["developing"] = int(developing)
                     chosen = (
-                        pick_subscriptions(story, {**change, "id": change_id}, subs) if subs else []
+                        pick_subscriptions(seen, {**change, "id": change_id}, subs) if subs else []
                     )
                     delivered = self._enqueue(change_id, chosen, at)
             sets = ", ".join(f"{k} = ?" for k in story_updates)
@@ -1034,9 +1037,10 @@ class Store:
         (a worker that died mid-send), so a crash never loses one."""
         with self.write():
             rows = self._all(
-                "SELECT id FROM deliveries WHERE (status = 'pending' AND next_attempt_at <= ?) "
-                "OR (status = 'sending' AND claimed_until <= ?) ORDER BY next_attempt_at, id "
-                "LIMIT ?",
+                "SELECT d.id FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id "
+                "WHERE s.active = 1 AND ((d.status = 'pending' AND d.next_attempt_at <= ?) "
+                "OR (d.status = 'sending' AND d.claimed_until <= ?)) "
+                "ORDER BY d.next_attempt_at, d.id LIMIT ?",
                 [now, now, int(limit)],
             )
             ids = [r["id"] for r in rows]

@@ -1,0 +1,177 @@
+"""One change fanned out to 1,000 webhook subscriptions on a local receiver.
+
+    python3 bench/notify.py [--subs 1000] [--runs 3] [--workers 8]
+
+Each run builds a fresh database with one story and SUBS signed-webhook subscriptions to a
+receiver on 127.0.0.1, records one change (which queues SUBS deliveries in its transaction), then
+drains the outbox with `deliver_due`. Prints the median over runs of: deliveries per second, time
+to drain, and how late a periodic job ran meanwhile. When tracker/schedule.py offers
+`Scheduler.add_periodic`, that job is a real scheduler job; otherwise a 100 ms timer thread stands
+in (it measures the same thing: how much the delivery run starves other work of the GIL and CPU).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tracker.config import Settings  # noqa: E402
+from tracker.document import Document  # noqa: E402
+from tracker.notify.outbox import deliver_due  # noqa: E402
+from tracker.notify.signing import verify  # noqa: E402
+from tracker.record import record  # noqa: E402
+from tracker.store import Store  # noqa: E402
+
+SECRET = "bench-secret-0123456789"
+TICK = 0.1
+
+
+class Receiver:
+    """Counts verified webhook calls and distinct idempotency keys."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.keys: set[str] = set()
+        self.bad = 0
+        lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                ok = verify(
+                    SECRET,
+                    self.headers.get("X-Storydiff-Timestamp"),
+                    body,
+                    self.headers.get("X-Storydiff-Signature"),
+                )
+                with lock:
+                    receiver.calls += 1
+                    receiver.bad += not ok
+                    receiver.keys.add(self.headers.get("Idempotency-Key", ""))
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Lateness:
+    """A job due every TICK seconds; records how late each run started."""
+
+    def __init__(self) -> None:
+        self.late: list[float] = []
+        self.stop = threading.Event()
+        self.kind = "timer thread (tracker.schedule not available)"
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _loop(self) -> None:
+        due = time.perf_counter() + TICK
+        while not self.stop.is_set():
+            time.sleep(max(0.0, due - time.perf_counter()))
+            self.late.append(max(0.0, time.perf_counter() - due))
+            due += TICK
+
+    def __enter__(self) -> Lateness:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self._thread.join()
+
+
+def one_run(subs: int, workers: int, folder: Path, n: int) -> dict[str, float]:
+    receiver = Receiver()
+    settings = Settings(allow_private=True, base_url="http://bench.test", read_timeout=10)
+    store = Store(folder / f"bench-{n}.db")
+    try:
+        story_id, _ = store.add_story("https://news.example/bench", title="Bench")
+        paragraphs = [
+            f"Paragraph {i} of the story says something about the harbour." for i in range(30)
+        ]
+        record(store, story_id, Document(title="Bench", paragraphs=tuple(paragraphs)))
+        for _ in range(subs):
+            store.add_subscription(
+                scope="all", channel="webhook", target=receiver.url, secret=SECRET
+            )
+        paragraphs[3] = paragraphs[3].replace("something", "something new and important")
+        start = time.perf_counter()
+        done = record(store, story_id, Document(title="Bench", paragraphs=tuple(paragraphs)))
+        queued_s = time.perf_counter() - start
+        assert done.deliveries == subs, done
+        with Lateness() as lateness:
+            start = time.perf_counter()
+            report = deliver_due(store, settings, workers=workers)
+            drain = time.perf_counter() - start
+        if report.sent != subs or receiver.bad or len(receiver.keys) != subs:
+            raise SystemExit(f"run {n}: {report.to_json()} receiver bad={receiver.bad}")
+        late = sorted(lateness.late) or [0.0]
+        return {
+            "queue_ms": queued_s * 1000,
+            "drain_s": drain,
+            "per_s": subs / drain,
+            "late_p50_ms": statistics.median(late) * 1000,
+            "late_max_ms": late[-1] * 1000,
+            "kind": lateness.kind,
+        }
+    finally:
+        store.close()
+        receiver.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--subs", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=8)
+    args = parser.parse_args()
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in range(args.runs):
+            result = one_run(args.subs, args.workers, Path(tmp), n)
+            results.append(result)
+            print(
+                f"run {n + 1}: {result['per_s']:.0f} deliveries/s, drained in "
+                f"{result['drain_s']:.2f} s, periodic job late p50 {result['late_p50_ms']:.1f} ms "
+                f"max {result['late_max_ms']:.1f} ms",
+                flush=True,
+            )
+
+    def med(key: str) -> float:
+        return statistics.median(r[key] for r in results)
+
+    print(
+        f"\n{args.subs} webhook subscriptions, {args.workers} workers, {args.runs} runs (medians):"
+    )
+    print(f"  queue the deliveries (in the change's transaction): {med('queue_ms'):.0f} ms")
+    print(f"  deliveries per second:  {med('per_s'):.0f}")
+    print(f"  time to drain:          {med('drain_s'):.2f} s")
+    late = f"p50 {med('late_p50_ms'):.1f} ms, max {med('late_max_ms'):.1f} ms"
+    print(f"  periodic job late by:   {late}")
+    print(f"  ({results[0]['kind']})")
+
+
+if __name__ == "__main__":
+    main()

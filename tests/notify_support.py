@@ -1,0 +1,151 @@
+"""Real receivers on 127.0.0.1 for the notification tests, and a story that changes.
+
+Hook: an HTTP webhook receiver that verifies signatures and honours Idempotency-Key the way a
+careful production receiver does (it acts on a key once, answers 200 to repeats). Its answers can
+be scripted (500 three times, hang, ...) and it can be started on a port chosen before it exists,
+so "receiver down, then up" is a real refused connection.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from tracker.document import Document
+from tracker.notify.signing import verify
+from tracker.record import record
+from tracker.store import Store
+
+BASE = [
+    "The council met on Tuesday to discuss the new budget for the harbour district.",
+    "Officials said the plan would cost 12 million euros over three years.",
+    "Residents have until Friday to submit comments on the proposal.",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Call:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    verified: bool
+
+    @property
+    def key(self) -> str:
+        return self.headers.get("Idempotency-Key", "")
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class Hook:
+    """A webhook receiver: records every call, acts once per idempotency key."""
+
+    secret: str = "receiver-secret-123"
+    port: int = field(default_factory=free_port)
+    calls: list[Call] = field(default_factory=list)
+    processed: list[str] = field(default_factory=list)
+    script: list[int] = field(default_factory=list)
+    hang: threading.Event | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _server: ThreadingHTTPServer | None = None
+
+    def url(self, path: str = "/hook") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def start(self) -> Hook:
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = dict(self.headers.items())
+                ok = verify(
+                    hook.secret,
+                    headers.get("X-Storydiff-Timestamp"),
+                    body,
+                    headers.get("X-Storydiff-Signature"),
+                )
+                call = Call(self.path, headers, body, ok)
+                with hook._lock:
+                    hook.calls.append(call)
+                    status = hook.script.pop(0) if hook.script else 200
+                    if ok and status == 200 and call.key not in hook.processed:
+                        hook.processed.append(call.key)
+                if hook.hang is not None:
+                    hook.hang.wait(30)
+                if not ok:
+                    status = 401
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"ok")
+                except OSError:
+                    pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        server.daemon_threads = True
+        self._server = server
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self.hang is not None:
+            self.hang.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+
+@contextmanager
+def running(hook: Hook) -> Iterator[Hook]:
+    hook.start()
+    try:
+        yield hook
+    finally:
+        hook.stop()
+
+
+def new_story(store: Store, url: str = "https://news.example/harbour") -> int:
+    """A story with its first version, ready for subscriptions."""
+    story_id, _ = store.add_story(url, title="Harbour budget")
+    record(store, story_id, Document(title="Harbour budget", paragraphs=tuple(BASE)))
+    return story_id
+
+
+def edit(store: Store, story_id: int, paragraphs: list[str], title: str = "Harbour budget") -> int:
+    """Record a new version; returns the change id."""
+    done = record(store, story_id, Document(title=title, paragraphs=tuple(paragraphs)))
+    assert done.created and done.change_id
+    return int(done.change_id)
+
+
+def big_edit(store: Store, story_id: int, n: int = 1) -> int:
+    """A substantive edit: a number changes and a paragraph is added."""
+    paras = [
+        BASE[0],
+        BASE[1].replace("12 million", f"{14 + n} million"),
+        BASE[2],
+        f"In note {n}, the mayor said a vote is expected next month after the hearings end.",
+    ]
+    return edit(store, story_id, paras)

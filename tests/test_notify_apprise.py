@@ -1,0 +1,66 @@
+"""Apprise delivering to a local json:// endpoint (the generic JSON plugin) on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+
+from notify_support import big_edit, new_story
+from servers import LocalSite, Response
+
+from tracker.config import Settings
+from tracker.notify.outbox import deliver_due
+from tracker.store import Store
+
+SETTINGS = Settings(allow_private=True, base_url="https://diff.example.org", read_timeout=2.0)
+
+
+def _json_url(site: LocalSite, path: str = "/notify") -> str:
+    return f"json://127.0.0.1:{site.port}{path}"
+
+
+def test_apprise_json_endpoint_gets_summary_and_link(store: Store, site: LocalSite) -> None:
+    site.set("/notify", "ok", content_type="text/plain")
+    story_id = new_story(store)
+    store.add_subscription(scope="all", channel="apprise", target=_json_url(site))
+    big_edit(store, story_id)
+    report = deliver_due(store, SETTINGS)
+    assert (report.sent, report.dead, report.retrying) == (1, 0, 0)
+    (hit,) = site.hits("/notify")
+    data = json.loads(hit.body)
+    assert data["title"].startswith("Changed: Harbour budget")
+    assert data["message"].startswith("Harbour budget:")
+    assert "{+15+}" in data["message"]  # the word diff, as text
+    assert (
+        data["message"].rstrip().endswith(f"https://diff.example.org/stories/{story_id}/diff/1..2")
+    )
+
+
+def test_apprise_failure_is_retried_with_the_reason(store: Store, site: LocalSite) -> None:
+    site.set("/notify", "down", status=500, content_type="text/plain")
+    story_id = new_story(store)
+    store.add_subscription(scope="all", channel="apprise", target=_json_url(site))
+    big_edit(store, story_id)
+    report = deliver_due(store, SETTINGS)
+    assert report.retrying == 1
+    (row,) = store.list_deliveries()
+    assert row["status"] == "pending" and "500" in row["last_error"]
+    site.route("/notify", lambda _req: Response(200, b"ok", "text/plain"))
+    assert deliver_due(store, SETTINGS, now=row["next_attempt_at"]).sent == 1
+    assert len(site.hits("/notify")) == 2
+
+
+def test_apprise_private_host_refused_without_opt_in(store: Store, site: LocalSite) -> None:
+    story_id = new_story(store)
+    store.add_subscription(scope="all", channel="apprise", target=_json_url(site))
+    big_edit(store, story_id)
+    report = deliver_due(store, SETTINGS.replace(allow_private=False))
+    assert report.dead == 1 and site.requests == []
+    assert "loopback" in store.list_deliveries()[0]["last_error"]
+
+
+def test_unknown_apprise_scheme_is_dead_with_a_clear_reason(store: Store) -> None:
+    story_id = new_story(store)
+    store.add_subscription(scope="all", channel="apprise", target="nosuchservice://x/y")
+    big_edit(store, story_id)
+    assert deliver_due(store, SETTINGS).dead == 1
+    assert "does not understand 'nosuchservice'" in store.list_deliveries()[0]["last_error"]

@@ -1,0 +1,109 @@
+"""The Apprise channel: Slack, Discord, Telegram, Matrix, ntfy and ~100 more through one URL.
+
+Each service has its own length limit (Apprise knows it per plugin as `body_maxlen`), so the
+message is cut per service by `message.brief`, keeping the summary and the diff link. Named
+`apprise_channel` so it does not shadow the `apprise` package.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import apprise
+
+from tracker import netguard
+from tracker.config import Settings
+from tracker.notify import message
+from tracker.notify.channel import Outcome, Outgoing
+
+# Plugins that post to a host the subscriber names: they pass the same SSRF guard as webhooks.
+SELF_HOSTED = {"json": "http", "xml": "http", "form": "http", "apprise": "http"}
+
+
+class BadAppriseURL(ValueError):
+    """Apprise does not recognise the URL."""
+
+
+def services(url: str) -> apprise.Apprise:
+    """The Apprise object for one URL, or BadAppriseURL with the reason."""
+    text = (url or "").strip()
+    if not text or any(ch in text for ch in "\r\n\0"):
+        raise BadAppriseURL(f"{url!r} is not an Apprise URL")
+    obj = apprise.Apprise()
+    if not obj.add(text) or len(obj) == 0:
+        raise BadAppriseURL(
+            f"Apprise does not understand {text.split('://', 1)[0]!r} URLs "
+            "(see https://github.com/caronc/apprise/wiki)"
+        )
+    return obj
+
+
+def guard(obj: apprise.Apprise, settings: Settings, *, lookup: bool = False) -> None:
+    """Refuse self-hosted targets on private or forbidden addresses (raises netguard.Refused).
+
+    With `lookup`, host names are resolved and every answer judged, as the fetcher does.
+    """
+    for server in obj:
+        schema = str(getattr(server, "protocol", "") or "")
+        secure = str(getattr(server, "secure_protocol", "") or "")
+        base = schema if schema in SELF_HOSTED else secure.rstrip("s")
+        if base not in SELF_HOSTED or not getattr(server, "host", None):
+            continue
+        scheme = "https" if getattr(server, "secure", False) else "http"
+        port = f":{server.port}" if getattr(server, "port", None) else ""
+        target = netguard.split_url(f"{scheme}://{server.host}{port}/", settings)
+        if lookup:
+            netguard.resolve(target.host, target.port, settings)
+
+
+class _ThreadLog(logging.Handler):
+    """Collects Apprise's warnings from this thread only (sends run in a pool)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.thread = threading.get_ident()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread:
+            self.lines.append(record.getMessage())
+
+
+def send(
+    out: Outgoing, settings: Settings, *, fetcher: object = None, timeout: float = 30.0
+) -> Outcome:
+    """Notify every service behind the URL, each with a message cut to its own limit."""
+    try:
+        obj = services(out.target)
+        guard(obj, settings, lookup=True)
+    except BadAppriseURL as exc:
+        return Outcome(False, error=str(exc), permanent=True)
+    except netguard.Refused as exc:
+        return Outcome(False, error=exc.reason, permanent=exc.kind != "dns")
+    title = message.subject(out.notices, out.mode)
+    log = _ThreadLog()
+    logger = logging.getLogger("apprise")
+    logger.addHandler(log)
+    failed = []
+    try:
+        for server in obj:
+            server.socket_connect_timeout = min(timeout, settings.connect_timeout)
+            server.socket_read_timeout = timeout
+            limit = int(getattr(server, "body_maxlen", 0) or 32768)
+            title_limit = int(getattr(server, "title_maxlen", 0) or 0)
+            head = title[:title_limit] if title_limit else ""
+            room = limit if title_limit else limit - len(title) - 2
+            body = message.brief(out.notices, room, out.mode)
+            if not title_limit:
+                body = f"{title}\n\n{body}"[:limit]
+            if not server.notify(body=body, title=head, notify_type=apprise.NotifyType.INFO):
+                failed.append(server.url(privacy=True))
+    except Exception as exc:  # a plugin bug must fail the attempt, not the worker
+        return Outcome(False, error=f"apprise: {type(exc).__name__}: {exc}"[:500])
+    finally:
+        logger.removeHandler(log)
+    if failed:
+        reason = "; ".join(log.lines[-3:]) or "the service refused the message"
+        return Outcome(False, error=f"{', '.join(failed)}: {reason}"[:500])
+    return Outcome(True)
