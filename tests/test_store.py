@@ -187,3 +187,13 @@ def test_any_sequence_of_ingests(tmp_path: Path, bodies: list[list[str]]) -> Non
         for v in versions:
             assert document_of(v).text == written[v["number"]]
         path.unlink()
+
+
+def test_search_snippet_marks_matches_without_eating_brackets(store: Store) -> None:
+    from tracker.store import SNIPPET_END, SNIPPET_START
+
+    sid, _ = store.add_story("https://news.example/snip")
+    record(store, sid, doc("The minister [sic] resigned on Monday."))
+    (hit,) = store.search("minister")
+    assert f"{SNIPPET_START}minister{SNIPPET_END}" in hit["match_snippet"]
+    assert "[sic]" in hit["match_snippet"]

@@ -241,13 +241,26 @@ def _m5_search(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m6_listing_indexes(db: sqlite_utils.Database) -> None:
+    """Indexes matching the story list's sort orders exactly, so a page of 10,000+ is instant."""
+    db.executescript(
+        """
+        CREATE INDEX stories_sort_changed
+            ON stories(coalesce(last_changed_at, added_at) DESC, id DESC);
+        CREATE INDEX stories_sort_title ON stories(coalesce(title, url) COLLATE NOCASE, id);
+        """
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _m1_core,
     _m2_change_stats,
     _m3_feeds_and_fetching,
     _m4_notifications,
     _m5_search,
+    _m6_listing_indexes,
 )
+SNIPPET_START, SNIPPET_END = "\x02", "\x03"
 SCHEMA_VERSION = len(MIGRATIONS)
 
 CHANGE_FIELDS = (
@@ -583,7 +596,11 @@ class Store:
         return row["t"] if row else None
 
     def search(self, query: str, *, limit: int = 50, offset: int = 0) -> list[Row]:
-        """Stories whose any version matches `query` (FTS5), with the best matching version."""
+        """Stories whose any version matches `query` (FTS5), with the best matching version.
+
+        `match_snippet` marks each match between SNIPPET_START and SNIPPET_END (control
+        characters that page text cannot contain, so brackets in articles stay brackets).
+        """
         fts = _fts_query(query)
         if not fts:
             return []
@@ -591,7 +608,7 @@ class Store:
             """
             WITH hits AS (
                 SELECT v.story_id, v.number, bm25(versions_fts) AS rank,
-                       snippet(versions_fts, 1, '[', ']', '…', 12) AS snippet
+                       snippet(versions_fts, 1, char(2), char(3), '…', 12) AS snippet
                 FROM versions_fts JOIN versions v ON v.id = versions_fts.rowid
                 WHERE versions_fts MATCH ?
             ), best AS (
@@ -803,6 +820,13 @@ class Store:
         if row is None:
             raise NotFound(f"no change with id {change_id}")
         return _decode_change(row)
+
+    def get_change_between(self, story_id: int, to_version: int) -> Row | None:
+        """The change that produced version `to_version` (None for version 1)."""
+        row = self._one(
+            "SELECT * FROM changes WHERE story_id = ? AND to_version = ?", [story_id, to_version]
+        )
+        return _decode_change(row) if row else None
 
     def changes_missing_stats(self, limit: int = 500) -> list[Row]:
         """Changes recorded before the diff statistics existed (for the backfill)."""
