@@ -1,16 +1,75 @@
-"""The storydiff web site: `create_app(config)` builds a Flask app over one tracker database."""
+"""The storydiff web site: `create_app(config)` builds a Flask app over one tracker database.
+
+Shaped like Flask's tutorial: an app factory, one blueprint per concern (pages, api, feeds, auth,
+manage), templates and one stylesheet, and no global state: each request opens its own Store.
+Config keys: DATABASE (path), SETTINGS (a tracker.config.Settings), SECRET_KEY, TESTING, and
+DIFF_CACHE_SIZE (how many computed diffs to keep in memory; 0 turns the cache off).
+"""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from flask import Flask
+
+from tracker.config import Settings
+from tracker.store import Store
+from web import api, auth, db, errors, feeds, filters, manage, pages, routing, security
+from web.diffview import DiffCache
+
+SESSION_KEY_SECRET = "session_key"
+MAX_BODY_BYTES = 5 * 1024 * 1024
+
+
+def _secret_key(app: Flask, settings: Settings) -> str:
+    """The key that signs session cookies: configured, or made once and kept in the store."""
+    if app.config.get("SECRET_KEY"):
+        return str(app.config["SECRET_KEY"])
+    if settings.secret_key:
+        return settings.secret_key
+    with Store(app.config["DATABASE"], timeout=settings.db_timeout) as store:
+        key = store.get_secret(SESSION_KEY_SECRET)
+        if key is None:
+            key = secrets.token_urlsafe(48)
+            store.set_secret(SESSION_KEY_SECRET, key)
+    return key
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """App factory (as in Flask's tutorial): no global state, everything from `config`."""
     app = Flask(__name__)
-    app.config.from_mapping(DATABASE="tracker.db")
+    app.config.from_mapping(
+        DATABASE="tracker.db",
+        SETTINGS=None,
+        SECRET_KEY=None,
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        DIFF_CACHE_SIZE=256,
+        PAGE_SIZE=50,
+    )
     if config:
         app.config.update(config)
+    settings = app.config["SETTINGS"] or Settings(db=str(app.config["DATABASE"]))
+    app.config["SETTINGS"] = settings
+    app.config["SECRET_KEY"] = _secret_key(app, settings)
+    app.config.update(
+        SESSION_COOKIE_NAME="storydiff_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
+        JSON_SORT_KEYS=False,
+    )
+    app.extensions["storydiff_diffs"] = DiffCache(
+        int(app.config["DIFF_CACHE_SIZE"]), settings.diff_budget_ms
+    )
+    app.url_map.converters["id"] = routing.IdConverter
+    db.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    filters.init_app(app)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(feeds.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(manage.bp)
     return app

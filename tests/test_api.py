@@ -1,0 +1,225 @@
+"""The JSON API: reads, token-guarded writes, pushed versions, diffs, errors and OpenAPI."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from web_support import TOKEN, add_story, doc, make_app
+
+from tracker import seeds
+from tracker.diff import diff_documents
+from tracker.record import document_of
+from tracker.store import Store
+
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.fixture
+def app(db_path: Path) -> Flask:
+    return make_app(db_path)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def test_list_and_get_stories(store: Store, client: FlaskClient) -> None:
+    sid = seeds.install(store)
+    data = client.get("/api/stories").json
+    assert data["total"] == 1 and data["has_more"] is False
+    story = data["stories"][0]
+    assert story["id"] == sid and story["version_count"] == 2 and story["developing"] is True
+    assert "etag" not in story and "options" not in story
+    assert client.get(f"/api/stories/{sid}").json["url"] == seeds.SEED_URL
+    found = client.get("/api/stories?q=Pyongyang").json["stories"]
+    assert found[0]["id"] == sid and found[0]["match_version"] in (1, 2)
+
+
+def test_writes_need_a_valid_token(client: FlaskClient, store: Store) -> None:
+    body = {"url": "https://news.example/a"}
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {TOKEN}"}):
+        r = client.post("/api/stories", json=body, headers=headers)
+        assert r.status_code == 401
+        assert r.json["status"] == 401 and "API token" in r.json["message"]
+        assert r.headers["WWW-Authenticate"].startswith("Bearer")
+    assert store.count_stories() == 0
+
+
+def test_create_pause_resume_delete(client: FlaskClient, store: Store) -> None:
+    r = client.post(
+        "/api/stories",
+        json={"url": "https://News.example/a?utm_medium=x", "title": "A"},
+        headers=AUTH,
+    )
+    assert r.status_code == 201 and r.json["created"] is True
+    sid = r.json["story"]["id"]
+    assert r.json["story"]["url"] == "https://news.example/a"
+    again = client.post("/api/stories", json={"url": "https://news.example/a"}, headers=AUTH)
+    assert again.status_code == 200 and again.json["created"] is False
+    assert client.post(f"/api/stories/{sid}/pause", headers=AUTH).json["state"] == "paused"
+    assert store.get_story(sid)["state"] == "paused"
+    assert client.post(f"/api/stories/{sid}/resume", headers=AUTH).json["state"] == "active"
+    assert client.delete(f"/api/stories/{sid}", headers=AUTH).status_code == 204
+    assert store.count_stories() == 0
+    assert client.delete(f"/api/stories/{sid}", headers=AUTH).json == {
+        "status": 404,
+        "message": f"no story with id {sid}",
+    }
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status", "words"),
+    [
+        ({"data": "{not json", "content_type": "application/json"}, 400, "not a JSON object"),
+        ({"data": "[1, 2]", "content_type": "application/json"}, 400, "not a JSON object"),
+        ({"data": "url=x", "content_type": "application/x-www-form-urlencoded"}, 415, "JSON"),
+        ({"json": {"url": 5}}, 400, "'url' is required"),
+        ({"json": {"url": "javascript:alert(1)"}}, 422, "only http and https"),
+        ({"json": {"url": "https://a.example/", "title": ["x"]}}, 400, "'title'"),
+    ],
+)
+def test_create_story_rejects_bad_bodies(
+    client: FlaskClient, kwargs: dict, status: int, words: str
+) -> None:
+    r = client.post("/api/stories", headers=AUTH, **kwargs)
+    assert r.status_code == status
+    assert r.json["status"] == status and words in r.json["message"]
+
+
+def test_push_versions_and_read_them_back(client: FlaskClient, store: Store) -> None:
+    sid, _ = store.add_story("https://news.example/pushed")
+    url = f"/api/stories/{sid}/versions"
+    html = (
+        b"<html><head><title>Pushed</title></head><body><article><p>"
+        + b"First paragraph words. " * 20
+        + b"</p></article></body></html>"
+    )
+    r = client.post(url, data=html, content_type="text/html", headers=AUTH)
+    assert r.status_code == 201 and r.json["version"] == 1 and r.json["change"] is None
+    same = client.post(url, data=html, content_type="text/html", headers=AUTH)
+    assert same.status_code == 200 and same.json["created"] is False
+    body = json.dumps({"title": "Pushed", "text": "Second text.\n\nWith two paragraphs."})
+    r = client.post(
+        url + "?at=2024-11-10T05:00:00Z", data=body, content_type="application/json", headers=AUTH
+    )
+    assert r.status_code == 201 and r.json["version"] == 2
+    assert r.json["change"]["paragraphs_added"] >= 1 and r.json["change"]["summary"]
+    versions = client.get(url).json["versions"]
+    assert [v["number"] for v in versions] == [1, 2]
+    assert versions[1]["fetched_at"] == "2024-11-10T05:00:00Z"
+    v2 = client.get(f"{url}/2").json
+    assert v2["paragraphs"] == ["Second text.", "With two paragraphs."]
+    text = client.get(f"{url}/2/text")
+    assert text.mimetype == "text/plain" and text.data == b"Second text.\n\nWith two paragraphs.\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "ctype", "status"),
+    [
+        (b"", "text/plain", 400),
+        (b"   \n", "text/plain", 400),
+        (b"{broken", "application/json", 422),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "image/png", 422),
+        (b"<html></html>", "text/html", 422),
+        (b"x" * (6 * 1024 * 1024), "text/plain", 413),
+    ],
+)
+def test_push_rejects_garbage(
+    client: FlaskClient, store: Store, data: bytes, ctype: str, status: int
+) -> None:
+    sid, _ = store.add_story("https://news.example/g")
+    r = client.post(f"/api/stories/{sid}/versions", data=data, content_type=ctype, headers=AUTH)
+    assert r.status_code == status
+    assert r.json["status"] == status and r.json["message"]
+    assert store.list_versions(sid) == []
+
+
+def test_push_needs_token_and_a_story(client: FlaskClient, store: Store) -> None:
+    assert (
+        client.post("/api/stories/1/versions", data=b"hello", content_type="text/plain").status_code
+        == 401
+    )
+    r = client.post(
+        "/api/stories/77/versions", data=b"hello", content_type="text/plain", headers=AUTH
+    )
+    assert r.status_code == 404
+    sid, _ = store.add_story("https://news.example/t")
+    r = client.post(f"/api/stories/{sid}/versions?at=yesterday", data=b"hi", headers=AUTH)
+    assert r.status_code == 400 and "ISO 8601" in r.json["message"]
+
+
+def test_diff_is_the_diff_module_structure(client: FlaskClient, store: Store) -> None:
+    sid = add_story(
+        store,
+        "https://news.example/d",
+        [doc("Alpha beta.", title="One"), doc("Alpha gamma.", "New.", title="Two"), doc("Z")],
+    )
+    data = client.get(f"/api/stories/{sid}/diff?from=1&to=2").json
+    expected = diff_documents(
+        document_of(store.get_version(sid, 1)), document_of(store.get_version(sid, 2))
+    ).to_json()
+    assert data["from"] == 1 and data["to"] == 2
+    assert data["rows"] == json.loads(json.dumps(expected["rows"]))
+    assert data["fields"] == json.loads(json.dumps(expected["fields"]))
+    assert data["fields"]["title"]["old"] == "One" and data["fields"]["title"]["new"] == "Two"
+    assert data["stats"]["paragraphs_added"] == 1
+    latest = client.get(f"/api/stories/{sid}/diff").json
+    assert (latest["from"], latest["to"]) == (2, 3)
+    assert client.get(f"/api/stories/{sid}/diff?from=1&to=9").status_code == 404
+    assert client.get(f"/api/stories/{sid}/diff?from=x").json["status"] == 400
+
+
+def test_changes(client: FlaskClient, store: Store) -> None:
+    feed_id, _ = store.add_feed("https://news.example/rss")
+    a = add_story(
+        store, "https://news.example/a", [doc("one"), doc("two"), doc("three")], feed_id=feed_id
+    )
+    add_story(store, "https://news.example/b", [doc("x"), doc("y")])
+    assert len(client.get("/api/changes").json["changes"]) == 3
+    assert len(client.get(f"/api/changes?feed={feed_id}").json["changes"]) == 2
+    mine = client.get(f"/api/stories/{a}/changes?limit=1").json["changes"]
+    assert len(mine) == 1 and mine[0]["to_version"] == 3
+    one = client.get(f"/api/changes/{mine[0]['id']}").json
+    assert one["story_id"] == a and one["from_version"] == 2
+    assert client.get("/api/changes/9999").status_code == 404
+    assert client.get("/api/feeds").json["feeds"][0]["stories"] == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("get", "/api/nothing", 404),
+        ("get", "/api/stories/0", 404),
+        ("get", "/api/stories/99999999999999999999", 404),
+        ("put", "/api/stories", 405),
+        ("get", "/api/stories?limit=0", 400),
+        ("get", "/api/stories?state=evil", 400),
+        ("get", "/api/stories?offset=-5", 400),
+    ],
+)
+def test_errors_are_json(client: FlaskClient, method: str, path: str, status: int) -> None:
+    r = getattr(client, method)(path)
+    assert r.status_code == status and r.mimetype == "application/json"
+    assert set(r.json) == {"status", "message"} and r.json["status"] == status
+
+
+def test_openapi_matches_the_routes(app: Flask, client: FlaskClient) -> None:
+    spec = client.get("/api/openapi.json").json
+    assert spec["openapi"].startswith("3.")
+    documented = {(path, method.upper()) for path, ops in spec["paths"].items() for method in ops}
+    routed = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/"):
+            path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
+            routed |= {(path, m) for m in rule.methods - {"HEAD", "OPTIONS"}}
+    assert documented == routed
+    for path, ops in spec["paths"].items():
+        for op in ops.values():
+            names = {p["name"] for p in op["parameters"] if p["in"] == "path"}
+            assert names == set(re.findall(r"{(\w+)}", path)), path

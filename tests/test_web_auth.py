@@ -1,0 +1,130 @@
+"""Credentials: hashing, constant-time checks, the admin CLI commands and `tracker serve`."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from web_support import make_app
+
+from tracker import auth
+from tracker.cli import main
+from tracker.config import Settings
+from tracker.store import Store
+
+
+def test_password_hashes_are_salted_scrypt() -> None:
+    one, two = auth.hash_password("hunter2 hunter2"), auth.hash_password("hunter2 hunter2")
+    assert one != two and one.startswith("scrypt$") and "hunter2" not in one
+    assert auth.verify_password("hunter2 hunter2", one)
+    assert not auth.verify_password("hunter2 hunter3", one)
+    for broken in ("", "scrypt$", "md5$a$b$c$d$e", "scrypt$x$8$1$AA$AA", one[:-4]):
+        assert not auth.verify_password("hunter2 hunter2", broken)
+    with pytest.raises(auth.AuthError, match="at least 8"):
+        auth.hash_password("short")
+
+
+def test_checks_accept_setting_or_stored_secret(store: Store) -> None:
+    settings = Settings(admin_password="from the env", api_token="env-token")
+    assert auth.check_password(store, settings, "from the env")
+    assert not auth.check_password(store, settings, "from the env ")
+    assert not auth.check_password(store, Settings(), "")
+    auth.set_password(store, "stored password")
+    assert auth.check_password(store, settings, "stored password")
+    assert auth.check_password(store, settings, "from the env")
+    token = auth.new_token(store)
+    assert store.get_secret(auth.TOKEN_SECRET) != token and token not in str(
+        store.get_secret(auth.TOKEN_SECRET)
+    )
+    assert auth.check_token(store, settings, token) and auth.check_token(
+        store, settings, "env-token"
+    )
+    assert not auth.check_token(store, settings, token[:-1])
+    assert not auth.check_token(store, Settings(), "x" * 5000)
+
+
+def run(db: Path, *args: str, input: str | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["--db", str(db), *args], input=input)
+    return result.exit_code, result.output
+
+
+def test_set_password_reads_a_prompt_or_stdin(db_path: Path, store: Store) -> None:
+    code, out = run(db_path, "set-password", input="first passphrase\nfirst passphrase\n")
+    assert code == 0, out
+    assert "first passphrase" not in out
+    client = make_app(db_path, admin_password="").test_client()
+    from web_support import sign_in
+
+    assert sign_in(client, "first passphrase").status_code == 302
+    code, out = run(db_path, "set-password", input="one passphrase\nanother one\n")
+    assert code != 0
+    code, out = run(db_path, "set-password", "--stdin", input="tiny\n")
+    assert code == 1 and "at least 8 characters" in out
+    code, _ = run(db_path, "set-password", "--stdin", input="second passphrase\n")
+    assert code == 0
+    assert auth.check_password(store, Settings(), "second passphrase")
+    assert not auth.check_password(store, Settings(), "first passphrase")
+
+
+def test_create_token_then_the_api_accepts_it(db_path: Path) -> None:
+    code, out = run(db_path, "create-token", "--json")
+    assert code == 0
+    token = json.loads(out)["token"]
+    client = make_app(db_path, api_token="").test_client()
+    r = client.post(
+        "/api/stories",
+        json={"url": "https://news.example/t"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert r.status_code == 201
+    code, newer = run(db_path, "create-token")
+    assert code == 0 and newer.strip() != token
+    r = client.post(
+        "/api/stories",
+        json={"url": "https://news.example/u"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert r.status_code == 401  # replaced
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_serve_runs_the_site_with_waitress(db_path: Path) -> None:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tracker", "--db", str(db_path), "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/stories", timeout=2) as r:
+                    assert json.load(r)["total"] == 0
+                    assert r.headers["Server"] == "storydiff"
+                    break
+            except (urllib.error.URLError, ConnectionError):
+                assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.2)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_serve_with_a_bad_database_fails_in_one_line(tmp_path: Path) -> None:
+    code, out = run(tmp_path / "missing" / "x.db", "serve")
+    assert code == 1 and "does not exist" in out and "Traceback" not in out

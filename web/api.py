@@ -1,0 +1,274 @@
+"""The JSON API under /api/: stories, versions, diffs and changes; writes need an API token.
+
+Errors are always JSON `{"status": ..., "message": ...}` (see web.errors). Reads are public unless
+the site is private. The OpenAPI document at /api/openapi.json describes exactly these routes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, jsonify, request
+
+from tracker import clock
+from tracker.extract import ExtractError, extract, sniff
+from tracker.record import record
+from tracker.store import Row
+from tracker.urls import BadURL, normalize, site
+from web import listing
+from web.db import get_store
+from web.filters import plain_snippet
+from web.openapi import document
+from web.routing import int_arg
+from web.security import token_required
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+STORY_FIELDS = (
+    "id",
+    "url",
+    "canonical_url",
+    "site",
+    "title",
+    "state",
+    "developing",
+    "added_at",
+    "feed_id",
+    "version_count",
+    "last_changed_at",
+    "last_change_size",
+    "last_change_kind",
+    "last_checked_at",
+    "next_check_at",
+)
+VERSION_FIELDS = (
+    "number",
+    "fetched_at",
+    "title",
+    "byline",
+    "published",
+    "updated",
+    "canonical_url",
+    "reverts_to",
+    "fingerprint",
+)
+CHANGE_FIELDS = (
+    "id",
+    "story_id",
+    "from_version",
+    "to_version",
+    "detected_at",
+    "kind",
+    "kinds",
+    "size",
+    "summary",
+    "words_added",
+    "words_removed",
+    "words_changed",
+    "paragraphs_added",
+    "paragraphs_removed",
+    "paragraphs_moved",
+    "paragraphs_changed",
+    "share_changed",
+    "reverts_to",
+    "story_title",
+)
+
+
+def story_json(row: Row) -> dict[str, Any]:
+    data = {k: row.get(k) for k in STORY_FIELDS}
+    data["developing"] = bool(data["developing"])
+    if "match_version" in row:
+        data["match_version"] = row["match_version"]
+        data["match_snippet"] = plain_snippet(row["match_snippet"])
+    return data
+
+
+def version_json(row: Row, with_text: bool = False) -> dict[str, Any]:
+    data = {k: row.get(k) for k in VERSION_FIELDS}
+    if with_text:
+        data["text"] = row.get("text") or ""
+        data["paragraphs"] = [p for p in data["text"].split("\n\n") if p]
+    else:
+        data["text_length"] = row.get("text_length")
+    data["has_raw"] = bool(row.get("has_raw") if not with_text else row.get("raw") is not None)
+    return data
+
+
+def change_json(row: Row) -> dict[str, Any]:
+    return {k: row.get(k) for k in CHANGE_FIELDS}
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object, or a 4xx that says what is wrong with it."""
+    if not request.is_json:
+        abort(415, description="send a JSON object with Content-Type: application/json")
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        abort(400, description="the body is not a JSON object")
+    return data
+
+
+@bp.get("/stories")
+def stories() -> Response:
+    filters = listing.read_filters()
+    limit, offset = listing.paging(50)
+    result = listing.stories(filters, limit, offset)
+    return jsonify(
+        stories=[story_json(r) for r in result.rows],
+        total=result.total,
+        limit=result.limit,
+        offset=result.offset,
+        has_more=result.has_more,
+    )
+
+
+@bp.post("/stories")
+@token_required
+def create_story() -> Any:
+    data = json_body()
+    url, title = data.get("url"), data.get("title")
+    if not isinstance(url, str):
+        abort(400, description="'url' is required and must be a string")
+    if title is not None and (not isinstance(title, str) or len(title) > 300):
+        abort(400, description="'title' must be a string of at most 300 characters")
+    try:
+        clean = normalize(url)
+    except BadURL as exc:
+        abort(422, description=f"cannot track that URL: {exc}")
+    store = get_store()
+    story_id, created = store.add_story(clean, title=title or None, site=site(clean))
+    return jsonify(story=story_json(store.get_story(story_id)), created=created), (
+        201 if created else 200
+    )
+
+
+@bp.get("/stories/<id:story_id>")
+def story(story_id: int) -> Response:
+    return jsonify(story_json(get_store().get_story(story_id)))
+
+
+@bp.delete("/stories/<id:story_id>")
+@token_required
+def delete_story(story_id: int) -> Any:
+    get_store().delete_story(story_id)
+    return "", 204
+
+
+def _set_state(story_id: int, state: str) -> Response:
+    store = get_store()
+    store.update_story(story_id, state=state)
+    return jsonify(story_json(store.get_story(story_id)))
+
+
+@bp.post("/stories/<id:story_id>/pause")
+@token_required
+def pause(story_id: int) -> Response:
+    return _set_state(story_id, "paused")
+
+
+@bp.post("/stories/<id:story_id>/resume")
+@token_required
+def resume(story_id: int) -> Response:
+    return _set_state(story_id, "active")
+
+
+@bp.get("/stories/<id:story_id>/versions")
+def versions(story_id: int) -> Response:
+    store = get_store()
+    store.get_story(story_id)
+    return jsonify(versions=[version_json(v) for v in store.list_versions(story_id)])
+
+
+@bp.get("/stories/<id:story_id>/versions/<id:number>")
+def version(story_id: int, number: int) -> Response:
+    return jsonify(version_json(get_store().get_version(story_id, number), with_text=True))
+
+
+@bp.get("/stories/<id:story_id>/versions/<id:number>/text")
+def version_text(story_id: int, number: int) -> Response:
+    text = get_store().get_version(story_id, number).get("text") or ""
+    return Response(text + "\n", mimetype="text/plain")
+
+
+@bp.post("/stories/<id:story_id>/versions")
+@token_required
+def push_version(story_id: int) -> Any:
+    """Record a version sent by a newsroom system: HTML, text, Markdown or JSON in the body."""
+    store = get_store()
+    store.get_story(story_id)
+    body = request.get_data(cache=False)
+    if not body.strip():
+        abort(400, description="the body is empty: send the document (HTML, text or JSON)")
+    at = request.args.get("at")
+    if at:
+        try:
+            at = clock.normalize(at)
+        except ValueError:
+            abort(400, description="'at' must be an ISO 8601 time such as 2024-11-10T02:15:52Z")
+    kind = request.content_type or sniff(body)
+    try:
+        doc = extract(body, kind)
+    except ExtractError as exc:
+        abort(422, description=f"cannot read the document: {exc}")
+    if not doc.paragraphs:
+        abort(422, description="the document has no text")
+    done = record(store, story_id, doc, fetched_at=at)
+    change = store.get_change(done.change_id) if done.change_id else None
+    return jsonify(
+        version=done.number,
+        created=done.created,
+        reverts_to=done.reverts_to,
+        change=change_json(change) if change else None,
+    ), (201 if done.created else 200)
+
+
+@bp.get("/stories/<id:story_id>/diff")
+def diff(story_id: int) -> Response:
+    """The diff between versions `from` and `to` (default: the latest change)."""
+    store = get_store()
+    store.get_story(story_id)
+    a, b = int_arg("from", None, low=1), int_arg("to", None, low=1)
+    if a is None or b is None:
+        latest = store.latest_version(story_id)
+        if latest is None:
+            abort(404, description="this story has no versions yet")
+        b = b or int(latest["number"])
+        a = a or max(1, b - 1)
+    old, new = store.get_version(story_id, a), store.get_version(story_id, b)
+    ddiff = current_app.extensions["storydiff_diffs"].diff(old, new)
+    return jsonify({"story_id": story_id, "from": a, "to": b, **ddiff.to_json()})
+
+
+@bp.get("/stories/<id:story_id>/changes")
+def story_changes(story_id: int) -> Response:
+    store = get_store()
+    store.get_story(story_id)
+    limit, offset = listing.paging(50)
+    rows = store.list_changes(story_id=story_id, limit=limit, offset=offset)
+    return jsonify(changes=[change_json(c) for c in rows], limit=limit, offset=offset)
+
+
+@bp.get("/changes")
+def changes() -> Response:
+    limit, offset = listing.paging(50)
+    feed = int_arg("feed", None, low=1)
+    kinds = [k for k in request.args.getlist("kind") if k][:20] or None
+    rows = get_store().list_changes(feed_id=feed, kinds=kinds, limit=limit, offset=offset)
+    return jsonify(changes=[change_json(c) for c in rows], limit=limit, offset=offset)
+
+
+@bp.get("/changes/<id:change_id>")
+def change(change_id: int) -> Response:
+    return jsonify(change_json(get_store().get_change(change_id)))
+
+
+@bp.get("/feeds")
+def feeds() -> Response:
+    keep = ("id", "url", "title", "state", "added_at", "last_checked_at", "stories")
+    return jsonify(feeds=[{k: f.get(k) for k in keep} for f in get_store().list_feeds()])
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(document(request.url_root.rstrip("/")))

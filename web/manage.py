@@ -1,0 +1,105 @@
+"""Signed-in pages that change things: add stories and feeds, pause, resume, delete.
+
+Every change is a POST with a CSRF token (checked in web.security); deleting asks first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+
+from tracker.urls import BadURL, normalize, site
+from web.db import get_store
+from web.routing import int_arg
+from web.security import login_required
+
+bp = Blueprint("manage", __name__, url_prefix="/manage")
+TITLE_LIMIT = 300
+
+
+def _form_text(name: str, limit: int) -> str:
+    return request.form.get(name, "").strip()[:limit]
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    store = get_store()
+    limit = current_app.config["PAGE_SIZE"]
+    page = int_arg("page", 1, low=1, high=10**7) or 1
+    total = store.count_stories()
+    return render_template(
+        "manage/index.html",
+        stories=store.list_stories(sort="added", limit=limit, offset=(page - 1) * limit),
+        feeds=store.list_feeds(),
+        page=page,
+        pages=max(1, -(-total // limit)),
+        total=total,
+    )
+
+
+@bp.post("/stories")
+@login_required
+def add_story() -> Any:
+    raw = request.form.get("url", "")
+    try:
+        url = normalize(raw)
+    except BadURL as exc:
+        flash(f"Cannot track that address: {exc}.", "error")
+        return redirect(url_for("manage.index")), 303
+    title = _form_text("title", TITLE_LIMIT) or None
+    story_id, created = get_store().add_story(url, title=title, site=site(url))
+    flash(
+        "Story added; it will be checked shortly." if created else "That story is already tracked.",
+        "ok",
+    )
+    return redirect(url_for("pages.story", story_id=story_id)), 303
+
+
+@bp.post("/feeds")
+@login_required
+def add_feed() -> Any:
+    try:
+        url = normalize(request.form.get("url", ""))
+    except BadURL as exc:
+        flash(f"Cannot follow that feed: {exc}.", "error")
+        return redirect(url_for("manage.index")), 303
+    _feed_id, created = get_store().add_feed(url, title=_form_text("title", TITLE_LIMIT) or None)
+    flash("Feed added." if created else "That feed is already followed.", "ok")
+    return redirect(url_for("manage.index")), 303
+
+
+def _set_state(story_id: int, state: str, message: str) -> Any:
+    store = get_store()
+    store.get_story(story_id)
+    store.update_story(story_id, state=state)
+    flash(message, "ok")
+    if request.form.get("back") == "story":
+        return redirect(url_for("pages.story", story_id=story_id)), 303
+    return redirect(url_for("manage.index")), 303
+
+
+@bp.post("/stories/<id:story_id>/pause")
+@login_required
+def pause(story_id: int) -> Any:
+    return _set_state(story_id, "paused", "Story paused: it will not be checked until resumed.")
+
+
+@bp.post("/stories/<id:story_id>/resume")
+@login_required
+def resume(story_id: int) -> Any:
+    return _set_state(story_id, "active", "Story resumed.")
+
+
+@bp.route("/stories/<id:story_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete(story_id: int) -> Any:
+    """GET asks for confirmation; only the POST from that page deletes."""
+    store = get_store()
+    story = store.get_story(story_id)
+    if request.method == "GET":
+        return render_template("manage/delete.html", story=story)
+    store.delete_story(story_id)
+    flash(f"Deleted story {story_id} and all its versions.", "ok")
+    return redirect(url_for("manage.index")), 303

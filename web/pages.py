@@ -1,0 +1,157 @@
+"""The reading pages: stories, one story, a diff between two versions, one version.
+
+Views stay thin: they read arguments, ask the store (and the diff cache), and render.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from tracker.store import Row
+from web import diffview, listing, timeline
+from web.db import get_store
+from web.filters import when
+from web.routing import choice_arg, int_arg
+
+bp = Blueprint("pages", __name__)
+VIEWS = ("side", "inline")
+
+
+def headline_history(versions: list[Row]) -> list[Row]:
+    """Each version that brought a new headline, oldest first."""
+    history: list[Row] = []
+    for v in versions:
+        if v.get("title") and (not history or history[-1]["title"] != v["title"]):
+            history.append(v)
+    return history
+
+
+@bp.get("/")
+def stories() -> str:
+    filters = listing.read_filters()
+    limit, offset = listing.paging(current_app.config["PAGE_SIZE"])
+    result = listing.stories(filters, limit, offset)
+    store = get_store()
+    return render_template(
+        "pages/stories.html",
+        listing=result,
+        filters=filters,
+        sites=store.sites(),
+        feeds=store.list_feeds(),
+        states=listing.STATES,
+        sorts=listing.SORTS,
+        page_args={k: request.args[k] for k in listing.ARG_NAMES if request.args.get(k)},
+    )
+
+
+@bp.get("/stories/<id:story_id>")
+def story(story_id: int) -> str:
+    store = get_store()
+    row = store.get_story(story_id)
+    versions = store.list_versions(story_id)
+    changes = store.list_changes(story_id=story_id, limit=1000)
+    return render_template(
+        "pages/story.html",
+        story=row,
+        versions=versions,
+        changes=changes,
+        headlines=headline_history(versions),
+        options=version_options(versions),
+        timeline=timeline.build(versions, changes),
+    )
+
+
+@bp.get("/stories/<id:story_id>/diff")
+def compare(story_id: int) -> Response:
+    """The version pickers' GET form lands here and is sent on to the stable permalink."""
+    store = get_store()
+    store.get_story(story_id)
+    a, b = int_arg("a", None, low=1), int_arg("b", None, low=1)
+    view = choice_arg("view", VIEWS, None)
+    if a is None or b is None:
+        latest = store.latest_version(story_id)
+        if latest is None:
+            abort(
+                404, description="This story has no versions yet, so there is nothing to compare."
+            )
+        newest = int(latest["number"])
+        b = b or newest
+        a = a or max(1, b - 1)
+    return redirect(url_for("pages.diff", story_id=story_id, a=a, b=b, view=view))
+
+
+@bp.get("/stories/<id:story_id>/diff/<id:a>..<id:b>")
+def diff(story_id: int, a: int, b: int) -> Any:
+    view = choice_arg("view", VIEWS, "side")
+    if a > b:
+        keep = request.args.get("view")
+        return redirect(url_for("pages.diff", story_id=story_id, a=b, b=a, view=keep))
+    store = get_store()
+    row = store.get_story(story_id)
+    old, new = store.get_version(story_id, a), store.get_version(story_id, b)
+    ddiff = current_app.extensions["storydiff_diffs"].diff(old, new)
+    versions = store.list_versions(story_id)
+    return render_template(
+        "pages/diff.html",
+        story=row,
+        old=old,
+        new=new,
+        dv=diffview.build(ddiff),
+        view=view,
+        versions=versions,
+        options=version_options(versions),
+        change=recorded_change(story_id, a, b),
+        other_view="inline" if view == "side" else "side",
+    )
+
+
+def recorded_change(story_id: int, a: int, b: int) -> Row | None:
+    """The change log's entry for a..b when they are neighbours."""
+    return get_store().get_change_between(story_id, b) if b == a + 1 else None
+
+
+def version_options(versions: list[Row]) -> list[tuple[int, str]]:
+    """(number, label) for the version pickers, formatted once for both selects."""
+    return [(v["number"], f"version {v['number']} · {when(v['fetched_at'])}") for v in versions]
+
+
+@bp.get("/stories/<id:story_id>/versions/<id:number>")
+def version(story_id: int, number: int) -> str:
+    store = get_store()
+    row = store.get_story(story_id)
+    v = store.get_version(story_id, number)
+    count = int(row.get("version_count") or 0)
+    return render_template(
+        "pages/version.html",
+        story=row,
+        version=v,
+        paragraphs=[p for p in (v.get("text") or "").split("\n\n") if p],
+        has_raw=v.get("raw") is not None,
+        newer=number + 1 if number < count else None,
+    )
+
+
+@bp.get("/stories/<id:story_id>/versions/<id:number>/raw")
+def raw(story_id: int, number: int) -> Response:
+    """The archived page as a download, never as live HTML on this origin."""
+    found = get_store().raw_page(story_id, number)
+    if found is None:
+        abort(404, description=f"No raw page is archived for version {number} of this story.")
+    body, _raw_type = found
+    response = Response(body, mimetype="text/plain")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="story-{story_id}-v{number}.html.txt"'
+    )
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response

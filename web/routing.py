@@ -1,0 +1,41 @@
+"""URL pieces read safely: ids that SQLite can hold, and query arguments with clear 400s."""
+
+from __future__ import annotations
+
+from flask import abort, request
+from werkzeug.routing import IntegerConverter
+
+MAX_ID = 2**53
+
+
+class IdConverter(IntegerConverter):
+    """`<id:name>`: a positive integer small enough for SQLite; anything else is a 404."""
+
+    def __init__(self, map: object, *args: object, **kwargs: object) -> None:
+        super().__init__(map, min=1, max=MAX_ID)  # type: ignore[arg-type]
+
+
+def int_arg(name: str, default: int | None, *, low: int = 0, high: int = MAX_ID) -> int | None:
+    """A whole-number query argument within [low, high], or a 400 that names it."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or len(raw) > 16 or not low <= int(raw) <= high:
+        abort(400, description=f"{name} must be a whole number from {low} to {high}")
+    return int(raw)
+
+
+def choice_arg(name: str, choices: tuple[str, ...], default: str | None) -> str | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return default
+    if raw not in choices:
+        abort(400, description=f"{name} must be one of: {', '.join(choices)}")
+    return raw
+
+
+def text_arg(name: str, limit: int = 200) -> str:
+    raw = request.args.get(name, "").strip()
+    if len(raw) > limit:
+        abort(400, description=f"{name} is longer than {limit} characters")
+    return raw
