@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import PAYLOAD, Live
 from web_support import add_story, doc, make_app
 
 from tracker import seeds
@@ -23,14 +23,6 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-PAYLOAD = "<script>alert('title')</script><img src=x onerror=\"alert('img')\">"
-
-
-@dataclass
-class Live:
-    url: str
-    ids: dict[str, int] = field(default_factory=dict)
 
 
 def _fill(store: Store) -> dict[str, int]:
@@ -103,8 +95,3 @@ def page(browser: Any, live: Live) -> Iterator[Any]:
     pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
     yield pg
     context.close()
-
-
-def shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)

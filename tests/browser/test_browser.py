@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 import pytest
-from conftest import PAYLOAD, Live, shot
+from browser_support import PAYLOAD, Live, shot
 from playwright.sync_api import expect
 from web_support import PASSWORD
 
