@@ -6,11 +6,15 @@ and JSON are passed through with light parsing, for documents pushed in by hand 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from tracker.document import Document, split_paragraphs
+from tracker.document import Document, normalize, split_paragraphs, tidy
 
 TEXT_TYPES = ("text/plain", "text/markdown", "text/x-markdown")
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -36,7 +40,12 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", r
 
 
 def decode(body: bytes, content_type: str | None = None) -> str:
-    """Decode page bytes: BOM, then the header's charset, the page's meta, then detection."""
+    """Decode page bytes: a BOM, then valid UTF-8, then the declared charsets, then detection.
+
+    Valid UTF-8 wins over a declared single-byte charset because servers mislabel pages far
+    more often than Latin-1 text happens to be valid UTF-8; UTF-16 is taken from a BOM, the
+    declaration, or the zero bytes that ASCII markup leaves in it.
+    """
     for bom, enc in (
         (b"\xef\xbb\xbf", "utf-8"),
         (b"\xff\xfe", "utf-16-le"),
@@ -44,26 +53,37 @@ def decode(body: bytes, content_type: str | None = None) -> str:
     ):
         if body.startswith(bom):
             return body[len(bom) :].decode(enc, errors="replace")
-    candidates: list[str] = []
+    declared: list[str] = []
     if header := charset_of(content_type):
-        candidates.append(header)
+        declared.append(header)
     if match := _META_CHARSET.search(body[:4096]):
-        candidates.append(match.group(1).decode("ascii", "ignore").lower())
-    for enc in candidates:
-        try:
-            return body.decode(enc)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    try:
+        declared.append(match.group(1).decode("ascii", "ignore").lower())
+    head = body[:4096]
+    if head.count(0) * 4 > len(head) > 0:
+        wide = "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
+        declared.insert(0, wide)
+    for enc in declared:
+        if enc.startswith(("utf-16", "utf-32")):
+            with contextlib.suppress(LookupError, UnicodeDecodeError):
+                return body.decode(enc)
+    with contextlib.suppress(UnicodeDecodeError):
         return body.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    for enc in declared:
+        with contextlib.suppress(LookupError, UnicodeDecodeError):
+            return body.decode(enc)
     from charset_normalizer import from_bytes
 
     best = from_bytes(body[:200_000]).best()
     if best is not None and best.encoding:
         return body.decode(best.encoding, errors="replace")
     return body.decode("utf-8", errors="replace")
+
+
+def _looks_binary(text: str) -> bool:
+    """Control characters in more than 1 of 20 characters of the start: not a document."""
+    sample = text[:20_000]
+    controls = sum(1 for ch in sample if ch < " " and ch not in "\t\n\r\f") + sample.count("\ufffd")
+    return bool(sample) and controls * 20 > len(sample)
 
 
 def sniff(body: bytes, filename: str | None = None) -> str:
@@ -77,8 +97,11 @@ def sniff(body: bytes, filename: str | None = None) -> str:
         return "application/json"
     if name.endswith(".txt"):
         return "text/plain"
-    head = body[:1024].lstrip().lower()
-    if head.startswith((b"<!doctype html", b"<html")) or b"<body" in body[:4096].lower():
+    raw = body[:4096]
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or raw.count(0) * 4 > len(raw):
+        raw = decode(raw[: len(raw) // 2 * 2]).encode("utf-8", "replace")
+    head = raw[:1024].lstrip(b" \t\r\n\xef\xbb\xbf").lower()
+    if head.startswith((b"<!doctype html", b"<html")) or b"<body" in raw.lower():
         return "text/html"
     if head.startswith((b"{",)):
         return "application/json"
@@ -87,18 +110,23 @@ def sniff(body: bytes, filename: str | None = None) -> str:
 
 def extract(body: bytes, content_type: str | None = None, url: str | None = None) -> Document:
     """Turn fetched or supplied bytes into a Document, or raise ExtractError."""
+    if not body.strip():
+        raise ExtractError("empty document")
     kind = media_type(content_type) or sniff(body)
+    if kind not in KNOWN_TYPES:
+        raise ExtractError(
+            f"unsupported content type {kind!r} (expected one of {', '.join(KNOWN_TYPES)})"
+        )
+    text = decode(body, content_type)
+    if _looks_binary(text):
+        raise ExtractError("binary data, not a document")
     if kind in HTML_TYPES:
-        return extract_html(decode(body, content_type), url)
+        return extract_html(text, url)
     if kind in JSON_TYPES:
-        return extract_json(decode(body, content_type))
+        return extract_json(text)
     if kind in ("text/markdown", "text/x-markdown"):
-        return extract_markdown(decode(body, content_type))
-    if kind == "text/plain":
-        return Document.from_text(decode(body, content_type))
-    raise ExtractError(
-        f"unsupported content type {kind!r} (expected one of {', '.join(KNOWN_TYPES)})"
-    )
+        return extract_markdown(text)
+    return Document.from_text(text)
 
 
 def extract_markdown(text: str) -> Document:
@@ -143,33 +171,339 @@ def extract_json(text: str) -> Document:
     return Document.build(paragraphs=split_paragraphs(body), **meta)
 
 
+# Text that labels page furniture rather than saying anything: when one of these is a paragraph
+# of its own it is an ad slot, a box heading or a counter, and it changes without the story.
+_FURNITURE = re.compile(
+    r"^(?:advertisement|advertising|sponsored(?: content)?|ad|anzeige|publicité|publicidad"
+    r"|story continues below(?: advertisement)?|continue reading(?: below)?|read more|read next"
+    r"|related(?: stories| articles| content| coverage| links)?|more from .{1,40}|see also"
+    r"|recommended(?: for you)?|trending(?: now)?|share(?: this)?(?: article| story)?"
+    r"|[\d.,]+[km]?\s*(?:comments?|replies|responses|shares|views|likes)"
+    r"|(?:comments?|replies|responses|shares|views|likes)\s*[:(]?\s*[\d.,]+[km]?\)?)$",
+    re.IGNORECASE,
+)
+
+# Elements that hold page furniture wherever they sit: by tag, by being hidden, or by a class or
+# id word. Pruned before trafilatura sees the page, unless they hold much of the page's text.
+_FURNITURE_TAGS = {"nav", "aside", "footer", "form", "dialog", "menu", "noscript", "template"}
+_FURNITURE_CLASS = re.compile(
+    r"(?:^|[\s_-])(?:ad|ads|advert\w*|adslot|adunit|dfp|gpt|sponsor\w*"
+    r"|related\w*|recirc\w*|outbrain|taboola|newsletter\w*|breadcrumbs?"
+    r"|comment-?count\w*|comments-?count\w*|share\w*|social\w*)(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+MAX_HTML_CHARS = 20_000_000
+
+
+def _text_length(el: Any) -> int:
+    """Characters of readable text under `el` (script and style bodies do not count)."""
+    return sum(len(t.strip()) for t in el.xpath(_READABLE))
+
+
+_READABLE = "descendant-or-self::text()[not(ancestor::script) and not(ancestor::style)]"
+
+
+def prune_furniture(tree: Any) -> None:
+    """Drop navigation, boxes, ad slots, counters and hidden parts from the page, in place.
+
+    An element that holds a fifth or more of the page's text is never dropped: a class name
+    alone must not be able to take the article with it.
+    """
+    body = tree.find(".//body")
+    total = _text_length(body if body is not None else tree)
+    doomed = []
+    for el in tree.iter():
+        if not isinstance(el.tag, str):
+            continue
+        words = f"{el.get('class', '')} {el.get('id', '')}"
+        if (
+            el.tag in _FURNITURE_TAGS
+            or el.get("hidden") is not None
+            or el.get("aria-hidden") == "true"
+            or _HIDDEN_STYLE.search(el.get("style", ""))
+            or _FURNITURE_CLASS.search(words)
+        ):
+            doomed.append(el)
+    for el in doomed:
+        if el.getparent() is None or el.tag in ("html", "body"):
+            continue
+        if _text_length(el) * 5 >= total:
+            continue
+        el.drop_tree()
+
+
 def extract_html(html: str, url: str | None = None) -> Document:
-    """The article body and metadata of an HTML page, through trafilatura."""
+    """The article of an HTML page: metadata from the page's own tags, body via trafilatura.
+
+    The body is the part that decides "did it change?", so it is extracted with settings that
+    give the same answer for the same article whatever surrounds it: no duplicate cache, no
+    language or size heuristics that depend on other calls, page furniture pruned first and
+    furniture labels dropped after.
+    """
     import trafilatura
+    from trafilatura.utils import load_html
 
     if not html.strip():
         raise ExtractError("empty page")
+    if len(html) > MAX_HTML_CHARS:
+        raise ExtractError(f"page too large ({len(html) // 1_000_000} MB of markup)")
+    try:
+        tree = load_html(html)
+    except Exception as exc:  # lxml raises many kinds on hostile markup
+        raise ExtractError(f"could not parse page: {exc.__class__.__name__}") from None
+    if tree is None:
+        raise ExtractError("not an HTML page")
+    meta = page_metadata(tree)
+    prune_furniture(tree)
     try:
         result = trafilatura.bare_extraction(
-            html,
+            tree,
             url=url,
             with_metadata=True,
             include_comments=False,
             include_tables=True,
+            include_images=False,
             deduplicate=False,
             favor_precision=False,
+            date_extraction_params={"extensive_search": False, "original_date": True},
         )
     except Exception as exc:  # trafilatura raises many kinds on hostile markup
-        raise ExtractError(f"could not parse page: {exc.__class__.__name__}") from None
-    if result is None:
+        raise ExtractError(f"could not extract article: {exc.__class__.__name__}") from None
+    data: dict[str, Any] = {}
+    if result is not None:
+        data = result.as_dict() if hasattr(result, "as_dict") else dict(result)
+    title = meta.title or data.get("title")
+    lines = continued_article(tree, (data.get("text") or "").split("\n"))
+    paragraphs = body_paragraphs(lines, title, meta.headlines)
+    if not paragraphs and not title:
         raise ExtractError("no article text found on the page")
-    data = result.as_dict() if hasattr(result, "as_dict") else dict(result)
-    text = data.get("text") or ""
     return Document.build(
-        title=data.get("title"),
-        byline=data.get("author"),
-        published=data.get("date"),
-        canonical_url=data.get("url"),
-        language=data.get("language"),
-        paragraphs=text.split("\n"),
+        title=title,
+        byline=meta.byline or data.get("author"),
+        published=meta.published or data.get("date"),
+        updated=meta.updated,
+        canonical_url=meta.canonical_url or data.get("url") or url,
+        language=meta.language or data.get("language"),
+        paragraphs=paragraphs,
+    )
+
+
+_BLOCKS = ("p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre")
+
+
+def continued_article(tree: Any, lines: list[str]) -> list[str]:
+    """trafilatura's lines plus the rest of an article split into sibling chunks.
+
+    Some sites cut the article into several containers of the same kind with ad rails
+    between them; trafilatura keeps the first. The container holding most of the extracted
+    paragraphs is found, and its twins under the same grandparent (same tag and class) are
+    read in document order, so that an edit anywhere in the article is seen.
+    """
+    wanted = {normalize(x) for x in lines if normalize(x)}
+    if not wanted:
+        return lines
+    parents: Counter[Any] = Counter()
+    for el in tree.iter(*_BLOCKS):
+        if normalize(el.text_content()) in wanted and el.getparent() is not None:
+            parents[el.getparent()] += 1
+    if not parents:
+        return lines
+    main = parents.most_common(1)[0][0]
+    grand = main.getparent()
+    if grand is None or grand.getparent() is None:
+        return lines
+    twins = [
+        el
+        for el in grand.getparent().iter(main.tag)
+        if _stable_class(el) == _stable_class(main)
+        and el.getparent() is not None
+        and el.getparent().getparent() is grand.getparent()
+    ]
+    if len(twins) < 2 or main not in twins:
+        return lines
+    before: list[str] = []
+    after: list[str] = []
+    for twin in twins:
+        if twin is main:
+            continue
+        target = before if twins.index(twin) < twins.index(main) else after
+        target += [t for t in _block_texts(twin) if normalize(t) not in wanted]
+    return before + lines + after
+
+
+def _stable_class(el: Any) -> str:
+    """An element's class names without generated ones (those carry digits and change)."""
+    return " ".join(sorted(c for c in el.get("class", "").split() if not re.search(r"\d", c)))
+
+
+def _block_texts(container: Any) -> list[str]:
+    """The text of each outermost paragraph-like element under `container`, in order."""
+    out = []
+    for block in container.iter(*_BLOCKS):
+        nested = False
+        for ancestor in block.iterancestors():
+            if ancestor is container:
+                break
+            if ancestor.tag in _BLOCKS:
+                nested = True
+                break
+        if not nested and tidy(block.text_content()):
+            out.append(tidy(block.text_content()))
+    return out
+
+
+def body_paragraphs(lines: list[str], title: str | None, headlines: Sequence[str]) -> list[str]:
+    """trafilatura's lines without the headline repeated and without furniture labels."""
+    repeated = {normalize(h).casefold() for h in (title, *headlines) if h}
+    out = []
+    for line in lines:
+        plain = normalize(line)
+        if not plain or plain.casefold() in repeated or _FURNITURE.match(plain):
+            continue
+        out.append(line)
+    return out
+
+
+@dataclass(frozen=True)
+class PageMeta:
+    """What the page says about itself in its own tags: `<h1>`, `<meta>`, JSON-LD, `<link>`."""
+
+    title: str | None = None
+    headlines: tuple[str, ...] = ()
+    byline: str | None = None
+    published: str | None = None
+    updated: str | None = None
+    canonical_url: str | None = None
+    language: str | None = None
+
+
+_ARTICLE_TYPES = re.compile(r"article|posting|report|newsarticle|webpage|creativework", re.I)
+
+
+def _json_ld(tree: Any) -> list[dict[str, Any]]:
+    """The JSON-LD objects of the page, flattened out of lists and `@graph`, articles first."""
+    found: list[dict[str, Any]] = []
+
+    def walk(node: Any, depth: int = 0) -> None:
+        if depth > 6:
+            return
+        if isinstance(node, list):
+            for item in node:
+                walk(item, depth + 1)
+        elif isinstance(node, dict):
+            found.append(node)
+            walk(node.get("@graph"), depth + 1)
+
+    for script in tree.iterfind(".//script[@type]"):
+        if "ld+json" not in script.get("type", "").lower() or not script.text:
+            continue
+        try:
+            walk(json.loads(script.text))
+        except (ValueError, RecursionError):
+            continue
+
+    def is_article(obj: dict[str, Any]) -> bool:
+        kind = obj.get("@type")
+        kinds = kind if isinstance(kind, list) else [kind]
+        return any(isinstance(k, str) and _ARTICLE_TYPES.search(k) for k in kinds)
+
+    return sorted(found, key=lambda obj: not (is_article(obj) and "headline" in obj))
+
+
+def _names(value: Any) -> list[str]:
+    """Author names out of JSON-LD's string / object / list forms."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return _names(value.get("name"))
+    if isinstance(value, list):
+        return [name for item in value for name in _names(item)]
+    return []
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"\w+", text.casefold()))
+
+
+def _similar(a: str, b: str) -> bool:
+    """Two titles agree when they share half the words of the longer (site names are short)."""
+    wa, wb = _words(a), _words(b)
+    return bool(wa and wb) and len(wa & wb) >= 0.5 * max(len(wa), len(wb))
+
+
+def _first(*values: Any) -> str | None:
+    for value in values:
+        if isinstance(value, str) and tidy(value):
+            return tidy(value)
+    return None
+
+
+def page_metadata(tree: Any) -> PageMeta:
+    """Headline, byline, dates, canonical URL and language, from the page's own markup.
+
+    The headline is the visible `<h1>` that agrees with the page's metadata title (a reader
+    sees the `<h1>`, and a newsroom that rewrites only it has still changed the headline);
+    without one, the JSON-LD headline, `og:title`, `twitter:title`, then `<title>`.
+    """
+    meta: dict[str, str] = {}
+    for el in tree.iterfind(".//meta"):
+        key = (el.get("property") or el.get("name") or el.get("itemprop") or "").lower()
+        if key and key not in meta and el.get("content"):
+            meta[key] = el.get("content")
+    items: dict[str, str] = {}
+    for el in tree.iterfind(".//*[@itemprop]"):
+        key = el.get("itemprop", "").lower()
+        value = el.get("content") or el.get("datetime") or el.text_content()
+        if key not in items and value and value.strip():
+            items[key] = value
+    ld = _json_ld(tree)
+    ld_article = ld[0] if ld else {}
+    title_el = tree.find(".//head/title")
+    meta_titles = [
+        t
+        for t in (
+            _first(ld_article.get("headline")),
+            _first(meta.get("og:title")),
+            _first(meta.get("twitter:title")),
+            _first(title_el.text_content() if title_el is not None else None),
+        )
+        if t
+    ]
+    h1s = [tidy(h.text_content()) for h in tree.iterfind(".//body//h1")]
+    h1s = [h for h in h1s if len(h.split()) >= 2]
+    title = next((h for h in h1s if any(_similar(h, m) for m in meta_titles)), None)
+    title = title or (meta_titles[0] if meta_titles else None) or (h1s[0] if h1s else None)
+    authors = _names(ld_article.get("author"))
+    byline = ", ".join(dict.fromkeys(tidy(a) for a in authors if tidy(a))) or _first(
+        meta.get("author"), meta.get("byl"), meta.get("sailthru.author"), items.get("author")
+    )
+    if byline and re.match(r"https?://", byline):
+        byline = None
+    canonical = None
+    for link in tree.iterfind(".//link[@rel]"):
+        if "canonical" in link.get("rel", "").lower().split() and link.get("href"):
+            canonical = link.get("href").strip()
+            break
+    html_el = tree if tree.tag == "html" else tree.getroottree().getroot()
+    return PageMeta(
+        title=title,
+        headlines=tuple(dict.fromkeys([*h1s, *meta_titles])),
+        byline=byline,
+        published=_first(
+            ld_article.get("datePublished"),
+            meta.get("article:published_time"),
+            items.get("datepublished"),
+            meta.get("date"),
+            meta.get("pubdate"),
+        ),
+        updated=_first(
+            ld_article.get("dateModified"),
+            meta.get("article:modified_time"),
+            meta.get("og:updated_time"),
+            items.get("datemodified"),
+            meta.get("last-modified"),
+        ),
+        canonical_url=canonical or _first(meta.get("og:url")),
+        language=_first(html_el.get("lang"), meta.get("content-language"), meta.get("og:locale")),
     )

@@ -1,0 +1,107 @@
+"""Change detection on the 181 real pages: noise around the article is silent, story edits are not.
+
+Every corpus page is edited the way a CMS or an ad server edits pages (tests/noise.py); each
+variant is extracted once, in a module-scoped sweep, and its fingerprint compared with the
+unedited page's. The aim is zero false versions and zero missed edits; the few pages that do
+not reach it are listed by name below, so that a new failure anywhere else fails the suite and
+a fixed one is noticed (the list must shrink, never silently grow).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import pytest
+from corpus import corpus_keys, corpus_page, corpus_truth, require_corpus
+from noise import variants
+
+from tracker.extract import ExtractError, extract
+
+# (page key prefix, variant) pairs that still fail, with why; see docs/EXTRACTION.md.
+# remember8090.it: an ad slot between paragraphs tips trafilatura into a related-story link.
+KNOWN_FALSE_VERSIONS: set[tuple[str, str]] = {
+    ("b6fb53e9fb04", "noise:in-article"),
+    ("b6fb53e9fb04", "noise:all"),
+}
+# Gold text trafilatura leaves out: Fox News video captions (7dfc3e, eb62ac), bgr's deal
+# widgets (e7d77f), a link paragraph on f81c6c, and a paragraph added after a block the
+# extractor drops (3f65af); each edit landed in text the extractor does not keep.
+KNOWN_MISSED_EDITS: set[tuple[str, str]] = {
+    ("3f65af7b6b98", "story:paragraph-added"),
+    ("7dfc3e359d7c", "story:digit"),
+    ("e7d77f186980", "story:digit"),
+    ("e7d77f186980", "story:paragraph-added"),
+    ("eb62ac8425e5", "story:paragraph-added"),
+    ("f81c6c05d9cb", "story:word"),
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    key: str
+    name: str
+    kind: str
+    changed: bool
+    differs: bool
+
+
+def _fingerprint(page: bytes, url: str) -> str:
+    try:
+        return extract(page, "text/html; charset=utf-8", url).fingerprint()
+    except ExtractError as exc:
+        return f"error: {exc}"
+
+
+@pytest.fixture(scope="module")
+def sweep() -> list[Outcome]:
+    require_corpus()
+    truth = corpus_truth()
+    out = []
+    for key in corpus_keys():
+        raw = corpus_page(key)
+        url, gold = truth[key]["url"], truth[key]["articleBody"]
+        base = _fingerprint(raw, url)
+        page = raw.decode("utf-8")
+        for v in variants(page, gold, key):
+            changed = _fingerprint(v.html.encode("utf-8"), url) != base
+            out.append(Outcome(key, v.name, v.kind, changed, v.html != page))
+    return out
+
+
+def _failures(sweep: list[Outcome], kind: str) -> set[tuple[str, str]]:
+    want_change = kind == "story"
+    return {(o.key[:12], o.name) for o in sweep if o.kind == kind and o.changed != want_change}
+
+
+def test_every_variant_is_really_edited(sweep: list[Outcome]) -> None:
+    assert all(o.differs for o in sweep), [(o.key, o.name) for o in sweep if not o.differs]
+
+
+def test_every_page_gets_noise_and_story_edits(sweep: list[Outcome]) -> None:
+    per_page = Counter((o.key, o.kind) for o in sweep)
+    keys = corpus_keys()
+    # Three pages have no prose run the gold text can pin down (a Japanese page without
+    # spaces, two table pages): they get headline edits and page-wide noise only.
+    thin = [k for k in keys if per_page[(k, "story")] < 4]
+    assert len(thin) <= 3, thin
+    assert all(per_page[(k, "noise")] == (3 if k in thin else 5) for k in keys)
+    names = Counter(o.name for o in sweep if o.kind == "story")
+    assert names["story:word"] >= 175 and names["story:paragraph-added"] >= 175
+    assert names["story:digit"] >= 160 and names["story:headline"] >= 175
+
+
+def test_noise_outside_the_story_records_no_new_version(sweep: list[Outcome]) -> None:
+    assert _failures(sweep, "noise") <= KNOWN_FALSE_VERSIONS
+
+
+def test_every_story_edit_records_a_new_version(sweep: list[Outcome]) -> None:
+    assert _failures(sweep, "story") <= KNOWN_MISSED_EDITS
+
+
+def test_known_failures_are_still_failing(sweep: list[Outcome]) -> None:
+    """A listed failure that now passes must come off the list, so the list stays the truth."""
+    fixed = (KNOWN_FALSE_VERSIONS - _failures(sweep, "noise")) | (
+        KNOWN_MISSED_EDITS - _failures(sweep, "story")
+    )
+    assert not fixed

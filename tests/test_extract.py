@@ -1,0 +1,215 @@
+"""Extraction: quality on the real corpus, the page's own metadata, and hostile input."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import random
+from pathlib import Path
+
+import pytest
+from corpus import ROOT, corpus_keys, corpus_page, corpus_truth, require_corpus
+
+from tracker.document import Document
+from tracker.extract import ExtractError, decode, extract, sniff
+
+WIRED = "d48aeb9cf2f2ff15769a57513249b4a6a669159f3e50b335e741d4206a824e88"
+
+
+def _bench() -> object:
+    spec = importlib.util.spec_from_file_location("bench_extract", ROOT / "bench" / "extract.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def extracted() -> dict[str, Document]:
+    require_corpus()
+    truth = corpus_truth()
+    return {
+        key: extract(corpus_page(key), "text/html; charset=utf-8", truth[key]["url"])
+        for key in corpus_keys()
+    }
+
+
+def test_token_f1_beats_the_published_trafilatura_figure(extracted: dict[str, Document]) -> None:
+    bench = _bench()
+    truth = corpus_truth()
+    pairs = [bench.page_scores(truth[k]["articleBody"], d.text) for k, d in extracted.items()]
+    precision, recall, f1 = bench.f1(pairs)
+    assert f1 >= 0.958, (precision, recall, f1)
+    assert recall >= 0.98
+
+
+def test_every_page_gives_headline_canonical_url_and_most_give_byline_and_dates(
+    extracted: dict[str, Document],
+) -> None:
+    docs = list(extracted.values())
+    assert all(d.title for d in docs)
+    assert all(d.canonical_url and d.canonical_url.startswith("http") for d in docs)
+    assert sum(d.byline is not None for d in docs) >= 160
+    assert sum(d.published is not None for d in docs) >= 175
+    assert sum(d.updated is not None for d in docs) >= 130
+
+
+def test_wired_article_split_in_chunks_comes_out_whole(extracted: dict[str, Document]) -> None:
+    doc = extracted[WIRED]
+    assert doc.title == "Why My Friend Became a Grocery Store on Instagram"  # the visible <h1>
+    assert doc.byline == "Louise Matsakis"
+    assert doc.published and doc.published.startswith("2019-11-1")
+    assert doc.canonical_url == "https://www.wired.com/story/instagram-business-accounts-analytics/"
+    assert doc.paragraphs[0].startswith("Instagram began testing hiding public like counts")
+    assert any(p.startswith("Maybe Instagram likes it that way.") for p in doc.paragraphs)
+    assert not any(p == "Advertisement" for p in doc.paragraphs)
+
+
+def test_extraction_does_not_depend_on_earlier_calls() -> None:
+    require_corpus()
+    keys = corpus_keys()[:3]
+    first = [extract(corpus_page(k), "text/html").fingerprint() for k in keys]
+    again = [extract(corpus_page(k), "text/html").fingerprint() for k in reversed(keys)]
+    assert first == list(reversed(again))
+
+
+PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Council approves budget | Daily Planet</title>
+<meta property="og:title" content="Council approves budget">
+<meta property="article:published_time" content="2024-03-01T10:00:00Z">
+<meta property="article:modified_time" content="2024-03-02T08:30:00Z">
+<link rel="canonical" href="https://planet.example/news/budget">
+<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Council approves budget",
+ "author": [{"@type": "Person", "name": "Lois Lane"}], "datePublished": "2024-03-01T10:00:00Z"}
+</script></head><body>
+<header><h1 class="logo">Daily Planet News</h1><nav><a href="/">Home</a></nav></header>
+<article><h1>Council approves city budget</h1>
+<p>The city council approved the budget for next year on Tuesday after a long debate.</p>
+<div class="ad-slot"><span>Advertisement</span></div>
+<p>The café owners’ association welcomed the decision and said it would help small shops.</p>
+</article><footer>© 2024 Daily Planet</footer></body></html>"""
+
+
+def test_headline_is_the_visible_h1_that_agrees_with_the_metadata() -> None:
+    doc = extract(PAGE.encode("utf-8"), "text/html; charset=utf-8", None)
+    assert doc.title == "Council approves city budget"
+    assert doc.byline == "Lois Lane"
+    assert doc.published == "2024-03-01T10:00:00Z"
+    assert doc.updated == "2024-03-02T08:30:00Z"
+    assert doc.canonical_url == "https://planet.example/news/budget"
+    assert doc.language == "en"
+    assert doc.paragraphs == (
+        "The city council approved the budget for next year on Tuesday after a long debate.",
+        "The café owners’ association welcomed the decision and said it would help small shops.",
+    )
+
+
+def test_a_bumped_updated_stamp_is_not_a_new_version() -> None:
+    before = extract(PAGE.encode(), "text/html")
+    after = extract(PAGE.replace("2024-03-02T08:30", "2024-03-09T11:45").encode(), "text/html")
+    assert after.updated != before.updated
+    assert after.fingerprint() == before.fingerprint()
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (PAGE.encode("utf-16"), "text/html"),
+        (PAGE.encode("utf-16-le"), None),
+        (PAGE.encode("utf-16-be"), "text/html; charset=utf-16be"),
+        (b"\xef\xbb\xbf" + PAGE.encode("utf-8"), None),
+        (PAGE.encode("utf-8"), "text/html; charset=iso-8859-1"),
+        (PAGE.encode("utf-8"), "text/html; charset=no-such-charset"),
+    ],
+    ids=["utf16-bom", "utf16le-no-bom", "utf16be-declared", "utf8-bom", "mislabelled", "bogus"],
+)
+def test_encodings_give_the_same_document(body: bytes, content_type: str | None) -> None:
+    reference = extract(PAGE.encode("utf-8"), "text/html; charset=utf-8")
+    doc = extract(body, content_type)
+    assert doc.fingerprint() == reference.fingerprint()
+    assert "café" in doc.text
+
+
+def test_latin1_labelled_utf8_still_reads() -> None:
+    body = PAGE.replace("’", "'").encode("latin-1")
+    doc = extract(body, "text/html; charset=utf-8")
+    assert "café owners' association" in doc.text
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "message"),
+    [
+        (b"", "text/html", "empty"),
+        (b"  \n\t ", None, "empty"),
+        (random.Random(7).randbytes(200_000), "text/html", "binary"),
+        (random.Random(8).randbytes(5_000), None, "binary"),
+        (b"%PDF-1.7\n...", "application/pdf", "unsupported content type"),
+        (b"{not json", "application/json", "not valid JSON"),
+        (b"[1, 2]", "application/json", "must be an object"),
+        (b"<html><body>" + b"<div>" * 4_200_000 + b"</body></html>", "text/html", "too large"),
+    ],
+    ids=[
+        "empty",
+        "blank",
+        "garbage-html",
+        "garbage-sniffed",
+        "pdf",
+        "bad-json",
+        "json-list",
+        "huge",
+    ],
+)
+def test_hostile_input_gives_a_clear_error(
+    body: bytes, content_type: str | None, message: str
+) -> None:
+    with pytest.raises(ExtractError, match=message):
+        extract(body, content_type)
+
+
+def test_deeply_nested_page_under_the_limit_gives_an_error_or_a_document() -> None:
+    depth = 1_500_000
+    body = b"<html><body>" + b"<div>" * depth + b"deep text" + b"</div>" * depth + b"</body>"
+    try:
+        doc = extract(body, "text/html")
+    except ExtractError as exc:
+        assert "no article text" in str(exc)
+    else:
+        assert isinstance(doc, Document)
+
+
+def test_sniff_and_decode_without_a_content_type() -> None:
+    assert sniff(PAGE.encode("utf-16")) == "text/html"
+    assert sniff(b"# Title\n\nText", "story.md") == "text/markdown"
+    assert sniff(json.dumps({"text": "x"}).encode()) == "application/json"
+    assert sniff(b"Plain words.") == "text/plain"
+    assert decode("naïve".encode("cp1252"), "text/plain; charset=windows-1252") == "naïve"
+
+
+def test_text_markdown_and_json_pass_through() -> None:
+    md = extract(b"# Storm hits coast\n\nWinds of 120 km/h.\n\nPower is out.", "text/markdown")
+    assert md.title == "Storm hits coast" and md.paragraphs == (
+        "Winds of 120 km/h.",
+        "Power is out.",
+    )
+    data = {"title": "T", "paragraphs": ["One.", "Two."], "byline": "A. Writer"}
+    doc = extract(json.dumps(data).encode(), "application/json")
+    assert doc.paragraphs == ("One.", "Two.") and doc.byline == "A. Writer"
+    assert extract(b"line one\nline two", "text/plain").paragraphs == ("line one", "line two")
+
+
+def test_normal_form_ignores_what_no_reader_sees() -> None:
+    plain = Document.build(title="Budget passes", paragraphs=["Cost: 10 million."])
+    fancy = Document.build(
+        title="Budget\u00a0passes\u200b", paragraphs=["Cost:  １０ million.\u00ad"], updated="x"
+    )
+    assert fancy.fingerprint() == plain.fingerprint()
+    retitled = Document.build(title="Budget fails", paragraphs=["Cost: 10 million."])
+    assert retitled.fingerprint() != plain.fingerprint()
+
+
+def test_bench_script_is_importable_for_its_scoring() -> None:
+    bench = _bench()
+    assert bench.page_scores("a b c d e", "a b c d e") == (1.0, 1.0)
+    p, r = bench.page_scores("one two three four five six", "one two three four")
+    assert p == 1.0 and 0 < r < 1
+    assert Path(bench.__file__).name == "extract.py"
