@@ -47,8 +47,11 @@ def test_diff_shows_new_top_section_as_added(db_path: Path) -> None:
     code, out = run(db_path, "diff", "1")
     assert code == 0, out
     assert "{+Russia entered into a strategic partnership" in out
-    assert "[-" not in out  # the earlier dispatch is kept whole
-    assert "(More to come)" in out
+    assert "{+Reuters -+}" in out
+    assert "[-" not in out  # the earlier dispatch is kept whole, shown as context
+    assert "Russia said on Tuesday that a treaty" in out
+    code, out = run(db_path, "diff", "1", "--context", "5")
+    assert "(More to come)" in out and "[-" not in out
 
 
 def test_show_prints_a_version(db_path: Path) -> None:
@@ -78,8 +81,15 @@ def test_add_then_ingest_files_and_stdin(db_path: Path, tmp_path: Path) -> None:
     code, out = run(db_path, "ingest", "1", str(one), str(two), "--at", "2024-05-01T10:00:00+02:00")
     assert code == 0, out
     assert "version 1" in out and "version 2" in out
-    code, out = run(db_path, "ingest", "1", "-", "--content-type", "text/markdown",
-                    input="# Minister quits\n\nThe minister resigned on Tuesday.\n")
+    code, out = run(
+        db_path,
+        "ingest",
+        "1",
+        "-",
+        "--content-type",
+        "text/markdown",
+        input="# Minister quits\n\nThe minister resigned on Tuesday.\n",
+    )
     assert "unchanged (still version 2)" in out
     code, out = run(db_path, "log", "1", "--json")
     versions = json.loads(out)["versions"]
@@ -129,7 +139,9 @@ def test_locked_database(db_path: Path) -> None:
     try:
         proc = subprocess.run(
             [sys.executable, "-m", "tracker", "--db", str(db_path), "add", "https://a.example/"],
-            capture_output=True, text=True, timeout=60,
+            capture_output=True,
+            text=True,
+            timeout=60,
             env={"TRACKER_DB_TIMEOUT": "0.5", "PATH": "/usr/bin:/bin"},
         )
     finally:

@@ -158,7 +158,9 @@ paragraph = st.text(
 ).filter(lambda s: s.strip())
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(st.lists(paragraph, min_size=1, max_size=4), min_size=1, max_size=8))
 def test_any_sequence_of_ingests(tmp_path: Path, bodies: list[list[str]]) -> None:
     """Consecutive numbers, no two consecutive versions alike, exact read-back, reverts marked."""

@@ -15,8 +15,10 @@ from tracker.urls import BadURL, normalize, site
 @pytest.mark.parametrize(
     ("raw", "clean"),
     [
-        ("HTTPS://News.Example.COM:443/a/b?utm_source=tw&id=7#frag",
-         "https://news.example.com/a/b?id=7"),
+        (
+            "HTTPS://News.Example.COM:443/a/b?utm_source=tw&id=7#frag",
+            "https://news.example.com/a/b?id=7",
+        ),
         ("http://news.example:80", "http://news.example/"),
         ("http://news.example:8080/x?fbclid=abc&gclid=1", "http://news.example:8080/x"),
         ("https://news.example/%7Euser/caf%C3%A9", "https://news.example/~user/caf%C3%A9"),
@@ -29,10 +31,22 @@ def test_normalize(raw: str, clean: str) -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    ["", "   ", "ftp://news.example/", "javascript:alert(1)", "file:///etc/passwd",
-     "https://news.example/a b", "https://a\\b.example/", "https://" + "a" * 3000 + ".example/",
-     "https://news.example:99999/", "//news.example/x", "https://u:p@news.example/",
-     "data:text/html,<script>alert(1)</script>", "http://[::1", "https://news.example/\x00"],
+    [
+        "",
+        "   ",
+        "ftp://news.example/",
+        "javascript:alert(1)",
+        "file:///etc/passwd",
+        "https://news.example/a b",
+        "https://a\\b.example/",
+        "https://" + "a" * 3000 + ".example/",
+        "https://news.example:99999/",
+        "//news.example/x",
+        "https://u:p@news.example/",
+        "data:text/html,<script>alert(1)</script>",
+        "http://[::1",
+        "https://news.example/\x00",
+    ],
 )
 def test_bad_urls_are_refused_with_a_reason(bad: str) -> None:
     with pytest.raises(BadURL) as err:
@@ -70,9 +84,15 @@ def test_bad_settings_name_the_setting(tmp_path: Path, toml: str, env: dict, mes
 
 @pytest.mark.parametrize(
     "text",
-    ["Peskov said more. (More to come)", "This story is developing and will be updated.",
-     "UPDATE: police have named the suspect.", "Developing story: fire downtown",
-     "Live updates: election night", "Mehr in Kürze.", "Noticia en desarrollo"],
+    [
+        "Peskov said more. (More to come)",
+        "This story is developing and will be updated.",
+        "UPDATE: police have named the suspect.",
+        "Developing story: fire downtown",
+        "Live updates: election night",
+        "Mehr in Kürze.",
+        "Noticia en desarrollo",
+    ],
 )
 def test_developing_markers_found(text: str) -> None:
     assert developing_markers(text)
@@ -80,6 +100,8 @@ def test_developing_markers_found(text: str) -> None:
 
 
 def test_no_marker_in_a_finished_story() -> None:
-    doc = Document.build(title="Treaty signed", paragraphs=["The treaty came into force.",
-                                                            "More people came to the rally."])
+    doc = Document.build(
+        title="Treaty signed",
+        paragraphs=["The treaty came into force.", "More people came to the rally."],
+    )
     assert not is_developing(doc)

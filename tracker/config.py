@@ -67,6 +67,7 @@ class Settings:
     smtp_security: str = "none"  # none | starttls | ssl
     mail_from: str = "storydiff@localhost"
     delivery_max_attempts: int = 8
+    outbox_interval: float = 10.0
 
     # diff
     diff_budget_ms: float = 200.0

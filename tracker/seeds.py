@@ -61,8 +61,15 @@ def load(folder: Path | None = None) -> list[SeedVersion]:
 
 
 def install(store: Store, url: str = SEED_URL) -> int:
-    """Load the seed story into `store` (idempotent: loading twice adds nothing); returns its id."""
-    story_id, _ = store.add_story(url, title=SEED_TITLE, site=site(url))
-    for version in load():
+    """Load the seed story into `store` and return its id; loading again adds nothing.
+
+    The seed's URL is a placeholder (`.invalid` never resolves), so the story is added paused:
+    there is nothing to fetch, and the scheduler must not try.
+    """
+    story_id, created = store.add_story(url, title=SEED_TITLE, site=site(url))
+    present = store.get_story(story_id)["version_count"]
+    for version in load()[present:]:  # a load cut short earlier resumes where it stopped
         record(store, story_id, version.document, fetched_at=version.at)
+    if created:
+        store.update_story(story_id, state="paused", next_check_at=None)
     return story_id

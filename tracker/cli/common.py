@@ -80,3 +80,21 @@ def load_web_app(settings: Any) -> Any:
         raise click.ClickException("the web app is not installed (pip install -e .)")
     factory = next(iter(found)).load()
     return factory({"SETTINGS": settings, "DATABASE": settings.db})
+
+
+def parse_interval(value: str | None) -> int | None:
+    """'90', '90s', '15m', '2h', '1d' -> seconds."""
+    if value is None:
+        return None
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    text = value.strip().lower()
+    try:
+        if text and text[-1] in units:
+            seconds = int(float(text[:-1]) * units[text[-1]])
+        else:
+            seconds = int(text)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a duration like 900, 15m, 2h or 1d") from None
+    if not 60 <= seconds <= 365 * 86400:
+        raise click.BadParameter("interval must be between 1 minute and 365 days")
+    return seconds

@@ -7,7 +7,15 @@ import sys
 import click
 
 from tracker import clock, render
-from tracker.cli.common import Context, emit_json, find_story, json_option, pass_ctx, use_color
+from tracker.cli.common import (
+    Context,
+    emit_json,
+    find_story,
+    json_option,
+    parse_interval,
+    pass_ctx,
+    use_color,
+)
 from tracker.diff import diff_documents
 from tracker.extract import ExtractError, extract, sniff
 from tracker.record import document_of, record
@@ -15,24 +23,6 @@ from tracker.store import NotFound
 from tracker.urls import BadURL, normalize, site
 
 MAX_INGEST_BYTES = 50 * 1024 * 1024
-
-
-def _interval(value: str | None) -> int | None:
-    """'90', '90s', '15m', '2h', '1d' -> seconds."""
-    if value is None:
-        return None
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-    text = value.strip().lower()
-    try:
-        if text and text[-1] in units:
-            seconds = int(float(text[:-1]) * units[text[-1]])
-        else:
-            seconds = int(text)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a duration like 900, 15m, 2h or 1d") from None
-    if not 60 <= seconds <= 365 * 86400:
-        raise click.BadParameter("interval must be between 1 minute and 365 days")
-    return seconds
 
 
 @click.command()
@@ -51,7 +41,7 @@ def add(ctx: Context, url: str, title: str | None, interval: str | None, as_json
         clean = normalize(url)
     except BadURL as exc:
         raise click.ClickException(f"invalid URL {url!r}: {exc}") from None
-    seconds = _interval(interval)
+    seconds = parse_interval(interval)
     with ctx.store() as store:
         story_id, created = store.add_story(clean, title=title, interval=seconds, site=site(clean))
     if as_json:

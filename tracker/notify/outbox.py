@@ -243,3 +243,9 @@ def deliver_due(
         if own_fetcher and fetcher is not None:
             fetcher.close()
     return run.report
+
+
+def deliver_job(settings: Settings) -> Report:
+    """One outbox run on a connection of its own: the scheduler calls it from any thread."""
+    with Store(settings.db, timeout=settings.db_timeout) as store:
+        return deliver_due(store, settings)

@@ -1,0 +1,274 @@
+"""`tracker check`, `tracker run` and `tracker demo` as a user runs them, and the demo newsroom."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from click.testing import CliRunner
+from servers import LocalSite
+from test_check import FIRST, SECOND, local, page
+
+from tracker.check import Checker
+from tracker.cli import main
+from tracker.extract import extract
+from tracker.newsroom import STORY_PATH, Newsroom
+from tracker.seeds import load
+from tracker.store import Store
+
+ENV = {"TRACKER_ALLOW_HOSTS": "127.0.0.1", "TRACKER_PER_HOST_GAP": "0"}
+
+
+def cli(db: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    result = CliRunner(env=ENV if env is None else env).invoke(main, ["--db", str(db), *args])
+    return result.exit_code, result.output
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(condition, timeout: float = 30.0, proc: subprocess.Popen | None = None) -> None:  # noqa: ANN001
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(
+                f"process ended early: {proc.stderr.read() if proc.stderr else ''}"
+            )
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+def test_check_command_summarises_outcomes(db_path: Path, site: LocalSite) -> None:
+    site.set("/a", page("Bridge", *FIRST))
+    site.set("/b", page("Ferry", *SECOND))
+    site.set("/c", b"missing", status=404, content_type="text/plain")
+    for path in ("/a", "/b", "/c"):
+        assert cli(db_path, "add", site.url(path))[0] == 0
+    code, out = cli(db_path, "check", "--all")
+    assert code == 0, out
+    assert "story 1: first version recorded" in out and "story 3: error" in out and "404" in out
+    assert "checked 3: 0 unchanged, 0 not modified, 2 new versions, 1 error" in out
+    site.set("/a", page("Bridge", *SECOND))
+    code, out = cli(db_path, "check", "1", site.url("/b"), "--json")
+    data = json.loads(out)
+    assert data["summary"] == {
+        "checked": 2,
+        "unchanged": 1,
+        "not_modified": 0,
+        "new_version": 1,
+        "error": 0,
+        "gone": 0,
+    }
+    assert [r["story_id"] for r in data["results"]] == [1, 2]
+    assert data["results"][0]["version"] == 2
+
+
+def test_check_command_errors_are_clear(db_path: Path) -> None:
+    code, out = cli(db_path, "check")
+    assert code == 2 and "--all or --due" in out
+    code, out = cli(db_path, "check", "42")
+    assert code == 1 and "no story with id" in out
+    code, out = cli(db_path, "check", "--due")
+    assert code == 0 and "nothing to check" in out
+
+
+def test_check_command_exits_1_when_every_check_failed(db_path: Path, site: LocalSite) -> None:
+    site.set("/a", page("Bridge", *FIRST))
+    cli(db_path, "add", site.url("/a"))
+    code, out = cli(db_path, "check", "1", env={})  # 127.0.0.1 not allowed: refused
+    assert code == 1 and "loopback" in out and "Traceback" not in out
+
+
+def test_newsroom_moves_from_v1_to_v2(db_path: Path) -> None:
+    clock = [0.0]
+    versions = load()
+    with (
+        Newsroom(delay=30, now=lambda: clock[0]) as room,
+        Store(db_path) as store,
+        Checker(local(db_path)) as checker,
+    ):
+        story_id, _ = store.add_story(room.story_url)
+        assert checker.check(store, story_id).version == 1
+        assert checker.check(store, story_id).outcome == "not_modified"
+        clock[0] = 31.0
+        assert room.edition() == 1 and room.seconds_to_next() is None
+        result = checker.check(store, story_id)
+        assert (result.outcome, result.version) == ("new_version", 2)
+        v1, v2 = (store.get_version(story_id, n) for n in (1, 2))
+        assert v1["text"].split("\n\n") == list(versions[0].document.paragraphs)
+        assert v2["text"].split("\n\n") == list(versions[1].document.paragraphs)
+        assert v1["title"] != v2["title"] and v2["byline"]
+        change = store.list_changes(story_id=story_id)[0]
+        assert change["kind"] == "headline"
+        with urllib.request.urlopen(room.url("/")) as front:
+            assert STORY_PATH in front.read().decode()
+        with urllib.request.urlopen(room.feed_url) as feed:
+            assert room.story_url in feed.read().decode()
+
+
+def test_newsroom_page_reads_like_a_news_page() -> None:
+    with Newsroom(delay=0) as room, urllib.request.urlopen(room.story_url) as resp:
+        doc = extract(resp.read(), resp.headers["Content-Type"], room.story_url)
+        assert resp.headers["ETag"]
+    assert doc.title and doc.byline and doc.published and doc.updated
+    assert doc.canonical_url == room.story_url
+
+
+def _spawn(db: Path, *args: str) -> subprocess.Popen:
+    env = {**os.environ, "TRACKER_DB": str(db), "TRACKER_PER_HOST_GAP": "0"}
+    env.pop("TRACKER_CONFIG", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "tracker", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _get(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:
+            return int(resp.status)
+    except OSError:
+        return 0
+
+
+def test_run_serves_checks_and_stops_cleanly_on_sigterm(db_path: Path, site: LocalSite) -> None:
+    site.set("/a", page("Bridge", *FIRST))
+    cli(db_path, "add", site.url("/a"))
+    port = free_port()
+    proc = _spawn(db_path, "run", "--port", str(port))
+    try:
+        wait_for(lambda: _get(f"http://127.0.0.1:{port}/") == 200, proc=proc)
+        store = Store(db_path)
+        try:
+            wait_for(lambda: store.list_checks(1), proc=proc)
+            check = store.list_checks(1)[0]
+        finally:
+            store.close()
+        # 127.0.0.1 is refused without the opt-in: the refusal is on record, with its reason
+        assert check["outcome"] == "error" and "loopback" in check["error"]
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert "stopped" in (proc.stderr.read() if proc.stderr else "")
+    conn = sqlite3.connect(db_path)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        story = conn.execute("SELECT failures, next_check_at FROM stories").fetchone()
+        assert story[0] == 1 and story[1] is not None
+    finally:
+        conn.close()
+    assert _get(f"http://127.0.0.1:{port}/") == 0  # the site is down with it
+
+
+def test_run_reports_a_busy_port(db_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code, out = cli(db_path, "run", "--port", str(port))
+    assert code == 1 and f"cannot listen on 127.0.0.1:{port}" in out
+
+
+def test_demo_shows_the_story_changing(db_path: Path) -> None:
+    port = free_port()
+    proc = _spawn(db_path, "demo", "--port", str(port), "--delay", "2", "--interval", "1")
+    try:
+        wait_for(lambda: _get(f"http://127.0.0.1:{port}/") == 200, proc=proc)
+        store = Store(db_path)
+        try:
+            wait_for(lambda: store.count_stories() == 2, proc=proc)
+            demo_story = next(s for s in store.list_stories() if s["url"].startswith("http://127"))
+            wait_for(lambda: store.get_story(demo_story["id"])["version_count"] == 2, proc=proc)
+            assert _get(f"http://127.0.0.1:{port}/stories/{demo_story['id']}") == 200
+        finally:
+            store.close()
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    err = proc.stderr.read() if proc.stderr else ""
+    assert f"http://127.0.0.1:{port}/" in err and "new version 2" in err
+    with Store(db_path) as store:
+        states = {s["url"].split(":")[0]: s["state"] for s in store.list_stories()}
+    assert states == {"http": "paused", "https": "paused"}  # nothing left to poll
+
+
+def test_run_announces_a_change_to_a_webhook(db_path: Path, site: LocalSite) -> None:
+    """The whole service: the scheduler checks, records the change, and the outbox job posts it."""
+    from servers import Response
+
+    from tracker.notify.signing import verify
+
+    hooks: list = []
+
+    def receive(req):  # noqa: ANN001, ANN202
+        hooks.append(req)
+        return Response(200, b"ok", "text/plain")
+
+    site.route("/hook", receive)
+    site.set("/a", page("Bridge", *FIRST))
+    cli(db_path, "add", site.url("/a"))
+    assert cli(db_path, "check", "1")[0] == 0
+    code, out = cli(
+        db_path, "subscribe", "1", "--webhook", site.url("/hook"), "--secret", "s3cret-key"
+    )
+    assert code == 0, out
+    site.set("/a", page("Bridge reopens", *SECOND))
+    cli(db_path, "resume", "1")  # due now
+    env = {
+        **os.environ,
+        "TRACKER_DB": str(db_path),
+        "TRACKER_PER_HOST_GAP": "0",
+        "TRACKER_ALLOW_HOSTS": "127.0.0.1",
+        "TRACKER_OUTBOX_INTERVAL": "0.3",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tracker", "run", "--no-web"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(lambda: hooks, proc=proc)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    (call,) = hooks
+    headers = {k.lower(): v for k, v in call.headers.items()}
+    assert verify(
+        "s3cret-key",
+        headers["x-storydiff-timestamp"],
+        call.body,
+        headers["x-storydiff-signature"],
+        tolerance=600,
+    )
+    payload = json.loads(call.body)
+    assert "Bridge reopens" in json.dumps(payload)
+    with Store(db_path) as store:
+        (delivery,) = store.list_deliveries()
+        assert delivery["status"] == "sent"

@@ -1,0 +1,283 @@
+"""Check one story end to end: fetch, extract, record a new version, log the check, plan the next.
+
+A check never raises for anything the network or the page does: a refusal, a timeout, a 404 or
+a page that cannot be read all end as a logged check with a reason a person can read, stored on
+the story (`last_error`), and a next check time that backs off. The version (with its change and
+outbox rows) and the check's log row land in one transaction, so a check stopped half-way leaves
+no trace and is simply done again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from tracker import clock, schedule
+from tracker.config import Settings
+from tracker.document import Document
+from tracker.extract import ExtractError, extract, media_type
+from tracker.fetch import Fetcher, FetchError, FetchResult
+from tracker.record import record
+from tracker.store import Row, Store
+from tracker.urls import BadURL, normalize
+
+OUTCOMES = ("unchanged", "not_modified", "new_version", "error", "gone")
+GONE_STATUSES = frozenset({404, 410})
+
+Extractor = Callable[[bytes, str | None, str | None], Document]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What one check found. `version` is the story's current version number after the check."""
+
+    story_id: int
+    outcome: str
+    status: int | None = None
+    version: int | None = None
+    change_id: int | None = None
+    error: str | None = None
+    duration_ms: float = 0.0
+    next_check_at: str | None = None
+    state: str = "active"
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Checker:
+    """Checks stories with one shared Fetcher; safe to call from many threads, one Store each.
+
+    `extractor` turns page bytes into a Document (default: `tracker.extract.extract`; a pool of
+    processes can be plugged in to use every core). `conditional=False` sends plain GETs and
+    always extracts, for benchmarks and for a story whose server lies about ETags.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        fetcher: Fetcher | None = None,
+        extractor: Extractor | None = None,
+        conditional: bool = True,
+    ) -> None:
+        self.settings = settings
+        self._own_fetcher = fetcher is None
+        self.fetcher = fetcher or Fetcher(settings)
+        self.extractor: Extractor = extractor or extract
+        self.conditional = conditional
+
+    def close(self) -> None:
+        if self._own_fetcher:
+            self.fetcher.close()
+
+    def __enter__(self) -> Checker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def check(self, store: Store, story_id: int, now: datetime | None = None) -> CheckResult:
+        """Check the story now; the outcome is logged in `checks` and returned."""
+        started = time.monotonic()
+        moment = now or clock.now()
+        story = store.get_story(story_id)
+        options = story.get("options") or {}
+        try:
+            page = self.fetcher.get(
+                story["url"],
+                etag=story.get("etag") if self.conditional else None,
+                last_modified=story.get("last_modified") if self.conditional else None,
+                previous_hash=story.get("body_hash") if self.conditional else None,
+                respect_robots=options.get("respect_robots"),
+            )
+        except FetchError as exc:
+            return self._failed(store, story, moment, started, exc.reason, exc.status, exc)
+        if page.not_modified or page.unchanged_body:
+            outcome = "not_modified" if page.not_modified else "unchanged"
+            return self._finish(store, story, moment, started, page, outcome)
+        try:
+            doc = self.extractor(page.body, page.content_type or None, page.final_url)
+        except ExtractError as exc:
+            reason = f"could not read the page at {page.final_url}: {exc}"
+            return self._failed(store, story, moment, started, reason, page.status, None)
+        return self._finish(store, story, moment, started, page, "new_version", doc)
+
+    def _finish(
+        self,
+        store: Store,
+        story: Row,
+        moment: datetime,
+        started: float,
+        page: FetchResult,
+        outcome: str,
+        doc: Document | None = None,
+    ) -> CheckResult:
+        at = clock.iso(moment)
+        fields: dict[str, Any] = {"last_checked_at": at, "failures": 0, "last_error": None}
+        if not page.not_modified:
+            fields.update(etag=page.etag, last_modified=page.last_modified)
+        elif page.etag or page.last_modified:
+            fields.update(etag=page.etag or story.get("etag"))
+            fields.update(last_modified=page.last_modified or story.get("last_modified"))
+        if doc is not None:
+            fields["body_hash"] = page.body_hash
+            canonical = _canonical(doc, page)
+            if canonical and canonical != story.get("canonical_url"):
+                fields["canonical_url"] = canonical
+        version = story.get("version_count") or None
+        change_id = None
+        with store.write():
+            if doc is not None:
+                raw = page.body if self.settings.archive_raw else None
+                done = record(
+                    store,
+                    story["id"],
+                    doc,
+                    fetched_at=at,
+                    raw=raw,
+                    raw_type=media_type(page.content_type) or None if raw else None,
+                )
+                version, change_id = done.number, done.change_id
+                if not done.created:
+                    outcome = "unchanged"
+            changed = outcome == "new_version"
+            developing = bool(story.get("developing"))
+            if changed:  # record() judged the new text's markers; read its verdict back
+                developing = bool(store.get_story(story["id"])["developing"])
+            nxt = schedule.plan(
+                story, moment, changed=changed, settings=self.settings, developing=developing
+            )
+            fields.update(next_check_at=nxt.next_check_at, state=nxt.state)
+            duration = _ms(started)
+            store.log_check(
+                story["id"],
+                outcome=outcome,
+                at=at,
+                status=page.status,
+                duration_ms=duration,
+                keep=self.settings.checks_retention,
+                story_fields=fields,
+            )
+        return CheckResult(
+            story_id=story["id"],
+            outcome=outcome,
+            status=page.status,
+            version=version,
+            change_id=change_id,
+            duration_ms=duration,
+            next_check_at=nxt.next_check_at,
+            state=nxt.state,
+        )
+
+    def _failed(
+        self,
+        store: Store,
+        story: Row,
+        moment: datetime,
+        started: float,
+        reason: str,
+        status: int | None,
+        exc: FetchError | None,
+    ) -> CheckResult:
+        at = clock.iso(moment)
+        failures = int(story.get("failures") or 0) + 1
+        outcome, state = "error", story.get("state") or "active"
+        if status in GONE_STATUSES and self._gone_streak(store, story) + 1 >= max(
+            1, self.settings.gone_after_failures
+        ):
+            outcome, state = "gone", "gone"
+            reason = f"{reason}; marked gone after {failures} checks in a row"
+        nxt = schedule.plan(
+            story,
+            moment,
+            changed=False,
+            settings=self.settings,
+            failures=failures,
+            retry_after=exc.retry_after if exc is not None else None,
+        )
+        if nxt.state == "archived" and state != "gone":
+            state = "archived"
+        next_at = None if state in ("gone", "archived") else nxt.next_check_at
+        fields: dict[str, Any] = {
+            "last_checked_at": at,
+            "failures": failures,
+            "last_error": reason,
+            "next_check_at": next_at,
+        }
+        if state in ("gone", "archived"):
+            fields["state"] = state
+        duration = _ms(started)
+        store.log_check(
+            story["id"],
+            outcome=outcome,
+            at=at,
+            status=status,
+            duration_ms=duration,
+            error=reason,
+            keep=self.settings.checks_retention,
+            story_fields=fields,
+        )
+        return CheckResult(
+            story_id=story["id"],
+            outcome=outcome,
+            status=status,
+            version=story.get("version_count") or None,
+            error=reason,
+            duration_ms=duration,
+            next_check_at=next_at,
+            state=state,
+        )
+
+    def _gone_streak(self, store: Store, story: Row) -> int:
+        """How many of the latest checks in a row answered 404 or 410."""
+        streak = 0
+        for row in store.list_checks(story["id"], limit=max(1, self.settings.gone_after_failures)):
+            if row.get("status") not in GONE_STATUSES:
+                break
+            streak += 1
+        return streak
+
+
+def record_internal_error(
+    store: Store, settings: Settings, story_id: int, exc: BaseException, now: datetime | None = None
+) -> CheckResult:
+    """Log a check that crashed on a bug, with a backed-off next time, so it is not retried
+    on every dispatcher tick."""
+    moment = now or clock.now()
+    story = store.get_story(story_id)
+    failures = int(story.get("failures") or 0) + 1
+    reason = f"internal error while checking: {exc.__class__.__name__}: {exc}"
+    nxt = schedule.plan(story, moment, changed=False, settings=settings, failures=failures)
+    store.log_check(
+        story_id,
+        outcome="error",
+        at=clock.iso(moment),
+        error=reason,
+        keep=settings.checks_retention,
+        story_fields={
+            "failures": failures,
+            "last_error": reason,
+            "next_check_at": nxt.next_check_at,
+            "last_checked_at": clock.iso(moment),
+        },
+    )
+    return CheckResult(story_id, "error", error=reason, next_check_at=nxt.next_check_at)
+
+
+def _canonical(doc: Document, page: FetchResult) -> str | None:
+    """The URL the page says it lives at (or where the redirects ended), normalised."""
+    for candidate in (doc.canonical_url, page.final_url if page.redirects else None):
+        if candidate:
+            try:
+                return normalize(candidate)
+            except BadURL:
+                continue
+    return None
+
+
+def _ms(started: float) -> float:
+    return round((time.monotonic() - started) * 1000, 1)
