@@ -1,7 +1,8 @@
 """The storydiff web site: `create_app(config)` builds a Flask app over one tracker database.
 
 Shaped like Flask's tutorial: an app factory, one blueprint per concern (pages, api, feeds, auth,
-manage), templates and one stylesheet, and no global state: each request opens its own Store.
+manage, notify pages, notify api, unsubscribe), templates and one stylesheet, and no global
+state: each request opens its own Store.
 Config keys: DATABASE (path), SETTINGS (a tracker.config.Settings), SECRET_KEY, TESTING, and
 DIFF_CACHE_SIZE (how many computed diffs to keep in memory; 0 turns the cache off).
 """
@@ -15,7 +16,21 @@ from flask import Flask
 
 from tracker.config import Settings
 from tracker.store import Store
-from web import api, auth, db, errors, feeds, filters, manage, pages, routing, security
+from web import (
+    api,
+    auth,
+    db,
+    errors,
+    feeds,
+    filters,
+    manage,
+    notify_api,
+    notify_pages,
+    pages,
+    routing,
+    security,
+    unsubscribe,
+)
 from web.diffview import DiffCache
 
 SESSION_KEY_SECRET = "session_key"
@@ -72,4 +87,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(feeds.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(manage.bp)
+    app.register_blueprint(notify_pages.bp)
+    app.register_blueprint(notify_api.bp)
+    app.register_blueprint(unsubscribe.bp)
     return app

@@ -133,7 +133,170 @@ def _paths() -> dict[str, dict[str, Any]]:
             "get": _op("One change", params=[_param("change_id", "path", "integer")])
         },
         "/api/feeds": {"get": _op("Feeds that discover stories")},
+        **_notify_paths(),
         "/api/openapi.json": {"get": _op("This document")},
+    }
+
+
+def _notify_paths() -> dict[str, dict[str, Any]]:
+    """Subscriptions and the outbox: every call needs the token, reads too (targets are private)."""
+    sub_id = _param("sub_id", "path", "integer", "subscription id")
+    delivery_id = _param("delivery_id", "path", "integer", "delivery id")
+    new_sub = {"application/json": {"schema": {"$ref": "#/components/schemas/NewSubscription"}}}
+    retry = _op(
+        "Send a dead or failing delivery again",
+        params=[delivery_id],
+        secured=True,
+        schema="Delivery",
+    )
+    retry["responses"]["409"] = ERROR
+    return {
+        "/api/subscriptions": {
+            "get": _op(
+                "Subscriptions (targets with their secrets hidden)",
+                params=[_param("story", kind="integer", doc="only this story's")],
+                secured=True,
+                schema="SubscriptionList",
+            ),
+            "post": _op(
+                "Subscribe; a webhook's signing secret is in the answer this once",
+                body=new_sub,
+                ok="201",
+                secured=True,
+                schema="Subscribed",
+            ),
+        },
+        "/api/subscriptions/{sub_id}": {
+            "get": _op("One subscription", params=[sub_id], secured=True, schema="Subscription"),
+            "delete": _op(
+                "Delete a subscription and its unsent messages",
+                params=[sub_id],
+                ok="204",
+                secured=True,
+            ),
+        },
+        "/api/subscriptions/{sub_id}/pause": {
+            "post": _op(
+                "Hold a subscription's messages",
+                params=[sub_id],
+                secured=True,
+                schema="Subscription",
+            )
+        },
+        "/api/subscriptions/{sub_id}/resume": {
+            "post": _op(
+                "Send a subscription's messages again (held ones go out on the next run)",
+                params=[sub_id],
+                secured=True,
+                schema="Subscription",
+            )
+        },
+        "/api/deliveries": {
+            "get": _op(
+                "The outbox, newest first",
+                params=[
+                    _param("failed", kind="integer", doc="1: only dead ones and ones that failed"),
+                    _param("limit", kind="integer", doc="at most 1000 (default 100)"),
+                ],
+                secured=True,
+                schema="DeliveryList",
+            )
+        },
+        "/api/deliveries/{delivery_id}": {
+            "get": _op(
+                "One delivery with every attempt",
+                params=[delivery_id],
+                secured=True,
+                schema="Delivery",
+            )
+        },
+        "/api/deliveries/{delivery_id}/retry": {"post": retry},
+    }
+
+
+def _notify_schemas() -> dict[str, Any]:
+    text = {"type": "string", "nullable": True}
+    integer = {"type": "integer", "nullable": True}
+    kinds = {"type": "array", "items": {"type": "string"}}
+    subscription = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "scope": {"type": "string", "enum": ["story", "feed", "all"]},
+            "story_id": integer,
+            "feed_id": integer,
+            "channel": {"type": "string", "enum": ["webhook", "email", "apprise"]},
+            "target": {"type": "string", "description": "with tokens and passwords hidden"},
+            "signed": {"type": "boolean"},
+            "min_words": {"type": "integer"},
+            "kinds": kinds,
+            "developing_only": {"type": "boolean"},
+            "mode": {"type": "string", "enum": ["instant", "hourly", "daily"]},
+            "active": {"type": "boolean"},
+            "created_at": {"type": "string"},
+            "last_digest_at": text,
+        },
+    }
+    attempt = {
+        "type": "object",
+        "properties": {
+            "at": {"type": "string"},
+            "ok": {"type": "boolean"},
+            "status": integer,
+            "error": text,
+            "duration_ms": {"type": "number", "nullable": True},
+        },
+    }
+    delivery = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "subscription_id": {"type": "integer"},
+            "change_id": {"type": "integer"},
+            "status": {"type": "string", "enum": ["pending", "sending", "sent", "dead"]},
+            "attempts": {"type": "integer"},
+            "created_at": {"type": "string"},
+            "next_attempt_at": {"type": "string"},
+            "sent_at": text,
+            "last_error": text,
+            "idempotency_key": {"type": "string"},
+            "channel": {"type": "string"},
+            "target": text,
+            "attempt_log": {"type": "array", "items": attempt},
+        },
+    }
+    return {
+        "NewSubscription": {
+            "type": "object",
+            "required": ["scope", "channel", "target"],
+            "additionalProperties": False,
+            "properties": {
+                "scope": {"type": "string", "enum": ["story", "feed", "all"]},
+                "story_id": {"type": "integer", "description": "with scope story"},
+                "feed_id": {"type": "integer", "description": "with scope feed"},
+                "channel": {"type": "string", "enum": ["webhook", "email", "apprise"]},
+                "target": {"type": "string", "maxLength": 2048},
+                "secret": {"type": "string", "minLength": 8, "maxLength": 200},
+                "min_words": {"type": "integer", "minimum": 0},
+                "kinds": kinds,
+                "developing_only": {"type": "boolean"},
+                "mode": {"type": "string", "enum": ["instant", "hourly", "daily"]},
+            },
+        },
+        "Subscription": subscription,
+        "Subscribed": {
+            "type": "object",
+            "properties": {"subscription": subscription, "secret": text},
+        },
+        "SubscriptionList": {
+            "type": "object",
+            "properties": {"subscriptions": {"type": "array", "items": subscription}},
+        },
+        "Delivery": delivery,
+        "DeliveryList": {
+            "type": "object",
+            "properties": {"deliveries": {"type": "array", "items": delivery}},
+        },
     }
 
 
@@ -195,6 +358,7 @@ def _schemas() -> dict[str, Any]:
                 "degraded": text,
             },
         },
+        **_notify_schemas(),
         "Error": {
             "type": "object",
             "required": ["status", "message"],
@@ -209,7 +373,8 @@ def document(server: str) -> dict[str, Any]:
         "info": {
             "title": "storydiff API",
             "version": "1",
-            "description": "Stories, versions, diffs and changes. Writes need "
+            "description": "Stories, versions, diffs and changes; subscriptions and deliveries. "
+            "Writes, and every subscription or delivery call, need "
             "Authorization: Bearer TOKEN (tracker create-token or TRACKER_API_TOKEN).",
         },
         "servers": [{"url": server}],

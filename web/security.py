@@ -3,7 +3,8 @@
 - Every response carries a Content-Security-Policy with no inline scripts, nosniff,
   frame-ancestors 'none' and a strict referrer policy.
 - Every form carries a CSRF token bound to the session; any non-GET request to the site (not
-  the API, which uses bearer tokens and no cookies) without the right one is refused.
+  the API, which uses bearer tokens and no cookies, nor the signed unsubscribe link) without the
+  right one is refused.
 - Writes need a signed-in admin (pages) or `Authorization: Bearer TOKEN` (API); reads are
   public unless Settings.private, when they need one of the two as well.
 """
@@ -30,7 +31,11 @@ CSP = (
     "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-PUBLIC_ENDPOINTS = {"auth.signin", "static"}
+# The signed unsubscribe link works for anyone holding it, even on a private site, and its POST
+# (a mail client's RFC 8058 one-click) has no CSRF token: the signature in the URL stands in.
+UNSUBSCRIBE = "unsubscribe.unsubscribe"
+PUBLIC_ENDPOINTS = {"auth.signin", "static", UNSUBSCRIBE}
+CSRF_EXEMPT = {UNSUBSCRIBE}
 
 
 def csrf_token() -> str:
@@ -124,7 +129,8 @@ def safe_next(target: str | None) -> str:
 
 def _before() -> Any:
     is_api = request.path.startswith("/api/")
-    if request.method not in SAFE_METHODS and not is_api and not _csrf_ok():
+    exempt = is_api or request.endpoint in CSRF_EXEMPT
+    if request.method not in SAFE_METHODS and not exempt and not _csrf_ok():
         abort(
             400,
             description="This form has expired or came from another site. "

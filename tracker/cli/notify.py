@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-import re
 import secrets
 
 import click
 
 from tracker.cli.common import Context, emit_json, find_story, json_option, pass_ctx
+from tracker.notify.targets import BadKind, BadTarget, check_target, parse_kinds
 from tracker.store import NotFound, StoreError
-
-_KIND = re.compile(r"^[a-z][a-z_]{0,39}$")
-KNOWN_KINDS = (
-    "headline, numbers, quotes, correction, paragraphs_added, paragraphs_removed, "
-    "edit, revert, typo, any"
-)
 
 
 def _kinds(values: tuple[str, ...]) -> list[str]:
-    kinds = []
-    for value in values:
-        for kind in value.replace(",", " ").split():
-            if not _KIND.match(kind.lower()):
-                raise click.BadParameter(
-                    f"{kind!r} is not a change kind (e.g. {KNOWN_KINDS})", param_hint="--kind"
-                )
-            kinds.append(kind.lower())
-    return sorted(set(kinds))
+    try:
+        return parse_kinds(values)
+    except BadKind as exc:
+        raise click.BadParameter(str(exc), param_hint="--kind") from None
 
 
 def _target(ctx: Context, webhook_url: str | None, email: str | None, apprise_url: str | None):
@@ -38,26 +27,10 @@ def _target(ctx: Context, webhook_url: str | None, email: str | None, apprise_ur
     if len(chosen) != 1:
         raise click.UsageError("give exactly one of --webhook URL, --email ADDR, --apprise URL")
     channel, target = chosen[0]
-    # Imported here: the channels pull in apprise and the fetcher, which only these commands use.
-    from tracker import netguard
-
     try:
-        if channel == "webhook":
-            from tracker.notify import webhook
-
-            return channel, webhook.check_target(target, ctx.settings)
-        if channel == "email":
-            from tracker.notify import mail
-
-            return channel, mail.check_address(target)
-        from tracker.notify import apprise_channel
-
-        apprise_channel.guard(apprise_channel.services(target), ctx.settings)
-        return channel, target.strip()
-    except ValueError as exc:  # BadWebhookURL, BadAddress, BadAppriseURL
+        return channel, check_target(channel, target, ctx.settings)
+    except BadTarget as exc:
         raise click.BadParameter(str(exc), param_hint=f"--{channel}") from None
-    except netguard.Refused as exc:
-        raise click.BadParameter(exc.reason, param_hint=f"--{channel}") from None
 
 
 @click.command()

@@ -1,0 +1,76 @@
+"""Whether a subscription may be made: the channel's target and the change kinds it filters on.
+
+One set of rules for the CLI, the web forms and the API, so a target refused in one place is
+refused everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from tracker import netguard
+from tracker.config import Settings
+
+CHANNELS = ("webhook", "email", "apprise")
+# Every kind a change can carry (tracker.summary and record), plus "any".
+KINDS = (
+    "any",
+    "headline",
+    "byline",
+    "numbers",
+    "quotes",
+    "correction",
+    "developing_ended",
+    "paragraphs_added",
+    "paragraphs_removed",
+    "moved",
+    "typo",
+    "edit",
+    "revert",
+    "whitespace",
+    "punctuation",
+    "dates",
+)
+
+
+class BadTarget(ValueError):
+    """The channel cannot send there; the message says why."""
+
+
+class BadKind(ValueError):
+    """Not a change kind; the message lists the kinds there are."""
+
+
+def check_target(channel: str, target: str, settings: Settings) -> str:
+    """The cleaned target if `channel` may send to it, else BadTarget with the reason."""
+    try:
+        if channel == "webhook":
+            from tracker.notify import webhook
+
+            return webhook.check_target(target, settings)
+        if channel == "email":
+            from tracker.notify import mail
+
+            return mail.check_address(target)
+        if channel == "apprise":
+            from tracker.notify import apprise_channel
+
+            apprise_channel.guard(apprise_channel.services(target), settings)
+            return target.strip()
+    except netguard.Refused as exc:
+        raise BadTarget(exc.reason) from None
+    except ValueError as exc:  # BadWebhookURL, BadAddress, BadAppriseURL
+        raise BadTarget(str(exc)) from None
+    raise BadTarget(f"unknown channel {channel!r}; use one of {', '.join(CHANNELS)}")
+
+
+def parse_kinds(values: Iterable[str]) -> list[str]:
+    """Kinds given as words or comma lists, checked against the kinds changes carry."""
+    kinds: set[str] = set()
+    for value in values:
+        for kind in value.replace(",", " ").split():
+            kind = kind.lower()
+            if kind not in KINDS:
+                raise BadKind(f"{kind[:40]!r} is not a change kind; use {', '.join(KINDS)}")
+            kinds.add(kind)
+    return sorted(kinds)
