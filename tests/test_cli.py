@@ -185,3 +185,25 @@ def test_pause_resume_remove(db_path: Path) -> None:
     assert code == 0
     code, out = run(db_path, "stories", "--json")
     assert json.loads(out) == []
+
+
+def test_diff_formats(db_path: Path, tmp_path: Path) -> None:
+    run(db_path, "add", "https://news.example/n")
+    one, two = tmp_path / "1.txt", tmp_path / "2.txt"
+    one.write_text("Officials said 11,000 troops were sent.\n\nThe talks ended.\n")
+    two.write_text("Officials said 12,000 troops were sent.\n\nThe talks ended.\n")
+    run(db_path, "ingest", "1", str(one), str(two))
+    code, out = run(db_path, "diff", "1", "--format", "side-by-side", "--width", "80")
+    assert code == 0
+    old_line = next(line for line in out.splitlines() if "troops" in line)
+    left, right = old_line.split("│")
+    assert "[-11,000-]" in left and "{+12,000+}" in right
+    code, out = run(db_path, "diff", "1", "--format", "json")
+    data = json.loads(out)
+    changed = [r for r in data["rows"] if r["kind"] == "changed"]
+    assert [op["text"] for op in changed[0]["ops"] if op["op"] != "equal"] == ["11,000", "12,000"]
+    code, out = run(db_path, "diff", "1", "1", "2", "--format", "unified")
+    assert "-Officials said 11,000" in out and "+Officials said 12,000" in out
+    code, out = run(db_path, "log", "1", "--json")
+    change = json.loads(out)["versions"][0]["change"]
+    assert change["kind"] == "numbers" and "11,000" in change["summary"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 
 import click
@@ -216,10 +217,16 @@ def show(ctx: Context, story: str, version: int | None, as_json: bool) -> None:
 @click.option(
     "--format",
     "fmt",
-    default="terminal",
+    default="inline",
     show_default=True,
-    type=click.Choice(["terminal", "unified", "json"]),
-    help="terminal: word diff (coloured on a terminal); unified: a patch; json: the structure.",
+    type=click.Choice(["inline", "side-by-side", "unified", "json"]),
+    help="inline: word diff (coloured on a terminal, {+added+} [-removed-] otherwise); "
+    "side-by-side: two columns; unified: a patch, one paragraph per line; json: the structure.",
+)
+@click.option(
+    "--width",
+    type=click.IntRange(40, 1000),
+    help="Columns for --format side-by-side (default: the terminal's width).",
 )
 @click.option(
     "--context",
@@ -230,7 +237,13 @@ def show(ctx: Context, story: str, version: int | None, as_json: bool) -> None:
 )
 @pass_ctx
 def diff(
-    ctx: Context, story: str, old: int | None, new: int | None, fmt: str, context: int
+    ctx: Context,
+    story: str,
+    old: int | None,
+    new: int | None,
+    fmt: str,
+    width: int | None,
+    context: int,
 ) -> None:
     """Show what changed in STORY between versions OLD and NEW.
 
@@ -255,6 +268,11 @@ def diff(
         click.echo(render.to_json(result))
     elif fmt == "unified":
         click.echo(render.unified(result, f"v{old}", f"v{new}", context), nl=False)
+    elif fmt == "side-by-side":
+        columns = width or shutil.get_terminal_size((100, 24)).columns
+        click.echo(f"story {row['id']}: version {old} (left) -> {new} (right)\n")
+        text = render.side_by_side_text(result, width=columns, color=use_color(), context=context)
+        click.echo(text, nl=False)
     else:
         click.echo(f"story {row['id']}: version {old} -> {new}\n")
         click.echo(render.terminal(result, color=use_color(), context=context), nl=False)

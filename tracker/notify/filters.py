@@ -13,7 +13,7 @@ from tracker.notify.digest import DIGEST_MODES, next_boundary
 
 # Changes whose only kinds are these are noise to most readers: they reach a subscription only
 # when it names the kind (or "any") explicitly, so a comma never floods anyone's inbox.
-QUIET_KINDS = frozenset({"typo", "whitespace", "punctuation"})
+QUIET_KINDS = frozenset({"typo"})
 
 
 def change_kinds(change: dict[str, Any]) -> set[str]:

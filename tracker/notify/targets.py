@@ -10,27 +10,11 @@ from collections.abc import Iterable
 
 from tracker import netguard
 from tracker.config import Settings
+from tracker.summary import KINDS as SUMMARY_KINDS
 
 CHANNELS = ("webhook", "email", "apprise")
-# Every kind a change can carry (tracker.summary and record), plus "any".
-KINDS = (
-    "any",
-    "headline",
-    "byline",
-    "numbers",
-    "quotes",
-    "correction",
-    "developing_ended",
-    "paragraphs_added",
-    "paragraphs_removed",
-    "moved",
-    "typo",
-    "edit",
-    "revert",
-    "whitespace",
-    "punctuation",
-    "dates",
-)
+# Every kind a change can carry: the summary's kinds, "revert" from record, and "any".
+KINDS = ("any", *SUMMARY_KINDS, "revert")
 
 
 class BadTarget(ValueError):
