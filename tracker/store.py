@@ -263,10 +263,8 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
 SNIPPET_START, SNIPPET_END = "\x02", "\x03"
 SCHEMA_VERSION = len(MIGRATIONS)
 
-CHANGE_FIELDS = (
-    "kind",
+CHANGE_STATS = (
     "size",
-    "kinds",
     "words_added",
     "words_removed",
     "words_changed",
@@ -275,9 +273,9 @@ CHANGE_FIELDS = (
     "paragraphs_moved",
     "paragraphs_changed",
     "share_changed",
-    "summary",
-    "details",
 )
+"""The change row's figures: what the API, feeds and notifications report as `stats`."""
+CHANGE_FIELDS = ("kind", "kinds", "summary", "details", *CHANGE_STATS)
 STORY_SORTS = {
     "changed": "coalesce(s.last_changed_at, s.added_at) DESC, s.id DESC",
     "added": "s.added_at DESC, s.id DESC",
@@ -285,6 +283,41 @@ STORY_SORTS = {
     "versions": "s.version_count DESC, s.id DESC",
 }
 STORY_STATES = ("active", "paused", "gone", "archived")
+_STORY_UPDATABLE = frozenset(
+    {
+        "title",
+        "canonical_url",
+        "site",
+        "state",
+        "developing",
+        "interval",
+        "next_check_at",
+        "last_checked_at",
+        "etag",
+        "last_modified",
+        "failures",
+        "last_error",
+        "feed_id",
+        "options",
+        "body_hash",
+    }
+)
+_FEED_UPDATABLE = frozenset(
+    {
+        "title",
+        "state",
+        "interval",
+        "next_check_at",
+        "last_checked_at",
+        "etag",
+        "last_modified",
+        "failures",
+        "last_error",
+    }
+)
+_SUBSCRIPTION_UPDATABLE = frozenset(
+    {"active", "last_digest_at", "min_words", "mode", "target", "secret"}
+)
 
 
 @dataclass(frozen=True)
@@ -405,6 +438,23 @@ class Store:
     def _all(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> list[Row]:
         return list(self.db.query(sql, params))
 
+    def _update(
+        self, table: str, noun: str, row_id: int, allowed: frozenset[str], fields: dict[str, Any]
+    ) -> None:
+        """UPDATE one row's named columns; only columns in `allowed` may be named."""
+        unknown = set(fields) - allowed
+        if unknown:
+            raise ValueError(f"cannot update {noun} fields {sorted(unknown)}")
+        if not fields:
+            return
+        sets = ", ".join(f"{name} = :{name}" for name in fields)
+        with self.write():
+            cur = self.conn.execute(
+                f"UPDATE {table} SET {sets} WHERE id = :_id", {**fields, "_id": row_id}
+            )
+            if cur.rowcount == 0:
+                raise NotFound(f"no {noun} with id {row_id}")
+
     # -- stories
 
     def add_story(
@@ -480,39 +530,11 @@ class Store:
         return None
 
     def update_story(self, story_id: int, **fields: Any) -> None:
-        allowed = {
-            "title",
-            "canonical_url",
-            "site",
-            "state",
-            "developing",
-            "interval",
-            "next_check_at",
-            "last_checked_at",
-            "etag",
-            "last_modified",
-            "failures",
-            "last_error",
-            "feed_id",
-            "options",
-            "body_hash",
-        }
-        unknown = set(fields) - allowed
-        if unknown:
-            raise ValueError(f"cannot update story fields {sorted(unknown)}")
-        if not fields:
-            return
         if "options" in fields and not isinstance(fields["options"], (str, type(None))):
             fields["options"] = _dumps(fields["options"])
         if "state" in fields and fields["state"] not in STORY_STATES:
             raise StoreError(f"unknown story state {fields['state']!r}")
-        sets = ", ".join(f"{name} = :{name}" for name in fields)
-        with self.write():
-            cur = self.conn.execute(
-                f"UPDATE stories SET {sets} WHERE id = :_id", {**fields, "_id": story_id}
-            )
-            if cur.rowcount == 0:
-                raise NotFound(f"no story with id {story_id}")
+        self._update("stories", "story", story_id, _STORY_UPDATABLE, fields)
 
     def delete_story(self, story_id: int) -> None:
         with self.write():
@@ -931,29 +953,7 @@ class Store:
         )
 
     def update_feed(self, feed_id: int, **fields: Any) -> None:
-        allowed = {
-            "title",
-            "state",
-            "interval",
-            "next_check_at",
-            "last_checked_at",
-            "etag",
-            "last_modified",
-            "failures",
-            "last_error",
-        }
-        unknown = set(fields) - allowed
-        if unknown:
-            raise ValueError(f"cannot update feed fields {sorted(unknown)}")
-        if not fields:
-            return
-        sets = ", ".join(f"{name} = :{name}" for name in fields)
-        with self.write():
-            cur = self.conn.execute(
-                f"UPDATE feeds SET {sets} WHERE id = :_id", {**fields, "_id": feed_id}
-            )
-            if cur.rowcount == 0:
-                raise NotFound(f"no feed with id {feed_id}")
+        self._update("feeds", "feed", feed_id, _FEED_UPDATABLE, fields)
 
     def delete_feed(self, feed_id: int) -> None:
         with self.write():
@@ -1022,18 +1022,7 @@ class Store:
                 raise NotFound(f"no subscription with id {sub_id}")
 
     def update_subscription(self, sub_id: int, **fields: Any) -> None:
-        allowed = {"active", "last_digest_at", "min_words", "mode", "target", "secret"}
-        if set(fields) - allowed:
-            raise ValueError(f"cannot update subscription fields {sorted(set(fields) - allowed)}")
-        sets = ", ".join(f"{name} = :{name}" for name in fields)
-        with self.write():
-            if (
-                self.conn.execute(
-                    f"UPDATE subscriptions SET {sets} WHERE id = :_id", {**fields, "_id": sub_id}
-                ).rowcount
-                == 0
-            ):
-                raise NotFound(f"no subscription with id {sub_id}")
+        self._update("subscriptions", "subscription", sub_id, _SUBSCRIPTION_UPDATABLE, fields)
 
     def _subscriptions_for(self, story: Row) -> list[Row]:
         rows = self._all(

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request
 from tracker import clock
 from tracker.extract import ExtractError, extract, sniff
 from tracker.record import record
-from tracker.store import Row
+from tracker.store import CHANGE_STATS, Row
 from tracker.urls import BadURL, normalize, site
 from web import listing
 from web.db import get_store
@@ -60,16 +60,8 @@ CHANGE_FIELDS = (
     "detected_at",
     "kind",
     "kinds",
-    "size",
     "summary",
-    "words_added",
-    "words_removed",
-    "words_changed",
-    "paragraphs_added",
-    "paragraphs_removed",
-    "paragraphs_moved",
-    "paragraphs_changed",
-    "share_changed",
+    *CHANGE_STATS,
     "reverts_to",
     "story_title",
 )

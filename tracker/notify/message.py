@@ -14,7 +14,7 @@ from tracker import render
 from tracker.config import Settings
 from tracker.diff import DocumentDiff, diff_documents
 from tracker.record import document_of
-from tracker.store import Row, Store
+from tracker.store import CHANGE_STATS, Row, Store
 
 MAX_HTML_ROWS = 20
 MAX_TEXT_CHARS = 20_000
@@ -84,20 +84,7 @@ def change_json(notice: Notice) -> dict[str, Any]:
             "kinds": list(change.get("kinds") or []),
             "summary": change.get("summary"),
             "detected_at": change["detected_at"],
-            "stats": {
-                key: change.get(key)
-                for key in (
-                    "size",
-                    "words_added",
-                    "words_removed",
-                    "words_changed",
-                    "paragraphs_added",
-                    "paragraphs_removed",
-                    "paragraphs_moved",
-                    "paragraphs_changed",
-                    "share_changed",
-                )
-            },
+            "stats": {key: change.get(key) for key in CHANGE_STATS},
         },
         "links": notice.links,
     }
