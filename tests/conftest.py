@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,3 +40,25 @@ def store(db_path: Path) -> Iterator[Store]:
 def site() -> Iterator[LocalSite]:
     with LocalSite() as s:
         yield s
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Any, int]]:
+    """A real SMTP server on 127.0.0.1: (inbox, port); inbox.messages has what arrived."""
+    from notify_support import smtp_server
+
+    with smtp_server() as server:
+        yield server
+
+
+@pytest.fixture
+def app(db_path: Path) -> Any:
+    """The Flask app over this test's database (tests/web_support.py's defaults)."""
+    from web_support import make_app
+
+    return make_app(db_path)
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()

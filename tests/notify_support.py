@@ -8,6 +8,9 @@ so "receiver down, then up" is a real refused connection.
 
 from __future__ import annotations
 
+import email
+import email.message
+import email.policy
 import json
 import socket
 import threading
@@ -149,3 +152,39 @@ def big_edit(store: Store, story_id: int, n: int = 1) -> int:
         f"In note {n}, the mayor said a vote is expected next month after the hearings end.",
     ]
     return edit(store, story_id, paras)
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it is given, parsed."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[Any, email.message.EmailMessage]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append((envelope, msg))
+        return "250 OK"
+
+
+def _auth(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> Any:
+    """The one account the SMTP server knows: bot / s3cret."""
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    ok = isinstance(data, LoginPassword) and (data.login, data.password) == (b"bot", b"s3cret")
+    return AuthResult(success=ok)
+
+
+@contextmanager
+def smtp_server() -> Iterator[tuple[Inbox, int]]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that accepts mail, with optional AUTH."""
+    from aiosmtpd.controller import Controller
+
+    inbox, port = Inbox(), free_port()
+    controller = Controller(
+        inbox, hostname="127.0.0.1", port=port, authenticator=_auth, auth_require_tls=False
+    )
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()

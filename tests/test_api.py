@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from web_support import TOKEN, add_story, doc, make_app
+from web_support import TOKEN, add_story, doc
 
 from tracker import seeds
 from tracker.diff import diff_documents
@@ -17,16 +16,6 @@ from tracker.record import document_of
 from tracker.store import Store
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
-
-@pytest.fixture
-def app(db_path: Path) -> Flask:
-    return make_app(db_path)
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 def test_list_and_get_stories(store: Store, client: FlaskClient) -> None:

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from click.testing import CliRunner
-from notify_support import big_edit, free_port, new_story
+from notify_support import Inbox, big_edit, new_story
 
 from tracker.cli import main
 from tracker.store import Store
@@ -19,24 +16,6 @@ from tracker.store import Store
 def run(db: Path, *args: str, **env: str) -> tuple[int, str]:
     result = CliRunner().invoke(main, ["--db", str(db), *args], env=env or None)
     return result.exit_code, result.output
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.count = 0
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.count += 1
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
 
 
 def test_subscribe_list_deliver_unsubscribe(
@@ -71,11 +50,11 @@ def test_subscribe_list_deliver_unsubscribe(
     env = {"TRACKER_SMTP_HOST": "127.0.0.1", "TRACKER_SMTP_PORT": str(port)}
     code, out = run(db_path, "deliver", **env)
     assert code == 0 and out.startswith("1 sent, 0 to retry, 0 dead"), out
-    assert inbox.count == 1
+    assert len(inbox.messages) == 1
     code, out = run(db_path, "deliveries")
     assert "sent" in out and f"sub {sub}" in out
     code, out = run(db_path, "deliver", **env)
-    assert out.startswith("0 sent") and inbox.count == 1
+    assert out.startswith("0 sent") and len(inbox.messages) == 1
 
     code, out = run(db_path, "unsubscribe", str(sub))
     assert code == 0 and f"subscription {sub} removed" in out

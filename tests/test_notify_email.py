@@ -2,52 +2,16 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
-from notify_support import BASE, edit, free_port, new_story
+from notify_support import BASE, Inbox, edit, free_port, new_story
 
 from tracker.config import Settings
 from tracker.notify.outbox import deliver_due
 from tracker.notify.unsubscribe import unsubscribe_token, verify_unsubscribe
 from tracker.store import Store
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[Any, email.message.EmailMessage]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append((envelope, msg))
-        return "250 OK"
-
-
-def _auth(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
-    ok = isinstance(data, LoginPassword) and (data.login, data.password) == (b"bot", b"s3cret")
-    return AuthResult(success=ok)
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox, port = Inbox(), free_port()
-    controller = Controller(
-        inbox,
-        hostname="127.0.0.1",
-        port=port,
-        authenticator=_auth,
-        auth_require_tls=False,
-    )
-    controller.start()
-    yield inbox, port
-    controller.stop()
 
 
 def settings_for(port: int, **extra: Any) -> Settings:

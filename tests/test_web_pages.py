@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from flask import Flask, render_template
 from flask.testing import FlaskClient
-from web_support import add_story, doc, make_app
+from web_support import add_story, doc
 
 from tracker import seeds
 from tracker.diff import DocumentDiff, Op, Row, diff_documents
 from tracker.store import Store
 from web import diffview
-
-
-@pytest.fixture
-def app(db_path: Path) -> Flask:
-    return make_app(db_path)
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 def text_of(html: bytes) -> str:

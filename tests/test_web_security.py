@@ -6,7 +6,6 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from web_support import PASSWORD, TOKEN, add_story, csrf_of, doc, make_app, sign_in
 
@@ -16,16 +15,6 @@ from tracker.store import Store
 SCRIPT = "<script>alert('x')</script>"
 IMG = '<img src=x onerror="alert(1)">'
 JS_URL = "javascript:alert(document.cookie)"
-
-
-@pytest.fixture
-def app(db_path: Path) -> Flask:
-    return make_app(db_path)
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 @pytest.fixture

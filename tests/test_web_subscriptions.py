@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from notify_support import BASE, Hook, big_edit, edit, free_port, new_story, running
-from test_notify_email import Inbox
+from notify_support import BASE, Hook, Inbox, big_edit, edit, free_port, new_story, running
 from web_support import TOKEN, csrf_of, make_app, sign_in
 
 from tracker.config import Settings
@@ -381,17 +379,6 @@ def test_end_to_end_webhook_through_the_api(
 
 
 # ------------------------------------------------------------------ unsubscribe
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    from aiosmtpd.controller import Controller
-
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
 
 
 def test_unsubscribe_link_from_a_real_email_works_one_click(
