@@ -32,10 +32,23 @@ def tidy(text: str) -> str:
     return _SPACE_RUN.sub(" ", text).strip()
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _drop_invisible(match: re.Match[str]) -> str:
+    return "".join(ch for ch in match.group() if not _is_invisible(ch))
+
+
 def normalize(text: str) -> str:
-    """The comparison form of a piece of text: NFKC, no invisible characters, folded spaces."""
-    text = unicodedata.normalize("NFKC", text)
-    text = "".join(ch for ch in text if not _is_invisible(ch))
+    """The comparison form of a piece of text: NFKC, no invisible characters, folded spaces.
+
+    Hot on every check (extraction compares many lines), so ASCII runs skip the per-character
+    look-ups: no ASCII character is invisible or has a compatibility form.
+    """
+    if not text.isascii():
+        if not unicodedata.is_normalized("NFKC", text):
+            text = unicodedata.normalize("NFKC", text)
+        text = _NON_ASCII.sub(_drop_invisible, text)
     return tidy(text)
 
 
