@@ -103,6 +103,8 @@ def test_add_then_ingest_files_and_stdin(db_path: Path, tmp_path: Path) -> None:
         (["add", "http://"], "no host"),
         (["add", "https://user:pw@news.example/"], "user name"),
         (["add", "https://news.example/", "--interval", "soon"], "not a duration"),
+        (["add", "https://news.example/", "--interval", "1e400s"], "not a duration"),
+        (["log", "²"], "no story with id or URL"),
         (["log", "42"], "no story with id 42"),
         (["show", "1", "9"], "has no version 9"),
         (["diff", "1", "1", "7"], "has no version 7"),

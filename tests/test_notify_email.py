@@ -58,7 +58,8 @@ def test_email_carries_styled_word_diff_and_working_unsubscribe(
     assert "&lt;sharply&gt;" in html and "<sharply>" not in html  # headline escaped
     assert "[-12-]" in text and "{+19+}" in text
     assert f"https://diff.example.org/stories/{story_id}/diff/1..2" in html
-    assert msg["X-Storydiff-Idempotency-Key"] == f"storydiff-{sub}-{change_id}"
+    assert msg["X-Storydiff-Idempotency-Key"] == store.list_deliveries()[0]["idempotency_key"]
+    assert msg["X-Storydiff-Idempotency-Key"].startswith(f"storydiff-{sub}-{change_id}-")
     # the unsubscribe link is signed for this subscription and nobody else's
     header = str(msg["List-Unsubscribe"]).strip()
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"

@@ -53,7 +53,8 @@ def test_signed_payload_reaches_receiver_once(store: Store) -> None:
     assert again.claimed == 0
     (call,) = hook.calls
     assert call.verified
-    assert call.key == f"storydiff-{sub}-{change_id}"
+    assert call.key == store.list_deliveries()[0]["idempotency_key"]
+    assert call.key.startswith(f"storydiff-{sub}-{change_id}-")
     assert call.headers["Content-Type"].startswith("application/json")
     data = call.json()
     assert data["event"] == "story.changed"

@@ -199,3 +199,43 @@ def test_search_snippet_marks_matches_without_eating_brackets(store: Store) -> N
     (hit,) = store.search("minister")
     assert f"{SNIPPET_START}minister{SNIPPET_END}" in hit["match_snippet"]
     assert "[sic]" in hit["match_snippet"]
+
+
+def test_ids_of_deleted_rows_are_never_handed_out_again(store: Store) -> None:
+    sid, _ = store.add_story("https://news.example/ids")
+    first = store.add_subscription(
+        scope="story", story_id=sid, channel="webhook", target="https://hooks.example/a"
+    )
+    store.delete_subscription(first)
+    second = store.add_subscription(
+        scope="story", story_id=sid, channel="webhook", target="https://hooks.example/b"
+    )
+    assert second > first  # an old unsubscribe link for `first` cannot remove `second`
+    record(store, sid, doc("One."))
+    one = record(store, sid, doc("Two."))
+    store.delete_story(sid)
+    sid2, _ = store.add_story("https://news.example/ids2")
+    record(store, sid2, doc("One."))
+    assert record(store, sid2, doc("Two.")).change_id > (one.change_id or 0)
+
+
+def test_retrying_a_delivery_in_flight_is_refused(store: Store) -> None:
+    from tracker.store import Conflict
+
+    sid, _ = store.add_story("https://news.example/retry")
+    store.add_subscription(scope="all", channel="webhook", target="https://hooks.example/")
+    record(store, sid, doc("One."))
+    record(store, sid, doc("Two, longer."))
+    (claimed,) = store.claim_deliveries("2999-01-01T00:00:00Z", "2999-01-01T00:05:00Z")
+    with pytest.raises(Conflict, match="being sent"):
+        store.retry_delivery(claimed["id"], now="2999-01-01T00:01:00Z")
+    store.finish_delivery(claimed["id"], ok=True, at="2999-01-01T00:01:00Z")
+    with pytest.raises(Conflict, match="already sent"):
+        store.retry_delivery(claimed["id"])
+
+
+def test_hostile_ids_and_queries(store: Store) -> None:
+    for ref in ["²", "9" * 30, "１２"]:
+        with pytest.raises(NotFound):
+            store.find_story(ref)
+    assert store.search("a\x00b \x1b[31m") == []

@@ -23,6 +23,8 @@ from tracker.urls import BadURL, normalize, site
         ("http://news.example:8080/x?fbclid=abc&gclid=1", "http://news.example:8080/x"),
         ("https://news.example/%7Euser/caf%C3%A9", "https://news.example/~user/caf%C3%A9"),
         ("https://bücher.example/", "https://xn--bcher-kva.example/"),
+        ("https://a.example/x%2Fy%25z?12345&utm_medium=m", "https://a.example/x%2Fy%25z?12345"),
+        ("https://a.example/café?q=a+b&share=1", "https://a.example/caf%C3%A9?q=a+b&share=1"),
     ],
 )
 def test_normalize(raw: str, clean: str) -> None:
@@ -58,6 +60,11 @@ def test_site_drops_www() -> None:
     assert site("https://www.reuters.com/world/x") == "reuters.com"
 
 
+def test_secrets_stay_out_of_settings_repr() -> None:
+    s = config.load(env={"TRACKER_API_TOKEN": "tok-123", "TRACKER_SMTP_PASSWORD": "pw-456"})
+    assert "tok-123" not in repr(s) and "pw-456" not in repr(s)
+
+
 def test_settings_precedence(tmp_path: Path) -> None:
     toml = tmp_path / "storydiff.toml"
     toml.write_text('[tracker]\nworkers = 7\nport = 9000\nallow_hosts = ["127.0.0.1"]\n')
@@ -73,6 +80,9 @@ def test_settings_precedence(tmp_path: Path) -> None:
         ("colour = 'blue'\n", {}, "unknown setting 'colour'"),
         ("not toml ===\n", {}, "not valid TOML"),
         ("", {"TRACKER_ALLOW_PRIVATE": "perhaps"}, "allow_private"),
+        ("", {"TRACKER_DIFF_BUDGET_MS": "0"}, "diff_budget_ms"),
+        ("", {"TRACKER_DB_TIMEOUT": "inf"}, "db_timeout"),
+        ("", {"TRACKER_SMTP_SECURITY": "tls"}, "smtp_security"),
     ],
 )
 def test_bad_settings_name_the_setting(tmp_path: Path, toml: str, env: dict, message: str) -> None:

@@ -361,7 +361,8 @@ def test_end_to_end_webhook_through_the_api(
     assert (report.sent, report.dead) == (1, 0)
     assert len(hook.calls) == 1 and hook.calls[0].verified
     payload = hook.calls[0].json()
-    assert hook.calls[0].key == f"storydiff-{sub_id}-{change}"
+    assert hook.calls[0].key == store.list_deliveries()[0]["idempotency_key"]
+    assert hook.calls[0].key.startswith(f"storydiff-{sub_id}-{change}-")
     assert payload["event"] == "story.changed" and payload["story"]["id"] == story
     listed = client.get("/api/deliveries", headers=AUTH).json["deliveries"]
     assert len(listed) == 1

@@ -54,16 +54,16 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     base_url: str = ""
-    secret_key: str = ""
-    admin_password: str = ""
-    api_token: str = ""
+    secret_key: str = field(default="", repr=False)
+    admin_password: str = field(default="", repr=False)
+    api_token: str = field(default="", repr=False)
     private: bool = False
 
     # notifications
     smtp_host: str = "localhost"
     smtp_port: int = 25
     smtp_user: str = ""
-    smtp_password: str = ""
+    smtp_password: str = field(default="", repr=False)
     smtp_security: str = "none"  # none | starttls | ssl
     mail_from: str = "storydiff@localhost"
     delivery_max_attempts: int = 8
@@ -128,4 +128,29 @@ def load(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None 
         env_name = f"TRACKER_{key.upper()}"
         if env_name in env:
             values[key] = _coerce(key, env[env_name])
-    return Settings(**values)
+    settings = Settings(**values)
+    _check_ranges(settings)
+    return settings
+
+
+_POSITIVE = (
+    "db_timeout", "connect_timeout", "read_timeout", "total_timeout", "max_body_bytes",
+    "workers", "min_interval", "max_interval", "archive_after_days", "gone_after_failures",
+    "checks_retention", "port", "smtp_port", "delivery_max_attempts", "outbox_interval",
+    "diff_budget_ms", "per_host_concurrency",
+)
+
+
+def _check_ranges(settings: Settings) -> None:
+    """Refuse values no part of storydiff can work with, naming the setting."""
+    for name in _POSITIVE:
+        value = getattr(settings, name)
+        if not 0 < value < 10**12:
+            raise ConfigError(f"setting {name!r} must be a positive number, not {value!r}")
+    for name in ("retries", "max_redirects", "per_host_gap"):
+        if not 0 <= getattr(settings, name) < 10**6:
+            raise ConfigError(f"setting {name!r} must be zero or more")
+    if settings.port > 65535 or settings.smtp_port > 65535:
+        raise ConfigError("ports must be between 1 and 65535")
+    if settings.smtp_security not in ("none", "starttls", "ssl"):
+        raise ConfigError("setting 'smtp_security' must be none, starttls or ssl")

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from secrets import token_hex
 from typing import Any
 
 import sqlite_utils
@@ -32,6 +33,20 @@ class StoreError(Exception):
 
 class NotFound(StoreError):
     """No such story, version, change, feed, subscription or delivery."""
+
+
+class Conflict(StoreError):
+    """The row is in a state that does not allow this (e.g. a delivery already sent)."""
+
+
+MAX_ID = 2**63 - 1
+
+
+def _as_id(text: str) -> int | None:
+    """An ASCII-digit id SQLite can hold, or None (so '²' or a 30-digit number is no id)."""
+    if text.isascii() and text.isdigit() and len(text) <= 19 and int(text) <= MAX_ID:
+        return int(text)
+    return None
 
 
 # --------------------------------------------------------------------------- schema
@@ -252,6 +267,37 @@ def _m6_listing_indexes(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m7_ids_never_reused(db: sqlite_utils.Database) -> None:
+    """AUTOINCREMENT ids for changes, subscriptions and deliveries.
+
+    A plain INTEGER PRIMARY KEY hands the id of a deleted newest row to the next one; then an
+    old unsubscribe link or idempotency key would name a different subscription or change.
+    Tables are rebuilt the way SQLite documents (new table, copy, drop, rename) with foreign
+    keys off, which `_migrate` arranges for this step.
+    """
+    for table in ("changes", "subscriptions", "deliveries"):
+        sql = db.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]
+        ).fetchone()[0]
+        indexes = [
+            row[0]
+            for row in db.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                "AND sql IS NOT NULL",
+                [table],
+            ).fetchall()
+        ]
+        new_sql = sql.replace(f"CREATE TABLE {table}", f"CREATE TABLE {table}_new", 1).replace(
+            "id INTEGER PRIMARY KEY,", "id INTEGER PRIMARY KEY AUTOINCREMENT,", 1
+        )
+        db.execute(new_sql)
+        db.execute(f"INSERT INTO {table}_new SELECT * FROM {table}")
+        db.execute(f"DROP TABLE {table}")
+        db.execute(f"ALTER TABLE {table}_new RENAME TO {table}")
+        for index_sql in indexes:
+            db.execute(index_sql)
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _m1_core,
     _m2_change_stats,
@@ -259,6 +305,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _m4_notifications,
     _m5_search,
     _m6_listing_indexes,
+    _m7_ids_never_reused,
 )
 SNIPPET_START, SNIPPET_END = "\x02", "\x03"
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -425,18 +472,32 @@ class Store:
             )
         if current >= target:
             return
-        with self.write():
-            current = self.schema_version  # another process may have migrated meanwhile
-            for number in range(current + 1, target + 1):
-                MIGRATIONS[number - 1](self.db)
-                self.conn.execute(f"PRAGMA user_version = {number}")
+        # Table rebuilds must not cascade deletes: foreign keys are off while migrating (it can
+        # only be switched outside a transaction) and checked before the migration commits.
+        self.conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with self.write():
+                current = self.schema_version  # another process may have migrated meanwhile
+                for number in range(current + 1, target + 1):
+                    MIGRATIONS[number - 1](self.db)
+                    self.conn.execute(f"PRAGMA user_version = {number}")
+                broken = self.conn.execute("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise StoreError(f"migration would break {len(broken)} references; not applied")
+        finally:
+            self.conn.execute("PRAGMA foreign_keys = ON")
 
     def _one(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> Row | None:
-        rows = list(self.db.query(sql, params))
+        rows = self._all(sql, params)
         return rows[0] if rows else None
 
     def _all(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> list[Row]:
-        return list(self.db.query(sql, params))
+        try:
+            return list(self.db.query(sql, params))
+        except OverflowError:
+            raise NotFound("no such row: the number is too large") from None
+        except sqlite3.OperationalError as exc:
+            raise StoreError(_explain(exc, self.path)) from None
 
     def _update(
         self, table: str, noun: str, row_id: int, allowed: frozenset[str], fields: dict[str, Any]
@@ -510,8 +571,11 @@ class Store:
     def find_story(self, ref: str | int) -> Row:
         """A story by numeric id or by URL (as registered or canonical)."""
         text = str(ref).strip()
-        if text.isdigit():
-            return self.get_story(int(text))
+        if text.isascii() and text.isdigit():
+            number = _as_id(text)
+            if number is None:
+                raise NotFound(f"no story with id {text[:30]}")
+            return self.get_story(number)
         row = self._one(
             "SELECT id FROM stories WHERE url = ? OR canonical_url = ? ORDER BY id LIMIT 1",
             [text, text],
@@ -535,6 +599,12 @@ class Store:
         if "state" in fields and fields["state"] not in STORY_STATES:
             raise StoreError(f"unknown story state {fields['state']!r}")
         self._update("stories", "story", story_id, _STORY_UPDATABLE, fields)
+
+    def resume_story(self, story_id: int, now: str | None = None) -> None:
+        """Check a paused, gone or archived story again, starting now, with a clean slate."""
+        self.update_story(
+            story_id, state="active", next_check_at=now or clock.iso(), failures=0, last_error=None
+        )
 
     def delete_story(self, story_id: int) -> None:
         with self.write():
@@ -932,8 +1002,11 @@ class Store:
 
     def find_feed(self, ref: str | int) -> Row:
         text = str(ref).strip()
-        if text.isdigit():
-            return self.get_feed(int(text))
+        if text.isascii() and text.isdigit():
+            number = _as_id(text)
+            if number is None:
+                raise NotFound(f"no feed with id {text[:30]}")
+            return self.get_feed(number)
         row = self._one("SELECT id FROM feeds WHERE url = ?", [text])
         if row is None:
             raise NotFound(f"no feed with id or URL {text!r}")
@@ -1040,7 +1113,7 @@ class Store:
             cur = self.conn.execute(
                 "INSERT OR IGNORE INTO deliveries (subscription_id, change_id, created_at, "
                 "next_attempt_at, idempotency_key) VALUES (?, ?, ?, ?, ?)",
-                [sub_id, change_id, at, send_at, f"storydiff-{sub_id}-{change_id}"],
+                [sub_id, change_id, at, send_at, f"storydiff-{sub_id}-{change_id}-{token_hex(4)}"],
             )
             count += cur.rowcount
         return count
@@ -1125,16 +1198,24 @@ class Store:
         )
 
     def retry_delivery(self, delivery_id: int, now: str | None = None) -> None:
-        """Send a dead (or failing) delivery again from scratch."""
+        """Send a dead (or failing) delivery again from scratch.
+
+        Refused (Conflict) when it was sent, or while a worker holds it (a live lease): re-queuing
+        then would send it twice.
+        """
+        at = now or clock.iso()
         with self.write():
             cur = self.conn.execute(
                 "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?, "
-                "claimed_until = NULL WHERE id = ? AND status != 'sent'",
-                [now or clock.iso(), delivery_id],
+                "claimed_until = NULL WHERE id = ? AND status != 'sent' "
+                "AND NOT (status = 'sending' AND claimed_until > ?)",
+                [at, delivery_id, at],
             )
             if cur.rowcount == 0:
-                self.get_delivery(delivery_id)
-                raise StoreError(f"delivery {delivery_id} was already sent")
+                row = self.get_delivery(delivery_id)
+                if row["status"] == "sent":
+                    raise Conflict(f"delivery {delivery_id} was already sent")
+                raise Conflict(f"delivery {delivery_id} is being sent right now")
 
     # -- secrets (hashed passwords and tokens)
 
@@ -1178,7 +1259,8 @@ def _decode_subscription(row: Row) -> Row:
 
 def _fts_query(query: str) -> str:
     """Turn what a person types into a safe FTS5 query: every word must match, as a phrase part."""
-    words = [w for w in query.replace('"', " ").split() if w.strip()]
+    printable = "".join(ch if ch.isprintable() else " " for ch in query)
+    words = [w for w in printable.replace('"', " ").split() if w.strip()]
     return " ".join(f'"{w}"' for w in words[:20])
 
 

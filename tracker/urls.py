@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 MAX_URL_LENGTH = 2048
 _TRACKING = re.compile(
     r"^(utm_\w+|fbclid|gclid|dclid|gbraid|wbraid|msclkid|mc_cid|mc_eid|igshid|yclid|_ga|_gl|"
     r"ocid|cmpid|ncid|smid|smtyp|ref_src|ref_url|sr_share|taid|mbid|s_cid|at_medium|"
-    r"at_campaign|__twitter_impression|share|shared)$",
+    r"at_campaign|__twitter_impression)$",
     re.IGNORECASE,
 )
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+_UNRESERVED_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+
+
+def _decode_unreserved(match: re.Match[str]) -> str:
+    """%7E -> ~ but %2F stays %2F: only escapes of unreserved characters mean the same URL."""
+    char = chr(int(match.group(1), 16))
+    if char.isalnum() and char.isascii() or char in "-._~":
+        return char
+    return match.group(0).upper()
 
 
 class BadURL(ValueError):
@@ -62,14 +73,10 @@ def normalize(url: str) -> str:
         host = f"[{host}]"
     port = parts.port
     netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    path = quote(unquote(parts.path), safe="/:@!$&'()*+,;=-._~%") or "/"
-    query = urlencode(
-        [
-            (k, v)
-            for k, v in parse_qsl(parts.query, keep_blank_values=True)
-            if not _TRACKING.match(k)
-        ]
-    )
+    path = _UNRESERVED_ESCAPE.sub(_decode_unreserved, parts.path) or "/"
+    path = quote(path, safe="/:@!$&'()*+,;=-._~%")
+    pieces = [p for p in parts.query.split("&") if p and not _TRACKING.match(p.split("=", 1)[0])]
+    query = "&".join(pieces)
     return urlunsplit((scheme, netloc, path, query, ""))
 
 

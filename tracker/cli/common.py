@@ -93,7 +93,7 @@ def parse_interval(value: str | None) -> int | None:
             seconds = int(float(text[:-1]) * units[text[-1]])
         else:
             seconds = int(text)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise click.BadParameter(f"{value!r} is not a duration like 900, 15m, 2h or 1d") from None
     if not 60 <= seconds <= 365 * 86400:
         raise click.BadParameter("interval must be between 1 minute and 365 days")

@@ -283,10 +283,10 @@ def _set_state(ctx: Context, stories: tuple[str, ...], state: str, as_json: bool
     with ctx.store() as store:
         rows = [find_story(store, ref) for ref in stories]
         for row in rows:
-            fields = {"state": state}
             if state == "active":
-                fields.update(next_check_at=clock.iso(), failures=0)
-            store.update_story(row["id"], **fields)
+                store.resume_story(row["id"])
+            else:
+                store.update_story(row["id"], state=state)
             changed.append({"id": row["id"], "state": state})
     if as_json:
         emit_json(changed)
