@@ -84,3 +84,22 @@ def site(url: str) -> str:
     """The host a story lives on, without `www.`, for grouping and filtering."""
     host = (urlsplit(url).hostname or "").lower()
     return host[4:] if host.startswith("www.") else host
+
+
+def redact(url: str) -> str:
+    """The URL as it may be shown or logged: scheme, host, port and the first path segment.
+
+    Enough to recognise a receiver; the rest of the path, the query and any password often
+    carry its access token (Slack, Discord and most webhook services put it there).
+    """
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "(hidden)"
+    segments = [s for s in parts.path.split("/") if s]
+    path = f"/{segments[0]}" if segments else "/"
+    hidden = len(segments) > 1 or parts.query or parts.fragment or parts.password
+    user = f"{parts.username}@" if parts.username and not parts.password else ""
+    return f"{parts.scheme}://{user}{host}{port}{path}{'/…' if hidden else ''}"
