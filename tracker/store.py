@@ -683,10 +683,6 @@ class Store:
             [now, int(limit)],
         )
 
-    def next_due_at(self) -> str | None:
-        row = self._one("SELECT min(next_check_at) AS t FROM stories WHERE state = 'active'")
-        return row["t"] if row else None
-
     def search(self, query: str, *, limit: int = 50, offset: int = 0) -> list[Row]:
         """Stories whose any version matches `query` (FTS5), with the best matching version.
 
