@@ -83,7 +83,9 @@ def test_records_v1_then_v2_when_the_page_changes(
     assert second.outcome == "new_version" and second.version == 2
     assert second.change_id is not None
     change = store.get_change(second.change_id)
-    assert "six months" in (change["summary"] or "") or change["kind"] == "headline"
+    assert change["kind"] == "headline"
+    assert "“four months” → “six months”" in change["summary"]
+    assert "1 paragraph added" in change["summary"]
     story = store.get_story(story_id)
     assert story["title"] == "Bridge to close for six months"
     assert story["version_count"] == 2 and story["last_error"] is None
@@ -217,12 +219,76 @@ def test_unreadable_page_is_an_error_and_retried(
 
 
 def test_canonical_url_is_recorded(store: Store, site: LocalSite, checker: Checker) -> None:
-    site.set("/story", page("Bridge", *FIRST, canonical="https://News.example/bridge#top"))
+    site.set("/story", page("Bridge", *FIRST, canonical=site.url("/bridge#top")))
     story_id, _ = store.add_story(site.url("/story?utm_source=x"))
     checker.check(store, story_id)
     story = store.get_story(story_id)
-    assert story["canonical_url"] == "https://news.example/bridge"
-    assert store.find_story_by_urls(["https://news.example/bridge"])["id"] == story_id
+    assert story["canonical_url"] == site.url("/bridge")
+    assert store.find_story_by_urls([site.url("/bridge")])["id"] == story_id
+
+
+def test_canonical_url_on_another_site_is_ignored(
+    store: Store, site: LocalSite, checker: Checker
+) -> None:
+    """A page must not claim the URL of a story tracked elsewhere."""
+    victim, _ = store.add_story("https://news.example/bridge")
+    site.set("/story", page("Bridge", *FIRST, canonical="https://News.example/bridge"))
+    story_id, _ = store.add_story(site.url("/story"))
+    assert checker.check(store, story_id).outcome == "new_version"
+    assert store.get_story(story_id)["canonical_url"] is None
+    assert store.find_story_by_urls(["https://news.example/bridge"])["id"] == victim
+
+
+@pytest.mark.parametrize("status", [200, 500])
+def test_pausing_during_a_check_is_kept(
+    store: Store, site: LocalSite, checker: Checker, db_path: Path, status: int
+) -> None:
+    """The person's pause lands while the page is being fetched; the check must not undo it."""
+    story_id, _ = store.add_story(site.url("/story"))
+
+    def pause_then_answer(_req: Request) -> Response:
+        with Store(db_path) as other:
+            other.update_story(story_id, state="paused")
+        return Response(status, page("Bridge", *FIRST) if status == 200 else b"down")
+
+    site.route("/story", pause_then_answer)
+    result = checker.check(store, story_id)
+    assert result.outcome == ("new_version" if status == 200 else "error")
+    assert store.get_story(story_id)["state"] == "paused" and result.state == "paused"
+    assert [s["id"] for s in store.due_stories("2100-01-01T00:00:00Z")] == []
+
+
+def test_story_removed_during_a_check_stays_removed(
+    store: Store, site: LocalSite, checker: Checker, db_path: Path
+) -> None:
+    story_id, _ = store.add_story(site.url("/story"))
+
+    def remove_then_answer(_req: Request) -> Response:
+        with Store(db_path) as other:
+            other.delete_story(story_id)
+        return Response(200, page("Bridge", *FIRST))
+
+    site.route("/story", remove_then_answer)
+    result = checker.check(store, story_id)
+    assert result.outcome == "error" and "removed" in (result.error or "")
+    assert store.count_stories() == 0 and store.list_checks(story_id) == []
+
+
+def test_gone_is_not_written_over_a_pause_made_during_the_check(
+    store: Store, site: LocalSite, db_path: Path
+) -> None:
+    story_id, _ = store.add_story(site.url("/story"))
+
+    def pause_then_404(_req: Request) -> Response:
+        with Store(db_path) as other:
+            other.update_story(story_id, state="paused")
+        return Response(404, b"missing", "text/plain")
+
+    site.route("/story", pause_then_404)
+    with Checker(local(db_path, gone_after_failures=1)) as checker:
+        result = checker.check(store, story_id)
+    assert result.outcome == "gone"
+    assert store.get_story(story_id)["state"] == "paused"
 
 
 def test_raw_page_is_archived_when_asked(store: Store, site: LocalSite, db_path: Path) -> None:

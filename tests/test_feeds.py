@@ -71,13 +71,13 @@ def test_feed_gaining_entries_adds_each_story_once(
 def test_entry_already_tracked_under_its_canonical_url_is_not_added(
     store: Store, site: LocalSite, fetcher: Fetcher, db_path: Path
 ) -> None:
-    site.set("/story", page("Bridge", *FIRST, canonical="https://news.example/bridge"))
+    site.set("/story", page("Bridge", *FIRST, canonical=site.url("/bridge")))
     story_id, _ = store.add_story(site.url("/story"))
     with Checker(local(db_path), fetcher=fetcher) as checker:
-        checker.check(store, story_id)  # records the page's canonical link
+        checker.check(store, story_id)  # records the page's canonical link (same site)
     site.set(
         "/feed",
-        atom(("Bridge", "https://NEWS.example:443/bridge?utm_campaign=x")),
+        atom(("Bridge", site.url("/bridge?utm_campaign=x"))),
         content_type="application/atom+xml",
     )
     _, _, result = follow(store, site.url("/feed"), fetcher)
@@ -144,3 +144,14 @@ def test_add_feed_and_feeds_commands(db_path: Path, site: LocalSite) -> None:
     assert bad.exit_code == 1 and "invalid URL" in bad.output and "Traceback" not in bad.output
     refused = CliRunner().invoke(main, ["--db", str(db_path), "add-feed", site.url("/other")])
     assert refused.exit_code == 1 and "loopback" in refused.output
+
+
+def test_an_entry_with_an_unreadable_link_is_skipped_not_fatal(
+    store: Store, site: LocalSite, fetcher: Fetcher
+) -> None:
+    """urljoin raises ValueError on 'http://[::1': that entry goes, the others are tracked."""
+    good = site.url("/good")
+    site.set("/feed", rss(("Broken", "http://[::1"), ("Good", good)), content_type="text/xml")
+    feed_id, created, result = follow(store, site.url("/feed"), fetcher)
+    assert created and result.error is None and result.entries == 1
+    assert [s["url"] for s in store.list_stories(feed_id=feed_id)] == [good]

@@ -770,3 +770,57 @@ def test_a_closed_fetcher_refuses_work(site: LocalSite, make: Callable[..., Fetc
     fetcher.close()
     with pytest.raises(FetchError):
         fetcher.get(site.url("/"))
+
+
+# --------------------------------------------------------------------------- hostile headers
+
+
+def test_superscript_digits_in_headers_are_a_fetch_error_not_a_crash(
+    site: LocalSite, make: Callable[..., Fetcher]
+) -> None:
+    """str.isdigit() accepts '²', int() does not: each header must end in FetchError or pass."""
+    site.set("/busy", "busy", status=503, headers={"Retry-After": "²"})
+    site.set("/length", "<p>hello</p>", headers={"Content-Length": "²", "Connection": "close"})
+    site.set("/hop", "", status=302, headers={"Location": "http://127.0.0.1:²/"})
+    site.set("/hop6", "", status=302, headers={"Location": "http://[::1/x"})
+    fetcher = make(local(retries=0))
+    with pytest.raises(FetchError) as busy:
+        fetcher.get(site.url("/busy"))
+    assert busy.value.status == 503 and busy.value.retry_after is None
+    assert fetcher.get(site.url("/length")).body == b"<p>hello</p>"
+    with pytest.raises(FetchError) as hop:
+        fetcher.get(site.url("/hop"))
+    assert hop.value.kind == "bad_url" and "not a port" in hop.value.reason
+    with pytest.raises(FetchError) as hop6:
+        fetcher.get(site.url("/hop6"))
+    assert hop6.value.kind in ("bad_url", "redirect")
+
+
+def test_robots_txt_with_superscript_crawl_delay_is_read(
+    site: LocalSite, make: Callable[..., Fetcher]
+) -> None:
+    site.set(
+        "/robots.txt",
+        "User-agent: *\nCrawl-delay: ²\nRequest-rate: ²/²\nDisallow: /private\n",
+        content_type="text/plain",
+    )
+    site.set("/story", "<p>ok</p>")
+    fetcher = make(local(respect_robots=True))
+    assert fetcher.get(site.url("/story")).status == 200
+    with pytest.raises(FetchError) as refused:
+        fetcher.get(site.url("/private"))
+    assert "robots" in refused.value.reason
+
+
+def test_error_reasons_do_not_carry_the_token_in_a_url(
+    site: LocalSite, make: Callable[..., Fetcher]
+) -> None:
+    """Webhook URLs hold access tokens in the path and query; reasons are shown and stored."""
+    site.set("/hooks/T0KEN-path-secret", "nope", status=404)
+    site.set("/big/T0KEN-path-secret", "x" * 5000)
+    fetcher = make(local(retries=0, max_body_bytes=1024))
+    for path in ("/hooks/T0KEN-path-secret?key=T0KEN-query", "/big/T0KEN-path-secret"):
+        with pytest.raises(FetchError) as failed:
+            fetcher.get(site.url(path))
+        assert "T0KEN" not in failed.value.reason
+        assert f"127.0.0.1:{site.port}/{path.split('/')[1]}" in failed.value.reason

@@ -350,3 +350,10 @@ def test_browser_only_notations_are_understood_too() -> None:
     assert str(netguard._parse_ipv4("0x")) == "0.0.0.0"
     with pytest.raises(Refused):
         check_url("http://0x.0x.0x.0x/", GUARDED)
+
+
+@pytest.mark.parametrize("url", ["http://h.example:²/", "http://h.example:１２/", "http://h:8²/"])
+def test_non_ascii_digits_in_a_port_are_refused_not_a_crash(url: str) -> None:
+    with pytest.raises(Refused) as refused:
+        check_url(url, Settings())
+    assert refused.value.kind == "bad_url" and "not a port" in refused.value.reason

@@ -64,3 +64,34 @@ def test_unknown_apprise_scheme_is_dead_with_a_clear_reason(store: Store) -> Non
     big_edit(store, story_id)
     assert deliver_due(store, SETTINGS).dead == 1
     assert "does not understand 'nosuchservice'" in store.list_deliveries()[0]["last_error"]
+
+
+def test_every_self_hosted_plugin_passes_the_guard(store: Store, site: LocalSite) -> None:
+    """ntfy, gotify, hassio, mattermost...: any plugin whose URL names a host is guarded."""
+    site.set("*", "ok", content_type="text/plain")
+    story_id = new_story(store)
+    port = site.port
+    for target in (
+        f"ntfy://127.0.0.1:{port}/topic",
+        f"hassio://127.0.0.1:{port}/long-lived-token",
+        f"mmost://127.0.0.1:{port}/abcdefghijklmnopqrstuvwxyz",
+        f"mailto://user:pass@example.org?smtp=127.0.0.1&port={port}",
+    ):
+        store.add_subscription(scope="all", channel="apprise", target=target)
+    big_edit(store, story_id)
+    report = deliver_due(store, SETTINGS.replace(allow_private=False))
+    assert report.dead == 4 and site.requests == []
+    assert all("loopback" in row["last_error"] for row in store.list_deliveries())
+
+
+def test_allowed_self_hosted_ntfy_is_sent(store: Store, site: LocalSite) -> None:
+    site.set("*", '{"id":"x"}', content_type="application/json")
+    story_id = new_story(store)
+    store.add_subscription(
+        scope="all", channel="apprise", target=f"ntfy://127.0.0.1:{site.port}/topic"
+    )
+    big_edit(store, story_id)
+    allowed = SETTINGS.replace(allow_private=False, allow_hosts=("127.0.0.1",))
+    assert deliver_due(store, allowed).sent == 1
+    (hit,) = site.requests
+    assert hit.method == "POST" and "Harbour budget" in hit.body.decode("utf-8", "replace")

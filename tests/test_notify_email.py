@@ -123,3 +123,15 @@ def test_without_base_url_mail_says_how_to_unsubscribe(
     msg = inbox.messages[0][1]
     assert msg["List-Unsubscribe"] is None
     assert f"tracker unsubscribe {sub}" in msg.get_body(("plain",)).get_content()
+
+
+def test_smtp_settings_that_cannot_work_are_retried_not_dead(store: Store) -> None:
+    """The operator fixes the settings and the mail goes out: a bad setting is no reason to
+    drop subscribers' messages."""
+    story_id = new_story(store)
+    store.add_subscription(scope="all", channel="email", target="a@example.org")
+    _edit_headline_and_number(store, story_id)
+    report = deliver_due(store, settings_for(free_port(), smtp_security="tls-please"))
+    assert (report.retrying, report.dead) == (1, 0)
+    row = store.list_deliveries()[0]
+    assert row["status"] == "pending" and "smtp_security must be one of" in row["last_error"]

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from notify_support import Hook, big_edit, new_story, running
+from servers import LocalSite
 
 from tracker import clock
 from tracker.cli import main
@@ -273,3 +274,30 @@ def test_bad_webhook_url_is_dead_not_crashing(store: Store, target: str) -> None
     big_edit(store, story_id)
     report = deliver_due(store, SETTINGS)
     assert report.dead == 1 and only_delivery(store)["last_error"]
+
+
+def test_receiver_retry_after_in_odd_digits_is_ignored_not_a_crash(
+    store: Store, site: LocalSite
+) -> None:
+    site.set("/hook", "busy", status=503, content_type="text/plain", headers={"Retry-After": "²"})
+    story_id = new_story(store)
+    store.add_subscription(scope="all", channel="webhook", target=site.url("/hook"))
+    big_edit(store, story_id)
+    report = deliver_due(store, SETTINGS)
+    assert (report.retrying, report.dead) == (1, 0)
+    assert only_delivery(store)["last_error"] == "HTTP 503: busy"
+
+
+def test_delivery_error_does_not_store_the_token_in_the_url(store: Store, site: LocalSite) -> None:
+    """Slack- and Discord-style URLs carry their access token in the path and query."""
+    site.set("*", "garbage", content_type="text/plain", headers={"Content-Encoding": "gzip"})
+    story_id = new_story(store)
+    target = site.url("/services/T0KEN-in-path/more?token=T0KEN-in-query")
+    store.add_subscription(scope="all", channel="webhook", target=target)
+    big_edit(store, story_id)
+    deliver_due(store, SETTINGS)
+    row = only_delivery(store)
+    assert row["status"] == "pending" and "cannot be decompressed" in row["last_error"]
+    assert f"127.0.0.1:{site.port}/services" in row["last_error"]
+    assert "T0KEN" not in row["last_error"]
+    assert all("T0KEN" not in (a["error"] or "") for a in store.delivery_attempts(row["id"]))

@@ -310,3 +310,34 @@ def test_check_pool_survives_a_crashing_check(db_path: Path, site: LocalSite) ->
         row = store.get_story(story_id)
         assert row["next_check_at"] > clock.iso()  # not refired on the next tick
         assert "internal error" in row["last_error"]
+
+
+def test_dispatch_in_its_thread_does_not_share_the_resume_transaction(
+    db_path: Path, site: LocalSite
+) -> None:
+    """resume runs in the caller's thread, dispatch in APScheduler's: with one shared sqlite
+    connection, a dispatch during resume read resume's unfinished spread as if it were done."""
+    site.set("/s", page("Bridge", *FIRST))
+    with Store(db_path) as store:
+        for n in range(3):
+            store.add_story(site.url(f"/s?n={n}"), next_check_at="2000-01-01T00:00:00Z")
+    scheduler: Scheduler
+    seen: list[int] = []
+    calls = 0
+
+    def rng() -> float:  # called inside resume's write transaction, once per overdue story
+        nonlocal calls
+        calls += 1
+        if calls == 3:  # two stories already moved to the future, not committed yet
+            worker = threading.Thread(target=lambda: seen.append(scheduler.dispatch()))
+            worker.start()
+            worker.join(10)
+        return 0.5
+
+    scheduler = Scheduler(local(db_path, workers=1), tick=3600, rng=rng)
+    try:
+        assert scheduler.resume() == 3
+        assert seen == [2]  # all three were still due as far as anyone else could see
+        wait_for(lambda: scheduler.busy() == 0)
+    finally:
+        scheduler.stop()

@@ -272,3 +272,26 @@ def test_run_announces_a_change_to_a_webhook(db_path: Path, site: LocalSite) -> 
     with Store(db_path) as store:
         (delivery,) = store.list_deliveries()
         assert delivery["status"] == "sent"
+
+
+def test_feed_trouble_is_one_line_in_add_feed_and_check_due(db_path: Path, site: LocalSite) -> None:
+    site.set("/good", page("Bridge", *FIRST))
+    feed = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Harbour news</title>'
+        "<item><title>Broken</title><link>http://[::1</link></item>"
+        f"<item><title>Good</title><link>{site.url('/good')}</link></item></channel></rss>"
+    )
+    site.set("/feed", feed, content_type="text/xml")
+    code, out = cli(db_path, "add-feed", site.url("/feed"))
+    assert code == 0 and "1 entries, 1 new stories" in out, out
+    with Store(db_path) as store:
+        store.update_feed(1, next_check_at="2000-01-01T00:00:00Z")
+    site.set("/feed", "down", status=500, content_type="text/plain")
+    result = CliRunner(env={**ENV, "TRACKER_RETRIES": "0"}).invoke(
+        main, ["--db", str(db_path), "check", "--due"]
+    )
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output
+    failures = [line for line in result.output.splitlines() if line.startswith("feed 1:")]
+    assert len(failures) == 1 and "500" in failures[0]
+    assert "story 1: first version recorded" in result.output

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from tracker import clock, schedule
 from tracker.config import Settings
@@ -21,7 +22,7 @@ from tracker.document import Document
 from tracker.extract import ExtractError, extract, media_type
 from tracker.fetch import Fetcher, FetchError, FetchResult
 from tracker.record import record
-from tracker.store import Row, Store
+from tracker.store import NotFound, Row, Store
 from tracker.urls import BadURL, normalize
 
 OUTCOMES = ("unchanged", "not_modified", "new_version", "error", "gone")
@@ -125,12 +126,16 @@ class Checker:
             fields.update(last_modified=page.last_modified or story.get("last_modified"))
         if doc is not None:
             fields["body_hash"] = page.body_hash
-            canonical = _canonical(doc, page)
+            canonical = _canonical(doc, page, story["url"])
             if canonical and canonical != story.get("canonical_url"):
                 fields["canonical_url"] = canonical
         version = story.get("version_count") or None
         change_id = None
         with store.write():
+            try:  # paused or removed while the page was fetched: keep that decision
+                current = store.get_story(story["id"])
+            except NotFound:
+                return self._removed(story, outcome, page.status, started)
             if doc is not None:
                 raw = page.body if self.settings.archive_raw else None
                 done = record(
@@ -151,7 +156,10 @@ class Checker:
             nxt = schedule.plan(
                 story, moment, changed=changed, settings=self.settings, developing=developing
             )
-            fields.update(next_check_at=nxt.next_check_at, state=nxt.state)
+            state = _settle(story, current, nxt.state)
+            fields["next_check_at"] = nxt.next_check_at
+            if state != current.get("state"):
+                fields["state"] = state
             duration = _ms(started)
             store.log_check(
                 story["id"],
@@ -170,7 +178,18 @@ class Checker:
             change_id=change_id,
             duration_ms=duration,
             next_check_at=nxt.next_check_at,
-            state=nxt.state,
+            state=state,
+        )
+
+    def _removed(self, story: Row, outcome: str, status: int | None, started: float) -> CheckResult:
+        """The story was deleted while it was being checked: nothing is written."""
+        return CheckResult(
+            story_id=story["id"],
+            outcome="error" if outcome == "new_version" else outcome,
+            status=status,
+            error="the story was removed while it was being checked",
+            duration_ms=_ms(started),
+            state="removed",
         )
 
     def _failed(
@@ -201,26 +220,28 @@ class Checker:
         )
         if nxt.state == "archived" and state != "gone":
             state = "archived"
-        next_at = None if state in ("gone", "archived") else nxt.next_check_at
-        fields: dict[str, Any] = {
-            "last_checked_at": at,
-            "failures": failures,
-            "last_error": reason,
-            "next_check_at": next_at,
-        }
-        if state in ("gone", "archived"):
-            fields["state"] = state
+        fields: dict[str, Any] = {"last_checked_at": at, "failures": failures, "last_error": reason}
         duration = _ms(started)
-        store.log_check(
-            story["id"],
-            outcome=outcome,
-            at=at,
-            status=status,
-            duration_ms=duration,
-            error=reason,
-            keep=self.settings.checks_retention,
-            story_fields=fields,
-        )
+        with store.write():
+            try:  # paused or removed while the page was fetched: keep that decision
+                current = store.get_story(story["id"])
+            except NotFound:
+                return self._removed(story, outcome, status, started)
+            state = _settle(story, current, state)
+            if state != current.get("state"):
+                fields["state"] = state
+            next_at = None if state in ("gone", "archived") else nxt.next_check_at
+            fields["next_check_at"] = next_at
+            store.log_check(
+                story["id"],
+                outcome=outcome,
+                at=at,
+                status=status,
+                duration_ms=duration,
+                error=reason,
+                keep=self.settings.checks_retention,
+                story_fields=fields,
+            )
         return CheckResult(
             story_id=story["id"],
             outcome=outcome,
@@ -268,15 +289,43 @@ def record_internal_error(
     return CheckResult(story_id, "error", error=reason, next_check_at=nxt.next_check_at)
 
 
-def _canonical(doc: Document, page: FetchResult) -> str | None:
-    """The URL the page says it lives at (or where the redirects ended), normalised."""
-    for candidate in (doc.canonical_url, page.final_url if page.redirects else None):
-        if candidate:
-            try:
-                return normalize(candidate)
-            except BadURL:
-                continue
+def _settle(before: Row, current: Row, decided: str) -> str:
+    """The state to keep after a check: the check's own transitions (gone, archived) only when
+    nobody changed the state while the page was fetched; otherwise the state as it is now."""
+    now_state = str(current.get("state") or "active")
+    if now_state != str(before.get("state") or "active"):
+        return now_state
+    return decided if decided in ("gone", "archived") else now_state
+
+
+def _canonical(doc: Document, page: FetchResult, url: str) -> str | None:
+    """The URL the page says it lives at (or where the redirects ended), normalised.
+
+    A rel=canonical on another site is ignored: any page could otherwise claim a URL tracked
+    as another story, and checks would then be merged or refused under the wrong address.
+    """
+    fetched = (url, page.final_url)
+    if doc.canonical_url and any(_same_site(doc.canonical_url, f) for f in fetched if f):
+        try:
+            return normalize(doc.canonical_url)
+        except BadURL:
+            pass
+    if page.redirects and page.final_url:
+        try:
+            return normalize(page.final_url)
+        except BadURL:
+            return None
     return None
+
+
+def _same_site(a: str, b: str) -> bool:
+    """Same host, ignoring a leading `www.` and letter case."""
+    try:
+        one, two = urlsplit(a).hostname or "", urlsplit(b).hostname or ""
+    except ValueError:
+        return False
+    one, two = one.removeprefix("www."), two.removeprefix("www.")
+    return bool(one) and one == two
 
 
 def _ms(started: float) -> float:

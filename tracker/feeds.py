@@ -90,7 +90,7 @@ def _entry_url(item: Any, base_url: str) -> str | None:
             continue
         try:
             return normalize(urljoin(base_url, link.strip()))
-        except BadURL:
+        except (BadURL, ValueError):  # urljoin raises ValueError on e.g. http://[::1
             continue
     return None
 

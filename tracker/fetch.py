@@ -40,6 +40,7 @@ from urllib3.exceptions import (
 from tracker import robots
 from tracker.config import Settings
 from tracker.netguard import Refused, Target, resolve, split_url
+from tracker.urls import redact
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 POST_RESPONSE_CAP = 64 * 1024
@@ -190,21 +191,27 @@ class Fetcher:
                 break
             if not location:
                 raise FetchError(
-                    "redirect", f"{target.url} answered {reply.status} without a Location"
+                    "redirect", f"{redact(target.url)} answered {reply.status} without a Location"
                 )
             if len(hops) >= self.settings.max_redirects:
                 raise FetchError(
                     "redirect",
-                    f"more than {self.settings.max_redirects} redirects, starting at {url}",
+                    f"more than {self.settings.max_redirects} redirects, starting at {redact(url)}",
                     status=reply.status,
                 )
-            target = self._split(urljoin(target.url, location.replace(" ", "%20")))
+            try:
+                joined = urljoin(target.url, location.replace(" ", "%20"))
+            except ValueError:
+                raise FetchError(
+                    "redirect", f"{redact(target.url)} redirected to an unreadable Location"
+                ) from None
+            target = self._split(joined)
             hops.append(target.url)
         status = reply.status
         if status >= 400 or status < 200 or (300 <= status < 400 and status != 304):
             raise FetchError(
                 "http",
-                f"{target.url} answered {_status_words(status)}",
+                f"{redact(target.url)} answered {_status_words(status)}",
                 status=status,
                 retry_after=_retry_after(reply.headers.get("retry-after")),
             )
@@ -286,7 +293,7 @@ class Fetcher:
                 asked = _retry_after(reply.headers.get("retry-after"))
                 error = FetchError(
                     "http",
-                    f"{target.url} answered {_status_words(reply.status)}",
+                    f"{redact(target.url)} answered {_status_words(reply.status)}",
                     status=reply.status,
                     retry_after=asked,
                 )
@@ -433,7 +440,7 @@ class Fetcher:
         clean = False
         try:
             declared = headers.get("content-length", "")
-            if not truncate and declared.isdigit() and int(declared) > cap:
+            if not truncate and _digits(declared) and int(declared) > cap:
                 raise _too_large(target, cap)
             chunks: list[bytes] = []
             total = 0
@@ -458,7 +465,7 @@ class Fetcher:
         except DecodeError:
             raise FetchError(
                 "connection",
-                f"{target.url} sent a body that cannot be decompressed "
+                f"{redact(target.url)} sent a body that cannot be decompressed "
                 f"({headers.get('content-encoding', 'unknown encoding')})",
                 status=response.status,
             ) from None
@@ -562,12 +569,12 @@ def _tighten(response: urllib3.BaseHTTPResponse, seconds: float) -> None:
 
 
 def _timeout(target: Target, seconds: float) -> FetchError:
-    return FetchError("timeout", f"{target.url} took longer than {seconds:g}s in total")
+    return FetchError("timeout", f"{redact(target.url)} took longer than {seconds:g}s in total")
 
 
 def _too_large(target: Target, cap: int) -> FetchError:
     return FetchError(
-        "too_large", f"{target.url} is larger than the {_size(cap)} limit (max_body_bytes)"
+        "too_large", f"{redact(target.url)} is larger than the {_size(cap)} limit (max_body_bytes)"
     )
 
 
@@ -609,7 +616,7 @@ def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if _digits(value):
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
@@ -618,6 +625,11 @@ def _retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         return None
     return max(0.0, when.timestamp() - time.time())
+
+
+def _digits(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also accepts '²' and other digits int() refuses."""
+    return bool(text) and text.isascii() and text.isdigit()
 
 
 def _size(n: int) -> str:

@@ -267,7 +267,9 @@ def _parse(url: str) -> Target:
     port = DEFAULT_PORTS[scheme]
     if port_text:
         digits = port_text[1:]
-        if not port_text.startswith(":") or (digits and not digits.isdigit()):
+        if not port_text.startswith(":") or (
+            digits and not (digits.isascii() and digits.isdigit())
+        ):
             raise Refused(f"bad URL: {port_text!r} is not a port", kind="bad_url")
         if digits:
             port = int(digits)
@@ -327,7 +329,7 @@ def _label_ok(label: str) -> bool:
 
 
 def _looks_numeric(label: str) -> bool:
-    if label.isdigit():
+    if label.isascii() and label.isdigit():
         return True
     return label[:2] in ("0x", "0X") and all(c in "0123456789abcdefABCDEF" for c in label[2:])
 

@@ -52,9 +52,16 @@ DISALLOW_ALL = Rules(None, False, "robots.txt could not be read (server error)")
 def parse(text: str) -> Rules:
     """Rules from the text of a robots.txt file."""
     parser = RobotFileParser()
-    parser.parse(text.splitlines())
+    parser.parse([line for line in text.splitlines() if not _bad_number(line)])
     parser.modified()
     return Rules(parser)
+
+
+def _bad_number(line: str) -> bool:
+    """A Crawl-delay or Request-rate line with non-ASCII digits ('²'): the standard parser
+    passes them to int(), which raises; such a line is dropped as unreadable."""
+    name, _, value = line.partition(":")
+    return name.strip().lower() in ("crawl-delay", "request-rate") and not value.isascii()
 
 
 def product_token(agent: str) -> str:

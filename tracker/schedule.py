@@ -303,14 +303,13 @@ class Scheduler:
         self._busy_stories: set[int] = set()
         self._busy_feeds: set[int] = set()
         self._lock = threading.Lock()
-        self._store: Store | None = None
         self._stopping = threading.Event()
         self.dispatched = 0
 
-    def _own_store(self) -> Store:
-        if self._store is None:
-            self._store = Store(self.settings.db, timeout=self.settings.db_timeout)
-        return self._store
+    def _open_store(self) -> Store:
+        """A Store for one run of resume or dispatch: those run in different threads (the
+        caller's and APScheduler's), and one sqlite connection must not serve both."""
+        return Store(self.settings.db, timeout=self.settings.db_timeout)
 
     def start(self) -> int:
         """Spread overdue stories, then start dispatching; returns how many were spread."""
@@ -345,17 +344,17 @@ class Scheduler:
         overdue story gets a slot in a window sized to the pool (capped at SPREAD_MAX).
         """
         moment = now or clock.now()
-        store = self._own_store()
-        overdue = store.due_stories(clock.iso(moment), limit=1_000_000)
-        burst = self.pool.workers * 2
-        if len(overdue) <= burst:
-            return 0
-        window = min(SPREAD_MAX, max(30.0, len(overdue) / burst))
-        step = window / len(overdue)
-        with store.write():
-            for i, row in enumerate(overdue):
-                at = moment + timedelta(seconds=step * (i + self.rng()))
-                store.update_story(row["id"], next_check_at=clock.iso(at))
+        with self._open_store() as store:
+            overdue = store.due_stories(clock.iso(moment), limit=1_000_000)
+            burst = self.pool.workers * 2
+            if len(overdue) <= burst:
+                return 0
+            window = min(SPREAD_MAX, max(30.0, len(overdue) / burst))
+            step = window / len(overdue)
+            with store.write():
+                for i, row in enumerate(overdue):
+                    at = moment + timedelta(seconds=step * (i + self.rng()))
+                    store.update_story(row["id"], next_check_at=clock.iso(at))
         log.info("spread %d overdue stories over %.0f s", len(overdue), window)
         return len(overdue)
 
@@ -370,7 +369,10 @@ class Scheduler:
         if self._stopping.is_set():
             return 0
         at = clock.iso(now or clock.now())
-        store = self._own_store()
+        with self._open_store() as store:
+            return self._dispatch(store, at)
+
+    def _dispatch(self, store: Store, at: str) -> int:
         submitted = 0
         with self._lock:
             room = self.pool.workers * 2 - len(self._busy_stories) - len(self._busy_feeds)
@@ -420,6 +422,3 @@ class Scheduler:
         if self._aps.running:
             self._aps.shutdown(wait=wait)
         self.pool.close(wait=wait)
-        if self._store is not None:
-            self._store.close()
-            self._store = None

@@ -28,12 +28,12 @@ from tracker.cli.common import (
 )
 from tracker.cli.stories import log
 from tracker.config import Settings
-from tracker.fetch import Fetcher
+from tracker.fetch import Fetcher, FetchError
 from tracker.newsroom import DEFAULT_DELAY, Newsroom
 from tracker.notify.outbox import deliver_job
 from tracker.schedule import CheckPool, Scheduler, human
-from tracker.store import NotFound, Store
-from tracker.urls import BadURL, site
+from tracker.store import NotFound, Row, Store
+from tracker.urls import BadURL, redact, site
 
 SUMMARY_WORDS = {
     "unchanged": ("unchanged", "unchanged"),
@@ -59,7 +59,7 @@ def _pick_stories(
         fetcher = Fetcher(settings)
         try:
             for feed in store.due_feeds(clock.iso(), limit=1000):
-                feeds.poll(store, feed["id"], fetcher)
+                _poll_quietly(store, feed, fetcher)
         finally:
             fetcher.close()
         return [r["id"] for r in store.due_stories(clock.iso(), limit=1_000_000)]
@@ -72,6 +72,20 @@ def _pick_stories(
         if row["id"] not in ids:
             ids.append(row["id"])
     return ids
+
+
+def _poll_quietly(store: Store, feed: Row, fetcher: Fetcher) -> None:
+    """Poll one due feed; a failure is one line on stderr (and noted on the feed), never a
+    traceback that would stop the stories from being checked."""
+    try:
+        result = feeds.poll(store, feed["id"], fetcher)
+    except (feeds.FeedError, FetchError) as exc:
+        click.echo(f"feed {feed['id']}: poll failed: {getattr(exc, 'reason', exc)}", err=True)
+        return
+    except Exception as exc:  # a bug in one feed's poll must not stop the others
+        result = feeds.record_internal_error(store, feed["id"], exc)
+    if result.error:
+        click.echo(f"feed {feed['id']}: poll failed: {result.error}", err=True)
 
 
 @contextmanager
@@ -192,7 +206,9 @@ def add_feed(ctx: Context, url: str, interval: str | None, as_json: bool) -> Non
         except BadURL as exc:
             raise click.ClickException(f"invalid URL {url!r}: {exc}") from None
         except feeds.FeedError as exc:
-            raise click.ClickException(f"cannot follow {url}: {exc}") from None
+            raise click.ClickException(f"cannot follow {redact(url)}: {exc}") from None
+        except FetchError as exc:
+            raise click.ClickException(f"cannot follow {redact(url)}: {exc.reason}") from None
         feed = store.get_feed(feed_id)
     if as_json:
         emit_json({"id": feed_id, "url": feed["url"], "created": created, **result.to_json()})

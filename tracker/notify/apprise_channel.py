@@ -17,9 +17,6 @@ from tracker.config import Settings
 from tracker.notify import message
 from tracker.notify.channel import Outcome, Outgoing
 
-# Plugins that post to a host the subscriber names: they pass the same SSRF guard as webhooks.
-SELF_HOSTED = {"json": "http", "xml": "http", "form": "http", "apprise": "http"}
-
 
 class BadAppriseURL(ValueError):
     """Apprise does not recognise the URL."""
@@ -40,21 +37,37 @@ def services(url: str) -> apprise.Apprise:
 
 
 def guard(obj: apprise.Apprise, settings: Settings, *, lookup: bool = False) -> None:
-    """Refuse self-hosted targets on private or forbidden addresses (raises netguard.Refused).
+    """Refuse targets on private or forbidden addresses (raises netguard.Refused).
 
-    With `lookup`, host names are resolved and every answer judged, as the fetcher does.
+    Deny by default: every plugin whose URL names the host it talks to (its templates have a
+    `{host}`: json, ntfy, gotify, hassio, mmost, matrix, mailto, ...) has that host, and any
+    `smtp_host` it was given, judged by the fetcher's guard. Only plugins whose URLs cannot name
+    a host (Discord, Slack, Telegram: a fixed SaaS API) pass unchecked. With `lookup`, host names
+    are resolved and every answer judged; Apprise resolves again when it sends (no pinning).
     """
     for server in obj:
-        schema = str(getattr(server, "protocol", "") or "")
-        secure = str(getattr(server, "secure_protocol", "") or "")
-        base = schema if schema in SELF_HOSTED else secure.rstrip("s")
-        if base not in SELF_HOSTED or not getattr(server, "host", None):
-            continue
-        scheme = "https" if getattr(server, "secure", False) else "http"
-        port = f":{server.port}" if getattr(server, "port", None) else ""
-        target = netguard.split_url(f"{scheme}://{server.host}{port}/", settings)
-        if lookup:
-            netguard.resolve(target.host, target.port, settings)
+        for host in _named_hosts(server):
+            scheme = "https" if getattr(server, "secure", False) else "http"
+            port = getattr(server, "port", None)
+            name = f"[{host}]" if ":" in host and not host.startswith("[") else host
+            suffix = f":{port}" if isinstance(port, int) and 0 < port < 65536 else ""
+            target = netguard.split_url(f"{scheme}://{name}{suffix}/", settings)
+            if lookup and target.address is None:
+                netguard.resolve(target.host, target.port, settings)
+
+
+def _named_hosts(server: object) -> list[str]:
+    """The hosts a configured plugin will connect to that came from the subscriber's URL."""
+    templates = getattr(server, "templates", None)
+    names_host = not templates or any("{host}" in str(t) for t in templates)
+    hosts = []
+    smtp = getattr(server, "smtp_host", None)  # mailto's ?smtp=: the host it really talks to
+    if isinstance(smtp, str) and smtp.strip():
+        hosts.append(smtp.strip())
+    host = getattr(server, "host", None)
+    if names_host and isinstance(host, str) and host.strip() and host.strip() not in hosts:
+        hosts.append(host.strip())
+    return hosts
 
 
 class _ThreadLog(logging.Handler):

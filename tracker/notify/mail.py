@@ -58,10 +58,14 @@ def compose(out: Outgoing, settings: Settings) -> EmailMessage:
     return msg
 
 
+class MailConfigError(Exception):
+    """The SMTP settings cannot work as given; retried, since the operator can fix them."""
+
+
 def _connect(settings: Settings, timeout: float) -> smtplib.SMTP:
     security = settings.smtp_security.lower()
     if security not in SECURITY:
-        raise ValueError(f"smtp_security must be one of {', '.join(SECURITY)}")
+        raise MailConfigError(f"smtp_security must be one of {', '.join(SECURITY)}")
     context = ssl.create_default_context()
     if security == "ssl":
         smtp: smtplib.SMTP = smtplib.SMTP_SSL(
@@ -86,10 +90,16 @@ def send(
         return Outcome(False, error=str(exc), permanent=True)
     try:
         msg = compose(out, settings)
-        with _connect(settings, timeout) as smtp:
-            smtp.send_message(msg, from_addr=settings.mail_from, to_addrs=[to])
     except ValueError as exc:
         return Outcome(False, error=str(exc), permanent=True)
+    where = f"{settings.smtp_host}:{settings.smtp_port}"
+    try:
+        with _connect(settings, timeout) as smtp:
+            smtp.send_message(msg, from_addr=settings.mail_from, to_addrs=[to])
+    except (MailConfigError, ValueError, OverflowError) as exc:
+        # The operator's settings, not the message: retried, so fixing them delivers it.
+        reason = str(exc) or type(exc).__name__
+        return Outcome(False, error=f"SMTP {where}: configuration: {reason}"[:500])
     except smtplib.SMTPResponseException as exc:
         detail = exc.smtp_error.decode("utf-8", "replace") if exc.smtp_error else ""
         return Outcome(False, status=exc.smtp_code, error=f"SMTP {exc.smtp_code}: {detail}"[:500])
@@ -97,6 +107,5 @@ def send(
         return Outcome(False, error=f"recipient refused: {exc.recipients}"[:500])
     except (smtplib.SMTPException, ssl.SSLError, OSError) as exc:
         reason = str(exc) or type(exc).__name__
-        where = f"{settings.smtp_host}:{settings.smtp_port}"
         return Outcome(False, error=f"SMTP {where}: {reason}"[:500])
     return Outcome(True, status=250)

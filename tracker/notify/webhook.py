@@ -47,8 +47,9 @@ def _retry_after(headers: Any) -> float | None:
     value = None
     if headers:
         value = headers.get("Retry-After") or headers.get("retry-after")
-    if value and str(value).strip().isdigit():
-        return float(value)
+    text = str(value or "").strip()
+    if text and text.isascii() and text.isdigit():
+        return float(text)
     return None
 
 
