@@ -212,3 +212,89 @@ def test_openapi_matches_the_routes(app: Flask, client: FlaskClient) -> None:
         for op in ops.values():
             names = {p["name"] for p in op["parameters"] if p["in"] == "path"}
             assert names == set(re.findall(r"{(\w+)}", path)), path
+
+
+# ------------------------------------------------------------------ review fixes
+
+
+@pytest.mark.parametrize("state", ["gone", "archived", "paused"])
+def test_resume_checks_a_stopped_story_again(client: FlaskClient, store: Store, state: str) -> None:
+    """A gone or archived story has no next check; resuming must give it one, due now."""
+    sid, _ = store.add_story("https://news.example/stopped")
+    store.update_story(sid, state=state, next_check_at=None, failures=4, last_error="HTTP 410")
+    r = client.post(f"/api/stories/{sid}/resume", headers=AUTH)
+    assert r.status_code == 200 and r.json["state"] == "active"
+    story = store.get_story(sid)
+    assert story["next_check_at"] is not None and story["failures"] == 0
+    assert sid in [s["id"] for s in store.due_stories(story["next_check_at"])]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "/api/stories?limit=¹",
+        "/api/stories?page=²",
+        "/api/stories?offset=³",
+        "/api/stories?feed=²",
+        "/api/stories?limit=١٠",
+        "/api/changes?feed=²",
+        "/api/changes?limit=99999999999999999999999",
+        "/api/stories/1/diff?from=²&to=³",
+        "/?page=²",
+        "/?limit=¹",
+        "/manage/?page=²",
+    ],
+)
+def test_unicode_and_huge_digits_are_a_400(client: FlaskClient, store: Store, query: str) -> None:
+    add_story(store, "https://news.example/u", [doc("one"), doc("two")])
+    from web_support import sign_in
+
+    sign_in(client)
+    r = client.get(query)
+    assert r.status_code == 400, r.data[:300]
+    assert b"whole number" in r.data
+
+
+@pytest.mark.parametrize("value", ["a\x00b", "\x1b[31mred", "tab\there", "x\x7f", "c1\x85c1"])
+def test_control_characters_in_text_arguments_are_a_400(
+    client: FlaskClient, store: Store, value: str
+) -> None:
+    add_story(store, "https://news.example/c", [doc("one")])
+    for path in ("/api/stories", "/"):
+        for name in ("q", "site"):
+            r = client.get(path, query_string={name: value})
+            assert r.status_code == 400, (path, name)
+            assert b"control characters" in r.data
+    assert client.get("/api/stories", query_string={"q": "one"}).status_code == 200
+
+
+@pytest.mark.parametrize("body", ["[" * 200_000, '{"url":' * 100_000], ids=["list", "object"])
+def test_deeply_nested_json_is_a_400(client: FlaskClient, store: Store, body: str) -> None:
+    r = client.post("/api/stories", data=body, content_type="application/json", headers=AUTH)
+    assert r.status_code == 400 and r.json["status"] == 400
+    assert store.count_stories() == 0
+
+
+def test_database_trouble_never_shows_its_path(tmp_path) -> None:  # noqa: ANN001
+    """A 503 says the database is unavailable; the file's location stays in the log."""
+    from web_support import make_app
+
+    folder = tmp_path / "private-location"
+    folder.mkdir()
+    client = make_app(folder).test_client()
+    for path in ("/api/stories", "/"):
+        r = client.get(path)
+        assert r.status_code == 503
+        assert b"private-location" not in r.data and str(tmp_path).encode() not in r.data
+        assert b"database" in r.data.lower()
+
+
+def test_delete_feed_keeps_its_stories(client: FlaskClient, store: Store) -> None:
+    feed_id, _ = store.add_feed("https://news.example/rss")
+    sid = add_story(store, "https://news.example/f", [doc("one")], feed_id=feed_id)
+    assert client.delete(f"/api/feeds/{feed_id}").status_code == 401
+    assert client.delete(f"/api/feeds/{feed_id}", headers=AUTH).status_code == 204
+    assert client.get("/api/feeds").json["feeds"] == []
+    assert store.get_story(sid)["feed_id"] is None
+    r = client.delete(f"/api/feeds/{feed_id}", headers=AUTH)
+    assert r.status_code == 404 and r.json["message"] == f"no feed with id {feed_id}"

@@ -115,3 +115,24 @@ def test_unknown_ids_are_clear_errors(db_path: Path) -> None:
     ]:
         code, out = run(db_path, *args)
         assert code == 1 and message in out, out
+
+
+def test_subscriptions_hide_tokens_in_targets_like_the_web(db_path: Path) -> None:
+    """A Slack-style webhook path or an Apprise token is a credential: never printed."""
+    from tracker.notify.targets import shown_target
+
+    hook = "https://hooks.example.org/services/T000/B000/XXXXSECRETTOKEN?key=QUERYSECRET"
+    apprise = "ntfy://user:APPRISEPASSWORD@ntfy.example.org/topic"
+    for args in (["--webhook", hook], ["--apprise", apprise]):
+        code, out = run(db_path, "subscribe", "--all", *args)
+        assert code == 0, out
+    for extra in ([], ["--json"]):
+        code, out = run(db_path, "subscriptions", *extra)
+        assert code == 0, out
+        for secret in ("XXXXSECRETTOKEN", "QUERYSECRET", "APPRISEPASSWORD", "B000"):
+            assert secret not in out
+        assert "https://hooks.example.org/services/…" in out
+        assert "ntfy.example.org" in out
+    assert shown_target("webhook", hook) == "https://hooks.example.org/services/…"
+    assert "APPRISEPASSWORD" not in shown_target("apprise", apprise)
+    assert shown_target("email", "me@example.org") == "me@example.org"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from web_support import make_app
+from web_support import PASSWORD, make_app
 
 from tracker import auth
 from tracker.cli import main
@@ -128,3 +128,64 @@ def test_serve_runs_the_site_with_waitress(db_path: Path) -> None:
 def test_serve_with_a_bad_database_fails_in_one_line(tmp_path: Path) -> None:
     code, out = run(tmp_path / "missing" / "x.db", "serve")
     assert code == 1 and "does not exist" in out and "Traceback" not in out
+
+
+def _keyless_app(db_path: Path, **settings: object):  # noqa: ANN202
+    from web import create_app
+
+    return create_app(
+        {
+            "DATABASE": str(db_path),
+            "SETTINGS": Settings(db=str(db_path), admin_password=PASSWORD, **settings),
+        }
+    )
+
+
+def test_session_key_lives_beside_the_database_never_in_it(store: Store, db_path: Path) -> None:
+    """With the key and the stored password hash a copy of the db could forge an admin session:
+    so the key goes to `<db>.secret` (0600), and every app over that db signs with it."""
+    from web_support import sign_in
+
+    first = _keyless_app(db_path)
+    key_file = Path(f"{db_path}.secret")
+    key = first.config["SECRET_KEY"]
+    assert key_file.read_text().strip() == key and len(key) >= 32
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert store.get_secret("session_key") is None
+    store.close()
+    assert key.encode() not in db_path.read_bytes()
+    second = _keyless_app(db_path)
+    assert second.config["SECRET_KEY"] == key
+    client = first.test_client()
+    sign_in(client)
+    cookie = client.get_cookie("storydiff_session")
+    other = second.test_client()
+    other.set_cookie("storydiff_session", cookie.value)
+    assert other.get("/manage/").status_code == 200
+
+
+def test_session_key_from_the_setting_makes_no_file(db_path: Path) -> None:
+    app = _keyless_app(db_path, secret_key="k" * 40)
+    assert app.config["SECRET_KEY"] == "k" * 40
+    assert not Path(f"{db_path}.secret").exists()
+
+
+def test_racing_apps_agree_on_one_session_key(db_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from web import session_key
+
+    with ThreadPoolExecutor(8) as pool:
+        keys = set(pool.map(lambda _: session_key.file_key(db_path), range(16)))
+    assert len(keys) == 1
+    assert sorted(p.name for p in db_path.parent.iterdir() if ".secret" in p.name) == [
+        f"{db_path.name}.secret"
+    ]
+
+
+def test_a_broken_session_key_file_is_a_clear_error(db_path: Path) -> None:
+    from web import session_key
+
+    Path(f"{db_path}.secret").write_text("short\n")
+    with pytest.raises(session_key.KeyFileError, match="delete it to make a new one"):
+        _keyless_app(db_path)

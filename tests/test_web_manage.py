@@ -71,3 +71,36 @@ def test_sign_out(admin: FlaskClient) -> None:
     r = post(admin, "/signout")
     assert b"Signed out" in r.data
     assert admin.get("/manage/").status_code == 302
+
+
+def test_resuming_a_gone_story_puts_it_back_in_the_queue(admin: FlaskClient, store: Store) -> None:
+    sid = add_story(store, "https://news.example/gone", [doc("a")])
+    store.update_story(sid, state="gone", next_check_at=None, failures=5, last_error="HTTP 410")
+    r = post(admin, f"/manage/stories/{sid}/resume", back="story")
+    assert r.status_code == 200 and b"Story resumed" in r.data
+    story = store.get_story(sid)
+    assert story["state"] == "active" and story["failures"] == 0 and story["next_check_at"]
+    assert sid in [s["id"] for s in store.due_stories(story["next_check_at"])]
+
+
+def test_remove_a_feed_after_confirming(admin: FlaskClient, store: Store) -> None:
+    feed_id, _ = store.add_feed("https://news.example/rss.xml", title="Wire")
+    sid = add_story(store, "https://news.example/w", [doc("a")], feed_id=feed_id)
+    index = admin.get("/manage/").data.decode()
+    assert f'href="/manage/feeds/{feed_id}/delete" id="delete-feed-{feed_id}"' in index
+    confirm = admin.get(f"/manage/feeds/{feed_id}/delete").data.decode()
+    assert "Wire" in confirm and 'id="confirm-delete-feed"' in confirm
+    assert store.get_feed(feed_id)  # asking changed nothing
+    r = post(admin, f"/manage/feeds/{feed_id}/delete")
+    assert r.status_code == 200 and b"Stopped following feed" in r.data
+    assert store.list_feeds() == [] and store.get_story(sid)["feed_id"] is None
+    assert post(admin, f"/manage/feeds/{feed_id}/delete").status_code == 404
+
+
+def test_removing_a_feed_needs_sign_in_and_csrf(db_path: Path, store: Store) -> None:
+    feed_id, _ = store.add_feed("https://news.example/rss.xml")
+    client = make_app(db_path).test_client()
+    assert client.post(f"/manage/feeds/{feed_id}/delete").status_code in (302, 400)
+    sign_in(client)
+    assert client.post(f"/manage/feeds/{feed_id}/delete").status_code == 400
+    assert store.get_feed(feed_id)

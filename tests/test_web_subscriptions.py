@@ -18,6 +18,7 @@ from tracker.config import Settings
 from tracker.notify.outbox import deliver_due
 from tracker.notify.unsubscribe import unsubscribe_token
 from tracker.store import NotFound, Store
+from web import subscriptions as subs
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 UNSUB_KEY = "unsubscribe-signing-key"
@@ -295,7 +296,7 @@ def test_api_subscription_lifecycle(client: FlaskClient, store: Store) -> None:
         ({"scope": "feed", "feed_id": 3, "channel": "email", "target": "a@b.ex"}, "no feed"),
         ({"scope": ["all"], "channel": "email", "target": "a@b.ex"}, "'scope' must be"),
         ({"scope": "all", "channel": "email", "target": {"a": 1}}, "'target' is required"),
-        ({"scope": "all", "channel": "email", "target": "a@b.ex", "kinds": "x" * 50}, "at most"),
+        ({"scope": "all", "channel": "email", "target": "a@b.ex", "kinds": "x" * 500}, "at most"),
         ({"scope": "all", "channel": "email", "target": "a@b.ex", "kinds": [1]}, "list of"),
         ({"scope": "all", "channel": "email", "target": "a@b.ex", "developing_only": 2}, "true"),
         ({"scope": "all", "channel": "email", "target": "a@b.ex", "admin": True}, "unknown"),
@@ -457,3 +458,95 @@ def test_unsubscribe_works_on_a_private_site_and_not_without_a_key(
     assert private.post(path).status_code == 200
     with pytest.raises(NotFound):
         store.get_subscription(sub)
+
+
+# ------------------------------------------------------------------ review fixes
+
+
+def test_retry_while_a_worker_is_sending_is_refused_not_a_503(
+    client: FlaskClient, admin: FlaskClient, store: Store, settings: Settings
+) -> None:
+    """A delivery a worker holds (a live lease) is not queued again: that would send it twice."""
+    _sub, delivery = _dead_delivery(store, settings)
+    store.retry_delivery(delivery, now="2000-01-01T00:00:00Z")
+    (held,) = store.claim_deliveries("2000-01-01T00:00:00Z", "2999-01-01T00:00:00Z")
+    assert held["id"] == delivery
+    r = client.post(f"/api/deliveries/{delivery}/retry", headers=AUTH)
+    assert r.status_code == 409 and "being sent" in r.json["message"]
+    page = _form(admin, f"/manage/deliveries/{delivery}/retry")
+    text = html.unescape(page.data.decode())
+    assert page.status_code == 200 and "Not queued again" in text and "being sent" in text
+    assert store.get_delivery(delivery)["status"] == "sending"
+
+
+@pytest.mark.parametrize("story_id", ["²", "١", "9" * 30, "-1", "1.0"])
+def test_odd_story_ids_in_a_request_are_a_400(
+    client: FlaskClient, admin: FlaskClient, store: Store, story_id: str
+) -> None:
+    new_story(store)
+    body = {"scope": "story", "story_id": story_id, "channel": "email", "target": "a@b.ex"}
+    r = _api_subscribe(client, **body)
+    assert r.status_code == 400 and "'story_id' must be a whole number" in r.json["message"]
+    page = _form(admin, "/manage/subscriptions", **body)
+    assert page.status_code == 400 and "must be a whole number" in html.unescape(page.text)
+    assert admin.get(f"/manage/subscriptions/new?story={story_id}").status_code in (400, 404)
+    assert store.list_subscriptions() == []
+
+
+def test_deeply_nested_json_is_a_400(client: FlaskClient, store: Store) -> None:
+    for body in ("[" * 200_000, '{"a":' * 200_000):
+        r = client.post(
+            "/api/subscriptions", data=body, content_type="application/json", headers=AUTH
+        )
+        assert r.status_code == 400 and r.json["status"] == 400
+    assert store.list_subscriptions() == []
+
+
+def test_form_offers_every_change_kind_the_core_knows() -> None:
+    from tracker.notify.targets import KINDS
+
+    assert subs.KIND_CHOICES == KINDS
+
+
+def test_form_lists_every_kind_and_accepts_each(admin: FlaskClient, store: Store) -> None:
+    from tracker.notify.targets import KINDS
+
+    form = admin.get("/manage/subscriptions/new").data.decode()
+    for kind in KINDS:
+        assert f'id="kind-{kind}"' in form
+    r = _form(
+        admin,
+        "/manage/subscriptions",
+        scope="all",
+        channel="email",
+        target="a@b.ex",
+        kinds=list(KINDS),
+    )
+    assert r.status_code == 200, r.text
+    assert store.list_subscriptions()[0]["kinds"] == sorted(KINDS)
+
+
+@pytest.mark.parametrize(
+    ("body", "cli"),
+    [
+        ({"secret": "short"}, ["--secret", "short"]),
+        ({"secret": "x" * 201}, ["--secret", "x" * 201]),
+        ({"kinds": ["bogus"]}, ["--kind", "bogus"]),
+    ],
+)
+def test_web_and_cli_refuse_with_the_same_words(
+    client: FlaskClient, store: Store, db_path: Path, body: dict[str, Any], cli: list[str]
+) -> None:
+    """`tracker subscribe`, the form and the API share one rule book, so one message."""
+    from click.testing import CliRunner
+
+    from tracker.cli import main
+
+    hook = "http://127.0.0.1:9/h"
+    r = _api_subscribe(client, scope="all", channel="webhook", target=hook, **body)
+    assert r.status_code == 400
+    args = ["--db", str(db_path), "subscribe", "--all", "--webhook", hook, *cli]
+    result = CliRunner().invoke(main, args, env={"TRACKER_ALLOW_PRIVATE": "1"})
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert r.json["message"] in " ".join(result.output.split())
+    assert store.list_subscriptions() == []

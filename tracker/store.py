@@ -298,6 +298,12 @@ def _m7_ids_never_reused(db: sqlite_utils.Database) -> None:
             db.execute(index_sql)
 
 
+def _m8_no_session_key(db: sqlite_utils.Database) -> None:
+    """Earlier releases kept the web session key in `secrets`, readable by anyone who can read
+    the file; it now lives beside the database in a 0600 file, so the stored copy goes."""
+    db.execute("DELETE FROM secrets WHERE name = 'session_key'")
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _m1_core,
     _m2_change_stats,
@@ -306,6 +312,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _m5_search,
     _m6_listing_indexes,
     _m7_ids_never_reused,
+    _m8_no_session_key,
 )
 SNIPPET_START, SNIPPET_END = "\x02", "\x03"
 SCHEMA_VERSION = len(MIGRATIONS)

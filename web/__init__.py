@@ -9,13 +9,11 @@ DIFF_CACHE_SIZE (how many computed diffs to keep in memory; 0 turns the cache of
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from flask import Flask
 
 from tracker.config import Settings
-from tracker.store import Store
 from web import (
     api,
     auth,
@@ -29,26 +27,23 @@ from web import (
     pages,
     routing,
     security,
+    session_key,
     unsubscribe,
 )
 from web.diffview import DiffCache
 
-SESSION_KEY_SECRET = "session_key"
 MAX_BODY_BYTES = 5 * 1024 * 1024
 
 
 def _secret_key(app: Flask, settings: Settings) -> str:
-    """The key that signs session cookies: configured, or made once and kept in the store."""
+    """The key that signs session cookies: configured, or kept in a file beside the database
+    (never in it: with the key and the stored password hash a copy of the db could forge an
+    admin session)."""
     if app.config.get("SECRET_KEY"):
         return str(app.config["SECRET_KEY"])
     if settings.secret_key:
         return settings.secret_key
-    with Store(app.config["DATABASE"], timeout=settings.db_timeout) as store:
-        key = store.get_secret(SESSION_KEY_SECRET)
-        if key is None:
-            key = secrets.token_urlsafe(48)
-            store.set_secret(SESSION_KEY_SECRET, key)
-    return key
+    return session_key.file_key(app.config["DATABASE"])
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

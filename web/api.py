@@ -95,7 +95,10 @@ def json_body() -> dict[str, Any]:
     """The request's JSON object, or a 4xx that says what is wrong with it."""
     if not request.is_json:
         abort(415, description="send a JSON object with Content-Type: application/json")
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # json gives up on deep nesting ("[" * 200_000) this way
+        abort(400, description="the body is nested too deeply")
     if not isinstance(data, dict):
         abort(400, description="the body is not a JSON object")
     return data
@@ -147,22 +150,21 @@ def delete_story(story_id: int) -> Any:
     return "", 204
 
 
-def _set_state(story_id: int, state: str) -> Response:
-    store = get_store()
-    store.update_story(story_id, state=state)
-    return jsonify(story_json(store.get_story(story_id)))
-
-
 @bp.post("/stories/<id:story_id>/pause")
 @token_required
 def pause(story_id: int) -> Response:
-    return _set_state(story_id, "paused")
+    store = get_store()
+    store.update_story(story_id, state="paused")
+    return jsonify(story_json(store.get_story(story_id)))
 
 
 @bp.post("/stories/<id:story_id>/resume")
 @token_required
 def resume(story_id: int) -> Response:
-    return _set_state(story_id, "active")
+    """Active again and due now, whatever stopped it (paused, gone, archived)."""
+    store = get_store()
+    store.resume_story(story_id)
+    return jsonify(story_json(store.get_story(story_id)))
 
 
 @bp.get("/stories/<id:story_id>/versions")
@@ -259,6 +261,14 @@ def change(change_id: int) -> Response:
 def feeds() -> Response:
     keep = ("id", "url", "title", "state", "added_at", "last_checked_at", "stories")
     return jsonify(feeds=[{k: f.get(k) for k in keep} for f in get_store().list_feeds()])
+
+
+@bp.delete("/feeds/<id:feed_id>")
+@token_required
+def delete_feed(feed_id: int) -> Any:
+    """Stop following a feed; its stories stay tracked, its subscriptions go."""
+    get_store().delete_feed(feed_id)
+    return "", 204
 
 
 @bp.get("/openapi.json")

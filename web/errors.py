@@ -1,6 +1,7 @@
 """Every failure as something a person or a program can read: JSON under /api/, a page elsewhere.
 
-Store errors become 404 (no such thing) or 503 (database busy or unusable); anything unexpected
+Store errors become 404 (no such thing), 409 (a state that forbids it) or 503 (database busy or
+unusable: the detail, which names the database file, goes to the log only); anything unexpected
 is a plain 500 page without a traceback.
 """
 
@@ -9,8 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException, InternalServerError, NotFound, ServiceUnavailable
+from werkzeug.exceptions import (
+    Conflict,
+    HTTPException,
+    InternalServerError,
+    NotFound,
+    ServiceUnavailable,
+)
 
+from tracker.store import Conflict as StoreConflict
 from tracker.store import NotFound as StoreNotFound
 from tracker.store import StoreError
 
@@ -20,6 +28,9 @@ MESSAGES = {
     413: "The request body is too large.",
     500: "Something went wrong on our side. The error has been logged.",
 }
+
+
+UNAVAILABLE = "The database is busy or unavailable; please try again in a moment."
 
 
 def wants_json() -> bool:
@@ -53,9 +64,13 @@ def _store_not_found(exc: StoreNotFound) -> Any:
     return render_error(NotFound(description=str(exc)))
 
 
+def _store_conflict(exc: StoreConflict) -> Any:
+    return render_error(Conflict(description=str(exc)))
+
+
 def _store_error(exc: StoreError) -> Any:
     current_app.logger.warning("store error: %s", exc)
-    return render_error(ServiceUnavailable(description=f"The database is unavailable: {exc}"))
+    return render_error(ServiceUnavailable(description=UNAVAILABLE))
 
 
 def _unexpected(exc: InternalServerError) -> Any:
@@ -65,5 +80,6 @@ def _unexpected(exc: InternalServerError) -> Any:
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, render_error)
     app.register_error_handler(StoreNotFound, _store_not_found)
+    app.register_error_handler(StoreConflict, _store_conflict)
     app.register_error_handler(StoreError, _store_error)
     app.register_error_handler(InternalServerError, _unexpected)

@@ -70,10 +70,7 @@ def add_feed() -> Any:
     return redirect(url_for("manage.index")), 303
 
 
-def _set_state(story_id: int, state: str, message: str) -> Any:
-    store = get_store()
-    store.get_story(story_id)
-    store.update_story(story_id, state=state)
+def _back(story_id: int, message: str) -> Any:
     flash(message, "ok")
     if request.form.get("back") == "story":
         return redirect(url_for("pages.story", story_id=story_id)), 303
@@ -83,13 +80,20 @@ def _set_state(story_id: int, state: str, message: str) -> Any:
 @bp.post("/stories/<id:story_id>/pause")
 @login_required
 def pause(story_id: int) -> Any:
-    return _set_state(story_id, "paused", "Story paused: it will not be checked until resumed.")
+    store = get_store()
+    store.get_story(story_id)
+    store.update_story(story_id, state="paused")
+    return _back(story_id, "Story paused: it will not be checked until resumed.")
 
 
 @bp.post("/stories/<id:story_id>/resume")
 @login_required
 def resume(story_id: int) -> Any:
-    return _set_state(story_id, "active", "Story resumed.")
+    """Active again and due now, whatever stopped it (paused, gone, archived)."""
+    store = get_store()
+    store.get_story(story_id)
+    store.resume_story(story_id)
+    return _back(story_id, "Story resumed: it will be checked shortly.")
 
 
 @bp.route("/stories/<id:story_id>/delete", methods=["GET", "POST"])
@@ -102,4 +106,17 @@ def delete(story_id: int) -> Any:
         return render_template("manage/delete.html", story=story)
     store.delete_story(story_id)
     flash(f"Deleted story {story_id} and all its versions.", "ok")
+    return redirect(url_for("manage.index")), 303
+
+
+@bp.route("/feeds/<id:feed_id>/delete", methods=["GET", "POST"])
+@login_required
+def delete_feed(feed_id: int) -> Any:
+    """GET asks for confirmation; only the POST from that page stops following the feed."""
+    store = get_store()
+    feed = store.get_feed(feed_id)
+    if request.method == "GET":
+        return render_template("manage/delete_feed.html", feed=feed)
+    store.delete_feed(feed_id)
+    flash(f"Stopped following feed {feed_id}; its stories are still tracked.", "ok")
     return redirect(url_for("manage.index")), 303

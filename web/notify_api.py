@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify
 
+from tracker.store import Conflict
 from web import subscriptions as subs
 from web.api import json_body
 from web.db import get_store, settings
@@ -100,9 +101,9 @@ def delivery(delivery_id: int) -> Response:
 @bp.post("/deliveries/<id:delivery_id>/retry")
 @token_required
 def retry_delivery(delivery_id: int) -> Response:
-    """Queue a dead or failing delivery again (409 if it was already sent)."""
-    store = get_store()
-    if store.get_delivery(delivery_id)["status"] == "sent":
-        abort(409, description=f"delivery {delivery_id} was already sent")
-    store.retry_delivery(delivery_id)
+    """Queue a dead or failing delivery again (409 if it was sent or is being sent now)."""
+    try:
+        get_store().retry_delivery(delivery_id)
+    except Conflict as exc:
+        abort(409, description=str(exc))
     return jsonify(_delivery(delivery_id))

@@ -2,7 +2,7 @@
 the outbox (deliveries, their attempts, sending a dead one again).
 
 Every change is a POST with a CSRF token (checked in web.security); deleting asks first. The
-form and `POST /api/subscriptions` share one set of rules (web.subscriptions).
+form and `POST /api/subscriptions` share one set of rules (tracker.notify.subscription).
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from tracker.store import NotFound, Row, Store
+from tracker.notify.subscription import MAX_ID, whole_number
+from tracker.store import Conflict, NotFound, Row, Store
 from web import subscriptions as subs
 from web.db import get_store, settings
 from web.routing import int_arg
@@ -48,10 +49,11 @@ def subscriptions() -> str:
 def _form_page(values: dict[str, Any], error: str | None = None, status: int = 200) -> Any:
     store = get_store()
     story = None
-    if values.get("story_id"):
+    story_id = whole_number(values.get("story_id"), 1, MAX_ID)
+    if story_id is not None:
         try:
-            story = store.get_story(int(values["story_id"]))
-        except (NotFound, ValueError):
+            story = store.get_story(story_id)
+        except NotFound:
             story = None
     page = render_template(
         "manage/subscribe.html",
@@ -164,10 +166,10 @@ def delivery(delivery_id: int) -> str:
 @bp.post("/deliveries/<id:delivery_id>/retry")
 @login_required
 def retry_delivery(delivery_id: int) -> Any:
-    store = get_store()
-    if store.get_delivery(delivery_id)["status"] == "sent":
-        flash(f"Delivery {delivery_id} was already sent.", "error")
+    try:
+        get_store().retry_delivery(delivery_id)
+    except Conflict as exc:  # sent, or being sent right now: re-queuing would send it twice
+        flash(f"Not queued again: {exc}.", "error")
     else:
-        store.retry_delivery(delivery_id)
         flash(f"Delivery {delivery_id} is queued again and goes out on the next run.", "ok")
     return redirect(url_for("notify.delivery", delivery_id=delivery_id)), 303

@@ -133,6 +133,14 @@ def _paths() -> dict[str, dict[str, Any]]:
             "get": _op("One change", params=[_param("change_id", "path", "integer")])
         },
         "/api/feeds": {"get": _op("Feeds that discover stories")},
+        "/api/feeds/{feed_id}": {
+            "delete": _op(
+                "Stop following a feed (its stories stay; its subscriptions are deleted)",
+                params=[_param("feed_id", "path", "integer", "feed id")],
+                ok="204",
+                secured=True,
+            )
+        },
         **_notify_paths(),
         "/api/openapi.json": {"get": _op("This document")},
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from flask import abort, request
 from werkzeug.routing import IntegerConverter
 
@@ -20,7 +22,8 @@ def int_arg(name: str, default: int | None, *, low: int = 0, high: int = MAX_ID)
     raw = request.args.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or len(raw) > 16 or not low <= int(raw) <= high:
+    # ASCII only: "²".isdigit() is true but int("²") fails, and "١٢" would be read as 12.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 16 or not low <= int(raw) <= high:
         abort(400, description=f"{name} must be a whole number from {low} to {high}")
     return int(raw)
 
@@ -34,8 +37,16 @@ def choice_arg(name: str, choices: tuple[str, ...], default: str | None) -> str 
     return raw
 
 
+def has_control(text: str) -> bool:
+    """NUL, escapes, other C0/C1 controls or unpaired surrogates: never in a real search."""
+    return any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text)
+
+
 def text_arg(name: str, limit: int = 200) -> str:
+    """Free text such as a search; refused (400) when too long or holding control characters."""
     raw = request.args.get(name, "").strip()
     if len(raw) > limit:
         abort(400, description=f"{name} is longer than {limit} characters")
+    if has_control(raw):
+        abort(400, description=f"{name} must not contain control characters")
     return raw

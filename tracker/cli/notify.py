@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
-import secrets
+from typing import Any
 
 import click
 
 from tracker.cli.common import Context, emit_json, find_story, json_option, pass_ctx
-from tracker.notify.targets import BadKind, BadTarget, check_target, parse_kinds
+from tracker.notify import subscription
+from tracker.notify.targets import shown_target
 from tracker.store import NotFound, StoreError
 
+# Which option to blame when the shared rules refuse a field.
+OPTION_OF = {
+    "story_id": "STORY",
+    "feed_id": "--feed",
+    "secret": "--secret",
+    "min_words": "--min-words",
+    "kinds": "--kind",
+    "mode": "--digest",
+    "developing_only": "--developing-only",
+}
 
-def _kinds(values: tuple[str, ...]) -> list[str]:
-    try:
-        return parse_kinds(values)
-    except BadKind as exc:
-        raise click.BadParameter(str(exc), param_hint="--kind") from None
 
-
-def _target(ctx: Context, webhook_url: str | None, email: str | None, apprise_url: str | None):
+def _channel(webhook_url: str | None, email: str | None, apprise_url: str | None):
     chosen = [
         (c, t)
         for c, t in (("webhook", webhook_url), ("email", email), ("apprise", apprise_url))
@@ -26,11 +31,16 @@ def _target(ctx: Context, webhook_url: str | None, email: str | None, apprise_ur
     ]
     if len(chosen) != 1:
         raise click.UsageError("give exactly one of --webhook URL, --email ADDR, --apprise URL")
-    channel, target = chosen[0]
+    return chosen[0]
+
+
+def _checked(ctx: Context, data: dict[str, Any]) -> subscription.Request:
+    """The request checked by the rules the web form and the API use."""
     try:
-        return channel, check_target(channel, target, ctx.settings)
-    except BadTarget as exc:
-        raise click.BadParameter(str(exc), param_hint=f"--{channel}") from None
+        return subscription.parse(data, ctx.settings)
+    except subscription.Invalid as exc:
+        hint = f"--{data['channel']}" if exc.field == "target" else OPTION_OF.get(exc.field or "")
+        raise click.BadParameter(str(exc), param_hint=hint) from None
 
 
 @click.command()
@@ -89,42 +99,47 @@ def subscribe(
     """
     if sum([story is not None, feed is not None, everything]) != 1:
         raise click.UsageError("give exactly one of STORY, --feed FEED or --all")
-    channel, target = _target(ctx, webhook_url, email, apprise_url)
-    if secret is not None and channel != "webhook":
-        raise click.BadParameter("only webhooks are signed", param_hint="--secret")
-    if secret is not None and not 8 <= len(secret) <= 200:
-        raise click.BadParameter("use 8 to 200 characters", param_hint="--secret")
-    generated = channel == "webhook" and secret is None
-    if generated:
-        secret = secrets.token_urlsafe(32)
+    channel, target = _channel(webhook_url, email, apprise_url)
+    data: dict[str, Any] = {
+        "scope": "story" if story is not None else "feed" if feed is not None else "all",
+        "channel": channel,
+        "target": target,
+        "secret": secret,
+        "min_words": min_words,
+        "kinds": list(kinds),
+        "developing_only": developing_only,
+        "mode": digest or "instant",
+    }
+    if secret == "":
+        raise click.BadParameter("give a secret, or leave --secret out", param_hint="--secret")
     with ctx.store() as store:
-        story_id = feed_id = None
         if story is not None:
-            story_id = int(find_story(store, story)["id"])
+            data["story_id"] = int(find_story(store, story)["id"])
         elif feed is not None:
             try:
-                feed_id = int(store.find_feed(feed)["id"])
+                data["feed_id"] = int(store.find_feed(feed)["id"])
             except NotFound as exc:
                 raise click.ClickException(str(exc)) from None
-        sub_id = store.add_subscription(
-            scope="story" if story_id else "feed" if feed_id else "all",
-            channel=channel,
-            target=target,
-            story_id=story_id,
-            feed_id=feed_id,
-            secret=secret,
-            min_words=min_words,
-            kinds=_kinds(kinds),
-            developing_only=developing_only,
-            mode=digest or "instant",
-        )
+        request = _checked(ctx, data)
+        try:
+            sub_id = subscription.create(store, request)
+        except subscription.Invalid as exc:
+            raise click.ClickException(str(exc)) from None
     if as_json:
-        emit_json({"id": sub_id, "channel": channel, "target": target, "secret": secret})
+        emit_json(
+            {
+                "id": sub_id,
+                "channel": request.channel,
+                "target": shown_target(request.channel, request.target),
+                "secret": request.secret,
+            }
+        )
         return
     click.echo(sub_id)
-    if generated:
+    if request.secret_generated:
+        shown = request.secret
         click.echo(
-            f"webhook secret (shown once; verify X-Storydiff-Signature with it): {secret}", err=True
+            f"webhook secret (shown once; verify X-Storydiff-Signature with it): {shown}", err=True
         )
 
 
@@ -140,11 +155,12 @@ def _scope(row: dict) -> str:
 @json_option
 @pass_ctx
 def subscriptions(ctx: Context, as_json: bool) -> None:
-    """List subscriptions with their filters (webhook secrets are not shown)."""
+    """List subscriptions with their filters (secrets, and the tokens in targets, not shown)."""
     with ctx.store() as store:
         rows = store.list_subscriptions()
     for row in rows:
         row["secret"] = bool(row.get("secret"))
+        row["target"] = shown_target(row["channel"], row["target"])
     if as_json:
         emit_json(rows)
         return

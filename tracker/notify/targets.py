@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from tracker import netguard
 from tracker.config import Settings
 from tracker.summary import KINDS as SUMMARY_KINDS
+from tracker.urls import redact
 
 CHANNELS = ("webhook", "email", "apprise")
 # Every kind a change can carry: the summary's kinds, "revert" from record, and "any".
@@ -58,3 +59,24 @@ def parse_kinds(values: Iterable[str]) -> list[str]:
                 raise BadKind(f"{kind[:40]!r} is not a change kind; use {', '.join(KINDS)}")
             kinds.add(kind)
     return sorted(kinds)
+
+
+def _hide_apprise(url: str) -> str:
+    """Apprise's own privacy form of the URL (tokens and passwords starred), without the
+    plugin's default options that Apprise appends as a query."""
+    from tracker.notify.apprise_channel import services
+
+    try:
+        return ", ".join(server.url(privacy=True).split("?", 1)[0] for server in services(url))
+    except Exception:  # an URL stored by an older version that Apprise no longer reads
+        return url.split("://", 1)[0] + "://(hidden)"
+
+
+def shown_target(channel: str, target: str) -> str:
+    """The target as it may be shown (web pages, the API, `tracker subscriptions`): a webhook
+    URL or an Apprise URL often carries its access token, so that part is hidden."""
+    if channel == "webhook":
+        return redact(target)
+    if channel == "apprise":
+        return _hide_apprise(target)
+    return target

@@ -1,0 +1,196 @@
+"""What a subscription request must satisfy, checked once for the CLI, the web form and the API.
+
+Scope, channel target, webhook secret, change kinds, minimum words and digest mode: so
+`tracker subscribe`, the form and `POST /api/subscriptions` accept and refuse the same things.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from tracker.config import Settings
+from tracker.notify.digest import MODES
+from tracker.notify.targets import CHANNELS, BadKind, BadTarget, check_target, parse_kinds
+from tracker.store import NotFound, Store
+
+SCOPES = ("story", "feed", "all")
+TARGET_LIMIT = 2048
+MAX_KINDS = 20
+KIND_TEXT_LIMIT = 400
+MAX_WORDS = 1_000_000
+MAX_ID = 2**53
+SECRET_LENGTH = (8, 200)
+FIELDS = frozenset(
+    {
+        "scope",
+        "story_id",
+        "feed_id",
+        "channel",
+        "target",
+        "secret",
+        "min_words",
+        "kinds",
+        "developing_only",
+        "mode",
+    }
+)
+
+
+class Invalid(ValueError):
+    """A subscription request that cannot be used; `field` names the culprit."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class Request:
+    """A checked subscription request, ready for `create`."""
+
+    scope: str
+    channel: str
+    target: str
+    story_id: int | None = None
+    feed_id: int | None = None
+    secret: str | None = None
+    min_words: int = 0
+    kinds: tuple[str, ...] = ()
+    developing_only: bool = False
+    mode: str = "instant"
+    secret_generated: bool = False
+
+
+def whole_number(value: Any, low: int, high: int) -> int | None:
+    """An int from JSON or text within [low, high], or None: never a bool, a float, a '²'
+    (a Unicode digit that int() refuses) or a number too long for SQLite."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not (text.isascii() and text.isdigit() and len(text) <= 16):
+            return None
+        value = int(text)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        return None
+    return value
+
+
+def _whole(value: Any, name: str, low: int, high: int) -> int:
+    number = whole_number(value, low, high)
+    if number is None:
+        raise Invalid(f"'{name}' must be a whole number from {low} to {high}", name)
+    return number
+
+
+def _choice(data: Mapping[str, Any], name: str, choices: tuple[str, ...], default: str) -> str:
+    value = data.get(name, default)
+    if value in (None, ""):
+        value = default
+    if not isinstance(value, str) or value not in choices:
+        raise Invalid(f"'{name}' must be one of: {', '.join(choices)}", name)
+    return value
+
+
+def _flag(value: Any, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value in (None, "", "0", "false", "off"):
+        return False
+    if value in ("1", "true", "on", "yes"):
+        return True
+    raise Invalid(f"'{name}' must be true or false", name)
+
+
+def _kinds(value: Any) -> tuple[str, ...]:
+    """Kinds as a list of words or comma lists (`--kind numbers,headline` or form boxes)."""
+    if value in (None, ""):
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, tuple):
+        value = list(value)
+    if not isinstance(value, list) or not all(isinstance(k, str) for k in value):
+        raise Invalid("'kinds' must be a list of change kinds", "kinds")
+    if len(value) > MAX_KINDS or any(len(k) > KIND_TEXT_LIMIT for k in value):
+        raise Invalid(
+            f"'kinds' takes at most {MAX_KINDS} entries of at most {KIND_TEXT_LIMIT} characters",
+            "kinds",
+        )
+    try:
+        return tuple(parse_kinds(value))
+    except BadKind as exc:
+        raise Invalid(f"'kinds': {exc}", "kinds") from None
+
+
+def _target(channel: str, target: Any, settings: Settings) -> str:
+    if not isinstance(target, str) or not target.strip():
+        raise Invalid(
+            "'target' is required: a webhook URL, an email address or an Apprise URL", "target"
+        )
+    if len(target) > TARGET_LIMIT:
+        raise Invalid(f"'target' is longer than {TARGET_LIMIT} characters", "target")
+    try:
+        return check_target(channel, target, settings)
+    except BadTarget as exc:
+        raise Invalid(f"'target' ({channel}): {exc}", "target") from None
+
+
+def _secret(value: Any, channel: str) -> tuple[str | None, bool]:
+    """(secret, generated): a webhook without one gets a random secret, shown once."""
+    if value in (None, ""):
+        if channel == "webhook":
+            return secrets.token_urlsafe(32), True
+        return None, False
+    if channel != "webhook":
+        raise Invalid("'secret' is only for webhooks: only webhooks are signed", "secret")
+    low, high = SECRET_LENGTH
+    if not isinstance(value, str) or not low <= len(value) <= high:
+        raise Invalid(f"'secret' must be a string of {low} to {high} characters", "secret")
+    return value, False
+
+
+def parse(data: Mapping[str, Any], settings: Settings, *, strict: bool = True) -> Request:
+    """Check a subscription request (a JSON object, form fields or CLI options).
+
+    With `strict` (the API), unknown fields are refused, so a typo never silently subscribes to
+    more than was meant. Raises Invalid.
+    """
+    unknown = sorted(set(data) - FIELDS) if strict else []
+    if unknown:
+        raise Invalid(f"unknown field(s): {', '.join(str(u)[:40] for u in unknown[:5])}")
+    scope = _choice(data, "scope", SCOPES, "")
+    channel = _choice(data, "channel", CHANNELS, "")
+    request = Request(scope=scope, channel=channel, target="")
+    if scope == "story":
+        request.story_id = _whole(data.get("story_id"), "story_id", 1, MAX_ID)
+    elif scope == "feed":
+        request.feed_id = _whole(data.get("feed_id"), "feed_id", 1, MAX_ID)
+    request.target = _target(channel, data.get("target"), settings)
+    request.secret, request.secret_generated = _secret(data.get("secret"), channel)
+    request.min_words = _whole(data.get("min_words") or 0, "min_words", 0, MAX_WORDS)
+    request.kinds = _kinds(data.get("kinds"))
+    request.developing_only = _flag(data.get("developing_only"), "developing_only")
+    request.mode = _choice(data, "mode", MODES, "instant")
+    return request
+
+
+def create(store: Store, request: Request) -> int:
+    """Add the subscription; a missing story or feed is Invalid, not a server error."""
+    try:
+        return store.add_subscription(
+            scope=request.scope,
+            channel=request.channel,
+            target=request.target,
+            story_id=request.story_id,
+            feed_id=request.feed_id,
+            secret=request.secret,
+            min_words=request.min_words,
+            kinds=list(request.kinds),
+            developing_only=request.developing_only,
+            mode=request.mode,
+        )
+    except NotFound as exc:
+        field = "story_id" if request.scope == "story" else "feed_id"
+        raise Invalid(str(exc), field) from None
