@@ -5,9 +5,9 @@
 Each run builds a fresh database with one story and SUBS signed-webhook subscriptions to a
 receiver on 127.0.0.1, records one change (which queues SUBS deliveries in its transaction), then
 drains the outbox with `deliver_due`. Prints the median over runs of: deliveries per second, time
-to drain, and how late a periodic job ran meanwhile. When tracker/schedule.py offers
-`Scheduler.add_periodic`, that job is a real scheduler job; otherwise a 100 ms timer thread stands
-in (it measures the same thing: how much the delivery run starves other work of the GIL and CPU).
+to drain, and how late the scheduler's jobs ran meanwhile: a real `tracker.schedule.Scheduler`
+runs its dispatcher and a probe job every 100 ms (as the outbox job runs in `tracker run`), so
+the figure says how much a delivery run starves scheduled checks of the GIL and CPU.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from tracker.document import Document  # noqa: E402
 from tracker.notify.outbox import deliver_due  # noqa: E402
 from tracker.notify.signing import verify  # noqa: E402
 from tracker.record import record  # noqa: E402
+from tracker.schedule import Scheduler  # noqa: E402
 from tracker.store import Store  # noqa: E402
 
 SECRET = "bench-secret-0123456789"
@@ -78,34 +79,39 @@ class Receiver:
 
 
 class Lateness:
-    """A job due every TICK seconds; records how late each run started."""
+    """A real `tracker.schedule.Scheduler` (dispatcher running) with a periodic probe job due
+    every TICK seconds, as the outbox job is in `tracker run`; records how late each run started."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.late: list[float] = []
-        self.stop = threading.Event()
-        self.kind = "timer thread (tracker.schedule not available)"
-        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self.kind = "tracker.schedule.Scheduler periodic job, dispatcher running"
+        self.scheduler = Scheduler(settings, tick=TICK)
+        self._expected: float | None = None
 
-    def _loop(self) -> None:
-        due = time.perf_counter() + TICK
-        while not self.stop.is_set():
-            time.sleep(max(0.0, due - time.perf_counter()))
-            self.late.append(max(0.0, time.perf_counter() - due))
-            due += TICK
+    def _probe(self) -> None:
+        now = time.perf_counter()
+        if self._expected is not None:
+            self.late.append(max(0.0, now - self._expected))
+            self._expected += TICK
+        else:
+            self._expected = now + TICK
 
     def __enter__(self) -> Lateness:
-        self._thread.start()
+        self.scheduler.add_periodic("probe", self._probe, TICK)
+        self.scheduler.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        self._thread.join()
+        self.scheduler.stop(wait=True)
 
 
 def one_run(subs: int, workers: int, folder: Path, n: int) -> dict[str, float]:
     receiver = Receiver()
-    settings = Settings(allow_private=True, base_url="http://bench.test", read_timeout=10)
-    store = Store(folder / f"bench-{n}.db")
+    db = folder / f"bench-{n}.db"
+    settings = Settings(
+        db=str(db), allow_private=True, base_url="http://bench.test", read_timeout=10
+    )
+    store = Store(db)
     try:
         story_id, _ = store.add_story("https://news.example/bench", title="Bench")
         paragraphs = [
@@ -121,7 +127,7 @@ def one_run(subs: int, workers: int, folder: Path, n: int) -> dict[str, float]:
         done = record(store, story_id, Document(title="Bench", paragraphs=tuple(paragraphs)))
         queued_s = time.perf_counter() - start
         assert done.deliveries == subs, done
-        with Lateness() as lateness:
+        with Lateness(settings) as lateness:
             start = time.perf_counter()
             report = deliver_due(store, settings, workers=workers)
             drain = time.perf_counter() - start
