@@ -239,3 +239,10 @@ def test_hostile_ids_and_queries(store: Store) -> None:
         with pytest.raises(NotFound):
             store.find_story(ref)
     assert store.search("a\x00b \x1b[31m") == []
+
+
+def test_control_characters_from_pages_never_reach_the_store(store: Store) -> None:
+    sid, _ = store.add_story("https://news.example/ctl")
+    record(store, sid, doc("Red \x1b[31malert\x07 text\x00.", title="Bad\x1b]0;pwned\x07 title"))
+    version = store.latest_version(sid)
+    assert version["text"] == "Red [31malert text." and version["title"] == "Bad]0;pwned title"

@@ -27,9 +27,16 @@ def _is_invisible(ch: str) -> bool:
     return unicodedata.category(ch) == "Cf" or ch in _INVISIBLE_EXTRA
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
+
 def tidy(text: str) -> str:
-    """Fold runs of whitespace (including newlines and NBSP) to one space and strip the ends."""
-    return _SPACE_RUN.sub(" ", text).strip()
+    """Fold runs of whitespace (including newlines and NBSP) to one space and strip the ends.
+
+    Control characters go too: no reader sees them, and ESC or BEL from a hostile page must
+    not reach a terminal through `tracker show`.
+    """
+    return _SPACE_RUN.sub(" ", _CONTROL.sub("", text)).strip()
 
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
