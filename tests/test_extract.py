@@ -111,6 +111,105 @@ def test_a_bumped_updated_stamp_is_not_a_new_version() -> None:
     assert after.fingerprint() == before.fingerprint()
 
 
+STORY = [
+    "The city council approved the budget for next year on Tuesday after a debate that ran late.",
+    "Members said the plan would raise spending on parks, libraries and road repairs everywhere.",
+    "The mayor called the vote a turning point and thanked residents who spoke at the hearings.",
+    "Opponents argued that the tax increase would fall hardest on renters and small shop owners.",
+    "A final reading is scheduled for next month, when the council will review the transit plan.",
+    "Residents can read the full budget on the city website and send comments until the deadline.",
+]
+# An article whose body holds what trafilatura leaves out (a video's description, an embedded
+# post, a product box) next to what must stay out (a photo caption, an ad slot named only by
+# its attributes, a teaser linking to the site's next story).
+BOXES = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Council approves budget | Daily Planet</title>
+<meta property="og:title" content="Council approves budget">
+<link rel="canonical" href="https://planet.example/news/budget"></head><body>
+<header><div class="brand">Daily Planet</div></header><main><article>
+<h1>Council approves city budget</h1><div class="article-body">
+<div class="featured-video"><div class="caption">
+<h4><a href="https://video.planet.example/v/1">Budget night in 90 seconds</a></h4>
+<p>Watch the council's vote on the 2025 budget and hear from the mayor after the meeting.</p>
+</div></div>
+<p>{STORY[0]}</p><p>Updated 4:45 PM ET</p><p>{STORY[1]}</p>
+<figure><img src="/a.jpg"><figcaption>Council members vote. Photo: Jane Doe</figcaption></figure>
+<div data-ad-unit="/123/news" aria-label="Advertisement"><a href="https://ads.example/c">Cheap
+flights to the sun this winter, book now and save on your next family holiday</a></div>
+<p><strong><a href="https://planet.example/news/transit">RELATED: TRANSIT PLAN DELAYED</a>
+</strong></p>
+<p>{STORY[2]}</p>
+<div class="social-media-embed"><blockquote class="twitter-tweet"><p>Proud of our council
+tonight: the budget passed with 7 votes to 2. Thank you all.</p>— Mayor Perry White
+<a href="https://twitter.com/mayor/status/1">March 1, 2024</a></blockquote></div>
+<p>{STORY[3]}</p>
+<div class="product-box"><a class="product-title" href="https://shop.example/dp/B07">City
+Budget Handbook, 2024 Edition (Paperback)</a><div><a href="https://shop.example/dp/B07?t=x">$24.99</a>
+</div><a href="https://shop.example/dp/B07?ref=buy">Buy Now</a></div>
+<p>{STORY[4]}</p><p>{STORY[5]}</p>
+</div></article></main><footer>© 2024 Daily Planet</footer></body></html>"""
+
+
+def _boxes(page: str = BOXES) -> Document:
+    return extract(page.encode(), "text/html", "https://planet.example/news/budget")
+
+
+def test_blocks_in_the_article_that_trafilatura_drops_are_kept_in_place() -> None:
+    paras = _boxes().paragraphs
+    video = "Watch the council's vote on the 2025 budget and hear from the mayor after the meeting."
+    assert paras[:3] == (video, STORY[0], STORY[1])
+    assert paras[paras.index(STORY[2]) + 1].startswith("Proud of our council tonight")
+    after = paras[paras.index(STORY[3]) + 1 : paras.index(STORY[4])]
+    assert after == ("City Budget Handbook, 2024 Edition (Paperback)", "$24.99", "Buy Now")
+    text = " ".join(paras)
+    for furniture in ("Photo: Jane Doe", "Cheap flights", "TRANSIT PLAN", "Daily Planet"):
+        assert furniture not in text
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("on the 2025 budget", "on the 2026 budget"),
+        ("with 7 votes to 2", "with 6 votes to 2"),
+        ("$24.99", "$21.99"),
+        ("2024 Edition", "2025 Edition"),
+    ],
+    ids=["video-description", "embedded-post", "price", "product"],
+)
+def test_an_edit_in_a_recovered_block_is_a_new_version(old: str, new: str) -> None:
+    assert BOXES.count(old) == 1
+    assert _boxes(BOXES.replace(old, new)).fingerprint() != _boxes().fingerprint()
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("TRANSIT PLAN DELAYED", "MAYOR WINS AWARD"),
+        ("Cheap\nflights to the sun", "Fast broadband at home"),
+        ("Photo: Jane Doe", "Photo: John Roe"),
+        ("Updated 4:45 PM ET", "Updated 5:10 PM ET"),
+    ],
+    ids=["teaser", "ad-slot", "photo-credit", "time-stamp"],
+)
+def test_swapped_teasers_ads_credits_and_stamps_are_not_a_new_version(old: str, new: str) -> None:
+    assert BOXES.count(old) == 1
+    assert _boxes(BOXES.replace(old, new)).fingerprint() == _boxes().fingerprint()
+
+
+def test_a_heading_in_the_body_is_not_mistaken_for_the_headline() -> None:
+    """Only an `<h1>` that agrees with the page's title is the headline; a "read also" `<h1>`
+    in the body is article text, so an ad slot spliced into it cannot change the document."""
+    page = BOXES.replace(
+        f"<p>{STORY[4]}</p>",
+        f"<p>{STORY[4]}</p><p>Read also</p><h1><a href='https://other.example/x'>Why the 2023"
+        " budget failed: a look back at a long year in the chamber</a></h1>",
+    )
+    doc = _boxes(page)
+    assert doc.title == "Council approves city budget"
+    spliced = page.replace("a long year", "a long <div class='ad'>Advertisement</div>year")
+    assert _boxes(spliced).fingerprint() == doc.fingerprint()
+
+
 @pytest.mark.parametrize(
     ("body", "content_type"),
     [

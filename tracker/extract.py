@@ -174,10 +174,11 @@ def extract_json(text: str) -> Document:
 # Text that labels page furniture rather than saying anything: when one of these is a paragraph
 # of its own it is an ad slot, a box heading or a counter, and it changes without the story.
 _FURNITURE = re.compile(
-    r"^(?:advertisement|advertising|sponsored(?: content)?|ad|anzeige|publicité|publicidad"
+    r"^(?:advertisement|advertising|advert|sponsored(?: content)?|ad|anzeige|publicité|publicidad"
     r"|story continues below(?: advertisement)?|continue reading(?: below)?|read more|read next"
     r"|related(?: stories| articles| content| coverage| links)?|more from .{1,40}|see also"
-    r"|recommended(?: for you)?|trending(?: now)?|share(?: this)?(?: article| story)?"
+    r"|recommended(?: for you)?|trending(?: now)?"
+    r"|share(?: this)?(?: article| story| page)?(?: (?:on|via) [\w ]{1,20})?"
     r"|[\d.,]+[km]?\s*(?:comments?|replies|responses|shares|views|likes)"
     r"|(?:comments?|replies|responses|shares|views|likes)\s*[:(]?\s*[\d.,]+[km]?\)?)$",
     re.IGNORECASE,
@@ -188,11 +189,18 @@ _FURNITURE = re.compile(
 _FURNITURE_TAGS = {"nav", "aside", "footer", "form", "dialog", "menu", "noscript", "template"}
 _FURNITURE_CLASS = re.compile(
     r"(?:^|[\s_-])(?:ad|ads|advert\w*|adslot|adunit|dfp|gpt|sponsor\w*"
-    r"|related\w*|recirc\w*|outbrain|taboola|newsletter\w*|breadcrumbs?"
-    r"|comment-?count\w*|comments-?count\w*|share\w*|social\w*)(?:$|[\s_-])",
+    r"|related\w*|recirc\w*|outbrain|taboola|newsletter\w*|\w*sign-?up\w*|breadcrumbs?"
+    r"|comments?|comment[_-]\w*|comments[_-]\w*|share\w*|social\w*)(?:$|[\s_-])",
     re.IGNORECASE,
 )
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_HIDDEN_STYLE = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*hidden|(?:left|top|text-indent)\s*:\s*-\d{3,}px",
+    re.IGNORECASE,
+)
+# Ad slots named by their attributes rather than their classes (`data-ad-unit`, `data-adslot`,
+# Google's `data-google-query-id`) or labelled for screen readers.
+_AD_ATTRIBUTE = re.compile(r"data-(?:ad|ads|adunit|adslot|ad-\w+|google-query-id|dfp\w*)$")
+_AD_LABEL = re.compile(r"\b(?:advertisement|advert|sponsored|ad)\b", re.IGNORECASE)
 MAX_HTML_CHARS = 20_000_000
 
 
@@ -222,7 +230,9 @@ def prune_furniture(tree: Any) -> None:
             or el.get("hidden") is not None
             or el.get("aria-hidden") == "true"
             or _HIDDEN_STYLE.search(el.get("style", ""))
-            or _FURNITURE_CLASS.search(words)
+            or (_FURNITURE_CLASS.search(words) and el.find(".//blockquote") is None)
+            or _AD_LABEL.search(el.get("aria-label", ""))
+            or any(_AD_ATTRIBUTE.match(name) for name in el.attrib)
         ):
             doomed.append(el)
     for el in doomed:
@@ -275,6 +285,8 @@ def extract_html(html: str, url: str | None = None) -> Document:
         data = result.as_dict() if hasattr(result, "as_dict") else dict(result)
     title = meta.title or data.get("title")
     lines = continued_article(tree, (data.get("text") or "").split("\n"))
+    site = _host(meta.canonical_url or url)
+    lines = recover_blocks(tree, drop_teasers(tree, lines, site), site)
     paragraphs = body_paragraphs(lines, title, meta.headlines)
     if not paragraphs and not title:
         raise ExtractError("no article text found on the page")
@@ -332,6 +344,234 @@ def continued_article(tree: Any, lines: list[str]) -> list[str]:
     return before + lines + after
 
 
+# Tags that start a new block of text: text under one of them (and not under a deeper one)
+# reads as one paragraph.
+_BLOCK_TAGS = {
+    "address",
+    "article",
+    "blockquote",
+    "dd",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "main",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "td",
+    "th",
+    "tr",
+    "ul",
+    "br",
+}
+
+
+def drop_teasers(tree: Any, lines: list[str], site: str) -> list[str]:
+    """trafilatura's lines without teasers: a paragraph that is nearly all a link to another
+    page of the same site ("RELATED: ...", "CLICK HERE TO GET THE APP") is recirculation a
+    newsroom swaps without touching the story."""
+    wanted = {normalize(x) for x in lines if normalize(x)}
+    teasers = {
+        text
+        for el in tree.iter(*_BLOCKS)
+        if (text := normalize(el.text_content())) in wanted and _is_teaser(el, site)
+    }
+    return [x for x in lines if normalize(x) not in teasers] if teasers else lines
+
+
+def article_container(tree: Any, lines: Sequence[str]) -> Any | None:
+    """The element that directly holds most of the paragraphs trafilatura kept, or None."""
+    wanted = {normalize(x) for x in lines if len(normalize(x)) > 1}
+    parents: Counter[Any] = Counter()
+    for el in tree.iter(*_BLOCKS):
+        if el.getparent() is not None and normalize(el.text_content()) in wanted:
+            parents[el.getparent()] += 1
+    if not parents:
+        return None
+    best = parents.most_common(1)[0][0]
+    return None if best.tag in ("html", "body") else best
+
+
+_CAPTION_CLASS = re.compile(r"caption|credit", re.IGNORECASE)
+
+
+def _host(url: str | None) -> str:
+    """A URL's host without `www.`, lower-cased ("" for a relative link)."""
+    match = re.match(r"(?:[a-z][\w+.-]*:)?//([^/?#:]+)", (url or "").strip(), re.IGNORECASE)
+    return match.group(1).lower().removeprefix("www.") if match else ""
+
+
+def _same_site(host: str, site: str) -> bool:
+    """Relative links, the site's own host, its subdomains and its parent domain are the site."""
+    if not host or not site:
+        return True
+    return host == site or host.endswith("." + site) or site.endswith("." + host)
+
+
+def _internal_links(el: Any, site: str) -> set[str]:
+    """The other pages of the same site that `el` links to (query and fragment ignored)."""
+    out = set()
+    for link in el.iter("a"):
+        href = (link.get("href") or "").strip()
+        if (
+            href
+            and not href.startswith(("#", "javascript:", "mailto:"))
+            and _same_site(_host(href), site)
+        ):
+            out.add(re.split(r"[?#]", href, maxsplit=1)[0].rstrip("/").lower())
+    return out
+
+
+def _is_teaser(el: Any, site: str) -> bool:
+    """A block that is nearly all a link to another page of the same site: recirculation.
+
+    A paragraph that is one link to another site (a sponsor's tool, a shop) is part of
+    what the article says; a headline pointing to the site's next story is not.
+    """
+    text = len(tidy(el.text_content()))
+    links = [a for a in el.iter("a") if tidy(a.text_content())]
+    linked = sum(len(tidy(a.text_content())) for a in links)
+    return (
+        bool(links)
+        and linked * 10 >= text * 8
+        and all(_same_site(_host(a.get("href")), site) for a in links)
+    )
+
+
+def _text_blocks(container: Any) -> list[tuple[str, Any, Any]]:
+    """The readable text of `container` as (block, owner, unit) in document order.
+
+    A new block starts at every block-level element, so a video title, a product line or a
+    link paragraph is a block of its own; `owner` is the block-level element the text is
+    directly in, `unit` the child of `container` it sits in. Photo captions are left out,
+    as readers and the benchmark's annotators leave them out.
+    """
+    blocks: list[tuple[str, Any, Any]] = []
+    current: list[str] = []
+    owners = [container]
+
+    def flush(unit: Any) -> None:
+        text = tidy("".join(current))
+        if text:
+            blocks.append((text, owners[-1], unit))
+        current.clear()
+
+    def walk(el: Any, unit: Any, video: bool) -> None:
+        if not isinstance(el.tag, str) or el.tag in _SKIPPED_TAGS:
+            return
+        names = f"{el.get('class', '')} {el.get('id', '')}"
+        video = video or "video" in names.lower()
+        if not video and (el.tag in ("figure", "figcaption") or _CAPTION_CLASS.search(names)):
+            return
+        block = el.tag in _BLOCK_TAGS
+        if block:
+            flush(unit)
+            owners.append(el)
+        if el.text:
+            current.append(el.text)
+        for child in el:
+            walk(child, unit, video)
+            if child.tail:
+                current.append(child.tail)
+        if block:
+            flush(unit)
+            owners.pop()
+
+    if container.text:
+        current.append(container.text)
+    for child in container:
+        flush(container)
+        walk(child, child, False)
+        flush(child)
+        if child.tail:
+            current.append(child.tail)
+    flush(container)
+    return blocks
+
+
+# Recovered blocks that are not the story: a time stamp or dateline line (it changes on its
+# own), markup shown as text by a broken CMS; and what may stand before the first paragraph
+# must read as prose, not as a byline or a kicker.
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_STAMP = re.compile(
+    rf"^(?:(?:published|updated|posted|last updated|modified)\b.{{0,60}}"
+    rf"|[^.!?]{{0,40}}\b\d{{1,2}}:\d{{2}}\s*(?:[ap]\.?m\.?)?\s*[A-Z]{{0,4}}"
+    rf"|(?:\w+,? )?(?:{_MONTH} \d{{1,2}},? \d{{4}}|\d{{1,2}} {_MONTH},? \d{{4}}"
+    rf"|\d{{4}}-\d{{2}}-\d{{2}}).{{0,20}})$",
+    re.IGNORECASE,
+)
+_MARKUP = re.compile(r"&(?:amp;)?lt;|</?[a-z][\w-]*(?:\s+[\w-]+=|\s*/?>)", re.IGNORECASE)
+_PROSE = re.compile(r"[.!?…\"”’»)]$")
+
+_SKIPPED_TAGS = {"script", "style", "header", "h1", "button", "select", "option", "svg"}
+
+
+def recover_blocks(tree: Any, lines: list[str], site: str = "") -> list[str]:
+    """trafilatura's lines plus the text blocks of the article it left out.
+
+    trafilatura drops video titles, product boxes and paragraphs that are mostly a link even
+    when they sit among the article's paragraphs (furniture has already been pruned by then).
+    An edit there is an edit to the story, so each such block of the element holding the
+    paragraphs is put back where it stands: after the extracted line before it on the page.
+    Left out: blocks after the last extracted line (where boxes and sign-offs gather),
+    blocks before the first one unless they read as prose (bylines, kickers), time stamps,
+    and recirculation: a block that is all a link to the site's own pages, or a box linking
+    to several of them (`drop_teasers` takes such lines out of trafilatura's own output).
+    """
+    container = article_container(tree, lines)
+    if container is None:
+        return lines
+    plain = [normalize(x) for x in lines]
+    joined = " ".join(plain)
+    inserts: dict[int, list[str]] = {}
+    cursor = -1
+    pending: list[str] = []
+    boxes: dict[Any, bool] = {}
+    for block, element, unit in _text_blocks(container):
+        text = normalize(block)
+        if not text:
+            continue
+        start = max(cursor, 0)
+        hit = next((i for i in range(start, len(plain)) if text in plain[i]), None)
+        if hit is None and any(text in plain[i] for i in range(start)):
+            continue
+        if hit is not None:
+            if cursor < 0:
+                pending = [p for p in pending if _PROSE.search(p) and len(p.split()) >= 6]
+            inserts.setdefault(cursor, []).extend(pending)
+            pending = []
+            cursor = hit
+            continue
+        if text in joined or _STAMP.search(text) or _MARKUP.search(text):
+            continue
+        if unit not in boxes:
+            boxes[unit] = unit is not container and len(_internal_links(unit, site)) >= 2
+        if not boxes[unit] and not _is_teaser(element, site):
+            pending.append(block)
+    if not any(inserts.values()):
+        return lines
+    merged: list[str] = list(inserts.get(-1, []))
+    for i, line in enumerate(lines):
+        merged.append(line)
+        merged.extend(inserts.get(i, []))
+    return merged
+
+
 def _stable_class(el: Any) -> str:
     """An element's class names without generated ones (those carry digits and change)."""
     return " ".join(sorted(c for c in el.get("class", "").split() if not re.search(r"\d", c)))
@@ -359,7 +599,12 @@ def body_paragraphs(lines: list[str], title: str | None, headlines: Sequence[str
     out = []
     for line in lines:
         plain = normalize(line)
-        if not plain or plain.casefold() in repeated or _FURNITURE.match(plain):
+        if (
+            not plain
+            or plain.casefold() in repeated
+            or _FURNITURE.match(plain)
+            or _STAMP.match(plain)
+        ):
             continue
         out.append(line)
     return out
@@ -488,7 +733,11 @@ def page_metadata(tree: Any) -> PageMeta:
     html_el = tree if tree.tag == "html" else tree.getroottree().getroot()
     return PageMeta(
         title=title,
-        headlines=tuple(dict.fromkeys([*h1s, *meta_titles])),
+        headlines=tuple(
+            dict.fromkeys(
+                [*(h for h in h1s if any(_similar(h, m) for m in meta_titles)), *meta_titles]
+            )
+        ),
         byline=byline,
         published=_first(
             ld_article.get("datePublished"),
