@@ -26,5 +26,7 @@ test: install system-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
+## bench: every benchmark in bench/, each printing medians over several runs
 bench: install
+	bash scripts/system-deps --bench
 	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
