@@ -168,9 +168,8 @@ def _check_context(context: int) -> int:
     return context
 
 
-def side_by_side(ddiff: DocumentDiff, context: int = 1) -> View:
-    """Rows for a two-column view: `left` is the old text (equal + deleted), `right` the new."""
-    views = _view_rows(ddiff, side_by_side=True)
+def _view(ddiff: DocumentDiff, context: int, *, side_by_side: bool) -> View:
+    views = _view_rows(ddiff, side_by_side=side_by_side)
     return View(
         _field_views(ddiff),
         _fold(views, _check_context(context)),
@@ -178,18 +177,16 @@ def side_by_side(ddiff: DocumentDiff, context: int = 1) -> View:
         ddiff.body.stats,
         ddiff.body.degraded,
     )
+
+
+def side_by_side(ddiff: DocumentDiff, context: int = 1) -> View:
+    """Rows for a two-column view: `left` is the old text (equal + deleted), `right` the new."""
+    return _view(ddiff, context, side_by_side=True)
 
 
 def inline(ddiff: DocumentDiff, context: int = 1) -> View:
     """Rows for a one-column view: each row's `segments` interleave deleted and inserted text."""
-    views = _view_rows(ddiff, side_by_side=False)
-    return View(
-        _field_views(ddiff),
-        _fold(views, _check_context(context)),
-        sum(1 for v in views if v.number),
-        ddiff.body.stats,
-        ddiff.body.degraded,
-    )
+    return _view(ddiff, context, side_by_side=False)
 
 
 # --------------------------------------------------------------------------- terminal
