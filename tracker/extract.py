@@ -235,9 +235,12 @@ def prune_furniture(tree: Any) -> None:
             or any(_AD_ATTRIBUTE.match(name) for name in el.attrib)
         ):
             doomed.append(el)
+    root = tree.getroottree().getroot()
     for el in doomed:
         if el.getparent() is None or el.tag in ("html", "body"):
             continue
+        if el.getroottree().getroot() is not root:
+            continue  # inside a part already dropped: measuring it again would change nothing
         if _text_length(el) * 5 >= total:
             continue
         el.drop_tree()
