@@ -11,6 +11,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -127,16 +129,24 @@ def test_newsroom_page_reads_like_a_news_page() -> None:
     assert doc.canonical_url == room.story_url
 
 
-def _spawn(db: Path, *args: str) -> subprocess.Popen:
-    env = {**os.environ, "TRACKER_DB": str(db), "TRACKER_PER_HOST_GAP": "0"}
-    env.pop("TRACKER_CONFIG", None)
-    return subprocess.Popen(
+@contextmanager
+def _service(db: Path, *args: str, **env: str) -> Iterator[subprocess.Popen]:
+    """`tracker ARGS` as a real process; killed on the way out if the test did not stop it."""
+    environ = {**os.environ, "TRACKER_DB": str(db), "TRACKER_PER_HOST_GAP": "0", **env}
+    environ.pop("TRACKER_CONFIG", None)
+    proc = subprocess.Popen(
         [sys.executable, "-m", "tracker", *args],
-        env=env,
+        env=environ,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 def _get(url: str) -> int:
@@ -151,8 +161,7 @@ def test_run_serves_checks_and_stops_cleanly_on_sigterm(db_path: Path, site: Loc
     site.set("/a", page("Bridge", *FIRST))
     cli(db_path, "add", site.url("/a"))
     port = free_port()
-    proc = _spawn(db_path, "run", "--port", str(port))
-    try:
+    with _service(db_path, "run", "--port", str(port)) as proc:
         wait_for(lambda: _get(f"http://127.0.0.1:{port}/") == 200, proc=proc)
         store = Store(db_path)
         try:
@@ -164,10 +173,6 @@ def test_run_serves_checks_and_stops_cleanly_on_sigterm(db_path: Path, site: Loc
         assert check["outcome"] == "error" and "loopback" in check["error"]
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert "stopped" in (proc.stderr.read() if proc.stderr else "")
     conn = sqlite3.connect(db_path)
     try:
@@ -190,8 +195,7 @@ def test_run_reports_a_busy_port(db_path: Path) -> None:
 
 def test_demo_shows_the_story_changing(db_path: Path) -> None:
     port = free_port()
-    proc = _spawn(db_path, "demo", "--port", str(port), "--delay", "2", "--interval", "1")
-    try:
+    with _service(db_path, "demo", "--port", str(port), "--delay", "2", "--interval", "1") as proc:
         wait_for(lambda: _get(f"http://127.0.0.1:{port}/") == 200, proc=proc)
         store = Store(db_path)
         try:
@@ -203,10 +207,6 @@ def test_demo_shows_the_story_changing(db_path: Path) -> None:
             store.close()
         proc.send_signal(signal.SIGINT)
         assert proc.wait(30) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     err = proc.stderr.read() if proc.stderr else ""
     assert f"http://127.0.0.1:{port}/" in err and "new version 2" in err
     with Store(db_path) as store:
@@ -236,28 +236,16 @@ def test_run_announces_a_change_to_a_webhook(db_path: Path, site: LocalSite) -> 
     assert code == 0, out
     site.set("/a", page("Bridge reopens", *SECOND))
     cli(db_path, "resume", "1")  # due now
-    env = {
-        **os.environ,
-        "TRACKER_DB": str(db_path),
-        "TRACKER_PER_HOST_GAP": "0",
-        "TRACKER_ALLOW_HOSTS": "127.0.0.1",
-        "TRACKER_OUTBOX_INTERVAL": "0.3",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tracker", "run", "--no-web"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    with _service(
+        db_path,
+        "run",
+        "--no-web",
+        TRACKER_ALLOW_HOSTS="127.0.0.1",
+        TRACKER_OUTBOX_INTERVAL="0.3",
+    ) as proc:
         wait_for(lambda: hooks, proc=proc)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     (call,) = hooks
     headers = {k.lower(): v for k, v in call.headers.items()}
     assert verify(
