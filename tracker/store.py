@@ -304,6 +304,12 @@ def _m8_no_session_key(db: sqlite_utils.Database) -> None:
     db.execute("DELETE FROM secrets WHERE name = 'session_key'")
 
 
+def _m9_missing_stats_index(db: sqlite_utils.Database) -> None:
+    """A partial index over changes still without statistics: every CLI start asks whether a
+    backfill is needed, and that question must not scan the whole change log."""
+    db.execute("CREATE INDEX changes_missing_stats ON changes(id) WHERE size IS NULL")
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _m1_core,
     _m2_change_stats,
@@ -313,6 +319,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _m6_listing_indexes,
     _m7_ids_never_reused,
     _m8_no_session_key,
+    _m9_missing_stats_index,
 )
 SNIPPET_START, SNIPPET_END = "\x02", "\x03"
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -819,8 +826,6 @@ class Store:
             change_id, delivered = None, 0
             if latest is not None:
                 change = dict(make_change(latest, reverts_to)) if make_change else {}
-                if reverts_to is not None:
-                    change.setdefault("kind", "revert")
                 change_id = self._insert_change(
                     story_id, int(latest["number"]), number, at, reverts_to, change
                 )
