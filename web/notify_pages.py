@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from tracker.notify.subscription import MAX_ID, whole_number
+from tracker.numbers import MAX_ID, whole_number
 from tracker.store import Conflict, NotFound, Row, Store
 from web import subscriptions as subs
 from web.db import get_store, settings

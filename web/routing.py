@@ -7,7 +7,7 @@ import unicodedata
 from flask import abort, request
 from werkzeug.routing import IntegerConverter
 
-MAX_ID = 2**53
+from tracker.numbers import MAX_ID, whole_number
 
 
 class IdConverter(IntegerConverter):
@@ -22,10 +22,10 @@ def int_arg(name: str, default: int | None, *, low: int = 0, high: int = MAX_ID)
     raw = request.args.get(name, "").strip()
     if not raw:
         return default
-    # ASCII only: "²".isdigit() is true but int("²") fails, and "١٢" would be read as 12.
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 16 or not low <= int(raw) <= high:
+    number = whole_number(raw, low, high)
+    if number is None:
         abort(400, description=f"{name} must be a whole number from {low} to {high}")
-    return int(raw)
+    return number
 
 
 def choice_arg(name: str, choices: tuple[str, ...], default: str | None) -> str | None:

@@ -14,6 +14,7 @@ from typing import Any
 from tracker.config import Settings
 from tracker.notify.digest import MODES
 from tracker.notify.targets import CHANNELS, BadKind, BadTarget, check_target, parse_kinds
+from tracker.numbers import MAX_ID, whole_number
 from tracker.store import NotFound, Store
 
 SCOPES = ("story", "feed", "all")
@@ -21,7 +22,6 @@ TARGET_LIMIT = 2048
 MAX_KINDS = 20
 KIND_TEXT_LIMIT = 400
 MAX_WORDS = 1_000_000
-MAX_ID = 2**53
 SECRET_LENGTH = (8, 200)
 FIELDS = frozenset(
     {
@@ -62,19 +62,6 @@ class Request:
     developing_only: bool = False
     mode: str = "instant"
     secret_generated: bool = False
-
-
-def whole_number(value: Any, low: int, high: int) -> int | None:
-    """An int from JSON or text within [low, high], or None: never a bool, a float, a '²'
-    (a Unicode digit that int() refuses) or a number too long for SQLite."""
-    if isinstance(value, str):
-        text = value.strip()
-        if not (text.isascii() and text.isdigit() and len(text) <= 16):
-            return None
-        value = int(text)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        return None
-    return value
 
 
 def _whole(value: Any, name: str, low: int, high: int) -> int:
