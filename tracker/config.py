@@ -134,10 +134,23 @@ def load(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None 
 
 
 _POSITIVE = (
-    "db_timeout", "connect_timeout", "read_timeout", "total_timeout", "max_body_bytes",
-    "workers", "min_interval", "max_interval", "archive_after_days", "gone_after_failures",
-    "checks_retention", "port", "smtp_port", "delivery_max_attempts", "outbox_interval",
-    "diff_budget_ms", "per_host_concurrency",
+    "db_timeout",
+    "connect_timeout",
+    "read_timeout",
+    "total_timeout",
+    "max_body_bytes",
+    "workers",
+    "min_interval",
+    "max_interval",
+    "archive_after_days",
+    "gone_after_failures",
+    "checks_retention",
+    "port",
+    "smtp_port",
+    "delivery_max_attempts",
+    "outbox_interval",
+    "diff_budget_ms",
+    "per_host_concurrency",
 )
 
 
