@@ -219,8 +219,17 @@ def test_a_heading_in_the_body_is_not_mistaken_for_the_headline() -> None:
         (b"\xef\xbb\xbf" + PAGE.encode("utf-8"), None),
         (PAGE.encode("utf-8"), "text/html; charset=iso-8859-1"),
         (PAGE.encode("utf-8"), "text/html; charset=no-such-charset"),
+        (b'<?xml version="1.0" encoding="utf-8"?>\n' + PAGE.encode(), "application/xhtml+xml"),
     ],
-    ids=["utf16-bom", "utf16le-no-bom", "utf16be-declared", "utf8-bom", "mislabelled", "bogus"],
+    ids=[
+        "utf16-bom",
+        "utf16le-no-bom",
+        "utf16be-declared",
+        "utf8-bom",
+        "mislabelled",
+        "bogus",
+        "xml-declaration",
+    ],
 )
 def test_encodings_give_the_same_document(body: bytes, content_type: str | None) -> None:
     reference = extract(PAGE.encode("utf-8"), "text/html; charset=utf-8")

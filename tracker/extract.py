@@ -9,10 +9,13 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from lxml import etree
 
 from tracker.document import Document, normalize, split_paragraphs, tidy
 
@@ -82,8 +85,10 @@ def decode(body: bytes, content_type: str | None = None) -> str:
 def _looks_binary(text: str) -> bool:
     """Control characters in more than 1 of 20 characters of the start: not a document."""
     sample = text[:20_000]
-    controls = sum(1 for ch in sample if ch < " " and ch not in "\t\n\r\f") + sample.count("\ufffd")
-    return bool(sample) and controls * 20 > len(sample)
+    return bool(sample) and len(_BINARY.findall(sample)) * 20 > len(sample)
+
+
+_BINARY = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")
 
 
 def sniff(body: bytes, filename: str | None = None) -> str:
@@ -199,17 +204,22 @@ _HIDDEN_STYLE = re.compile(
 )
 # Ad slots named by their attributes rather than their classes (`data-ad-unit`, `data-adslot`,
 # Google's `data-google-query-id`) or labelled for screen readers.
-_AD_ATTRIBUTE = re.compile(r"data-(?:ad|ads|adunit|adslot|ad-\w+|google-query-id|dfp\w*)$")
+_AD_ATTRIBUTE = re.compile(
+    r"(?:^| )data-(?:ad|ads|adunit|adslot|ad-\w+|google-query-id|dfp\w*)(?: |$)"
+)
 _AD_LABEL = re.compile(r"\b(?:advertisement|advert|sponsored|ad)\b", re.IGNORECASE)
 MAX_HTML_CHARS = 20_000_000
 
 
 def _text_length(el: Any) -> int:
     """Characters of readable text under `el` (script and style bodies do not count)."""
-    return sum(len(t.strip()) for t in el.xpath(_READABLE))
+    return sum(len(t.strip()) for t in _READABLE(el))
 
 
-_READABLE = "descendant-or-self::text()[not(ancestor::script) and not(ancestor::style)]"
+_READABLE = etree.XPath(
+    "descendant-or-self::text()[not(ancestor::script) and not(ancestor::style)]",
+    smart_strings=False,
+)
 
 
 def prune_furniture(tree: Any) -> None:
@@ -220,30 +230,95 @@ def prune_furniture(tree: Any) -> None:
     """
     body = tree.find(".//body")
     total = _text_length(body if body is not None else tree)
-    doomed = []
-    for el in tree.iter():
-        if not isinstance(el.tag, str):
-            continue
-        words = f"{el.get('class', '')} {el.get('id', '')}"
-        if (
-            el.tag in _FURNITURE_TAGS
-            or el.get("hidden") is not None
-            or el.get("aria-hidden") == "true"
-            or _HIDDEN_STYLE.search(el.get("style", ""))
-            or (_FURNITURE_CLASS.search(words) and el.find(".//blockquote") is None)
-            or _AD_LABEL.search(el.get("aria-label", ""))
-            or any(_AD_ATTRIBUTE.match(name) for name in el.attrib)
-        ):
-            doomed.append(el)
+    doomed = [el for el in tree.iter(etree.Element) if _is_furniture(el)]
     root = tree.getroottree().getroot()
     for el in doomed:
         if el.getparent() is None or el.tag in ("html", "body"):
             continue
         if el.getroottree().getroot() is not root:
             continue  # inside a part already dropped: measuring it again would change nothing
-        if _text_length(el) * 5 >= total:
+        # All text, script bodies and blank runs included, bounds the readable text from above
+        # and costs far less to count: only a part that might be big is measured exactly.
+        if _ALL_TEXT_LENGTH(el) * 5 >= total and _text_length(el) * 5 >= total:
             continue
         el.drop_tree()
+
+
+_ALL_TEXT_LENGTH = etree.XPath("string-length(.)")
+
+
+def _is_furniture(el: Any) -> bool:
+    """Page furniture by tag, by being hidden, by class or id word, or as a labelled ad slot."""
+    if el.tag in _FURNITURE_TAGS:
+        return True
+    names = el.keys()
+    if not names:
+        return False
+    get = el.get
+    return bool(
+        "hidden" in names
+        or get("aria-hidden") == "true"
+        or ("style" in names and _HIDDEN_STYLE.search(get("style")))
+        or (
+            ("class" in names or "id" in names)
+            and _FURNITURE_CLASS.search(f"{get('class', '')} {get('id', '')}")
+            and el.find(".//blockquote") is None
+        )
+        or ("aria-label" in names and _AD_LABEL.search(get("aria-label")))
+        or _AD_ATTRIBUTE.search(" ".join(names))
+    )
+
+
+def _parser() -> Any:
+    """This thread's HTML parser: trafilatura's settings, with element classes chosen in C.
+
+    lxml.html's own parser asks a Python method for the class of every element Python touches,
+    a tenth of the whole extraction. The price is lxml's form-element classes, which nothing
+    here uses. One per thread, because a shared parser is locked while it parses.
+    """
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is not None:
+        return parser
+    from lxml import html as lxml_html
+
+    parser = lxml_html.HTMLParser(
+        collect_ids=False,
+        default_doctype=False,
+        encoding="utf-8",
+        remove_comments=True,
+        remove_pis=True,
+    )
+    parser.set_element_class_lookup(
+        etree.ElementDefaultClassLookup(
+            element=lxml_html.HtmlElement,
+            comment=lxml_html.HtmlComment,
+            pi=lxml_html.HtmlProcessingInstruction,
+            entity=lxml_html.HtmlEntity,
+        )
+    )
+    _PARSERS.parser = parser
+    return parser
+
+
+_PARSERS = threading.local()
+
+
+def parse_html(text: str) -> Any | None:
+    """The page's tree, or None when the text is not HTML (as trafilatura's `load_html`)."""
+    from lxml import html as lxml_html
+    from trafilatura.utils import is_dubious_html, repair_faulty_html
+
+    beginning = text[:50].lower()
+    text = repair_faulty_html(text, beginning)
+    parser = _parser()
+    tree = None
+    with contextlib.suppress(ValueError):  # a str that declares its encoding: lxml wants bytes
+        tree = lxml_html.fromstring(text, parser=parser)
+    if tree is None or len(tree) < 1:
+        tree = lxml_html.fromstring(text.encode("utf-8", "surrogatepass"), parser=parser)
+    if tree is not None and is_dubious_html(beginning) and len(tree) < 2:
+        return None
+    return tree
 
 
 def extract_html(html: str, url: str | None = None) -> Document:
@@ -255,14 +330,13 @@ def extract_html(html: str, url: str | None = None) -> Document:
     furniture labels dropped after.
     """
     import trafilatura
-    from trafilatura.utils import load_html
 
     if not html.strip():
         raise ExtractError("empty page")
     if len(html) > MAX_HTML_CHARS:
         raise ExtractError(f"page too large ({len(html) // 1_000_000} MB of markup)")
     try:
-        tree = load_html(html)
+        tree = parse_html(html)
     except Exception as exc:  # lxml raises many kinds on hostile markup
         raise ExtractError(f"could not parse page: {exc.__class__.__name__}") from None
     if tree is None:
@@ -273,41 +347,77 @@ def extract_html(html: str, url: str | None = None) -> Document:
         result = trafilatura.bare_extraction(
             tree,
             url=url,
-            with_metadata=True,
+            with_metadata=False,  # the page's own tags first: see fallback_metadata
             include_comments=False,
             include_tables=True,
             include_images=False,
             deduplicate=False,
             favor_precision=False,
-            date_extraction_params={"extensive_search": False, "original_date": True},
+            fast=True,
         )
     except Exception as exc:  # trafilatura raises many kinds on hostile markup
         raise ExtractError(f"could not extract article: {exc.__class__.__name__}") from None
-    data: dict[str, Any] = {}
-    if result is not None:
-        data = result.as_dict() if hasattr(result, "as_dict") else dict(result)
-    title = meta.title or data.get("title")
-    lines = continued_article(tree, (data.get("text") or "").split("\n"))
+    text = result.as_dict().get("text") if result is not None else None
+    blocks = block_texts(tree)
+    lines = continued_article(blocks, (text or "").split("\n"))
     site = _host(meta.canonical_url or url)
-    lines = recover_blocks(tree, drop_teasers(tree, lines, site), site)
+    lines = recover_blocks(blocks, drop_teasers(blocks, lines, site), site)
+    found = fallback_metadata(tree, url, meta)  # last: it may clean the tree it reads
+    title = meta.title or found.get("title")
     paragraphs = body_paragraphs(lines, title, meta.headlines)
     if not paragraphs and not title:
         raise ExtractError("no article text found on the page")
     return Document.build(
         title=title,
-        byline=meta.byline or data.get("author"),
-        published=meta.published or data.get("date"),
+        byline=meta.byline or found.get("author"),
+        published=meta.published or found.get("date"),
         updated=meta.updated,
-        canonical_url=meta.canonical_url or data.get("url") or url,
-        language=meta.language or data.get("language"),
+        canonical_url=meta.canonical_url or found.get("url") or url,
+        language=meta.language,
         paragraphs=paragraphs,
     )
 
 
+def fallback_metadata(tree: Any, url: str | None, meta: PageMeta) -> dict[str, Any]:
+    """trafilatura's metadata, read only for a page whose own tags leave a field empty.
+
+    trafilatura finds bylines and dates in the visible page (and through htmldate) where no tag
+    carries them, but that search costs as much as a fifth of the whole extraction; two pages in
+    three name everything in their tags and skip it.
+    """
+    if meta.title and meta.byline and meta.published and meta.canonical_url:
+        return {}
+    from trafilatura.metadata import extract_metadata
+
+    try:
+        found = extract_metadata(tree, url, dict(_DATE_PARAMS), False)
+    except Exception:  # metadata is a bonus: a failure here must not cost the article
+        return {}
+    return found.as_dict()
+
+
+_DATE_PARAMS = {"extensive_search": False, "original_date": True}
+
+
 _BLOCKS = ("p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre")
 
+Blocks = list[tuple[Any, str]]
 
-def continued_article(tree: Any, lines: list[str]) -> list[str]:
+
+def block_texts(tree: Any) -> Blocks:
+    """Every paragraph-like element of the page with its normal-form text, in document order.
+
+    The steps after trafilatura all match its lines against these; reading them once saves
+    each step a pass over the page.
+    """
+    return [(el, normalize(el.text_content())) for el in tree.iter(*_BLOCKS)]
+
+
+def _wanted(lines: Sequence[str], shortest: int = 1) -> set[str]:
+    return {plain for plain in map(normalize, lines) if len(plain) >= shortest}
+
+
+def continued_article(blocks: Blocks, lines: list[str]) -> list[str]:
     """trafilatura's lines plus the rest of an article split into sibling chunks.
 
     Some sites cut the article into several containers of the same kind with ad rails
@@ -315,12 +425,12 @@ def continued_article(tree: Any, lines: list[str]) -> list[str]:
     paragraphs is found, and its twins under the same grandparent (same tag and class) are
     read in document order, so that an edit anywhere in the article is seen.
     """
-    wanted = {normalize(x) for x in lines if normalize(x)}
+    wanted = _wanted(lines)
     if not wanted:
         return lines
     parents: Counter[Any] = Counter()
-    for el in tree.iter(*_BLOCKS):
-        if normalize(el.text_content()) in wanted and el.getparent() is not None:
+    for el, text in blocks:
+        if text in wanted and el.getparent() is not None:
             parents[el.getparent()] += 1
     if not parents:
         return lines
@@ -384,25 +494,21 @@ _BLOCK_TAGS = {
 }
 
 
-def drop_teasers(tree: Any, lines: list[str], site: str) -> list[str]:
+def drop_teasers(blocks: Blocks, lines: list[str], site: str) -> list[str]:
     """trafilatura's lines without teasers: a paragraph that is nearly all a link to another
     page of the same site ("RELATED: ...", "CLICK HERE TO GET THE APP") is recirculation a
     newsroom swaps without touching the story."""
-    wanted = {normalize(x) for x in lines if normalize(x)}
-    teasers = {
-        text
-        for el in tree.iter(*_BLOCKS)
-        if (text := normalize(el.text_content())) in wanted and _is_teaser(el, site)
-    }
+    wanted = _wanted(lines)
+    teasers = {text for el, text in blocks if text in wanted and _is_teaser(el, site)}
     return [x for x in lines if normalize(x) not in teasers] if teasers else lines
 
 
-def article_container(tree: Any, lines: Sequence[str]) -> Any | None:
+def article_container(blocks: Blocks, lines: Sequence[str]) -> Any | None:
     """The element that directly holds most of the paragraphs trafilatura kept, or None."""
-    wanted = {normalize(x) for x in lines if len(normalize(x)) > 1}
+    wanted = _wanted(lines, shortest=2)
     parents: Counter[Any] = Counter()
-    for el in tree.iter(*_BLOCKS):
-        if el.getparent() is not None and normalize(el.text_content()) in wanted:
+    for el, text in blocks:
+        if text in wanted and el.getparent() is not None:
             parents[el.getparent()] += 1
     if not parents:
         return None
@@ -524,7 +630,7 @@ _PROSE = re.compile(r"[.!?…\"”’»)]$")
 _SKIPPED_TAGS = {"script", "style", "header", "h1", "button", "select", "option", "svg"}
 
 
-def recover_blocks(tree: Any, lines: list[str], site: str = "") -> list[str]:
+def recover_blocks(blocks: Blocks, lines: list[str], site: str = "") -> list[str]:
     """trafilatura's lines plus the text blocks of the article it left out.
 
     trafilatura drops video titles, product boxes and paragraphs that are mostly a link even
@@ -536,7 +642,7 @@ def recover_blocks(tree: Any, lines: list[str], site: str = "") -> list[str]:
     and recirculation: a block that is all a link to the site's own pages, or a box linking
     to several of them (`drop_teasers` takes such lines out of trafilatura's own output).
     """
-    container = article_container(tree, lines)
+    container = article_container(blocks, lines)
     if container is None:
         return lines
     plain = [normalize(x) for x in lines]
