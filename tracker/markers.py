@@ -33,9 +33,39 @@ _MARKERS = [
 _PATTERN = re.compile("|".join(f"(?:{m})" for m in _MARKERS), re.IGNORECASE | re.MULTILINE)
 
 
+# Every marker contains one of these (lower-cased). A line without any of them cannot hold a
+# marker, and a substring test is far cheaper than trying twenty patterns at every character.
+_KEYS = (
+    "more to",
+    "developing",
+    "updat",
+    "breaking",
+    "live",
+    "follow",
+    "kürze",
+    "aktualisiert",
+    "eilmeldung",
+    "venir",
+    "développement",
+    "desarrollo",
+    "breve",
+    "ampliaremos",
+    "aggiornamento",
+    "atualização",
+    "desenvolvimento",
+)
+
+
 def developing_markers(text: str) -> list[str]:
-    """The developing-story markers found in `text`, as written there."""
-    return [m.group(0) for m in _PATTERN.finditer(normalize_lines(text))]
+    """The developing-story markers found in `text`, as written there (a marker lies within
+    one line)."""
+    lines = [line for line in normalize_lines(text).split("\n") if _may_hold_marker(line)]
+    return [m.group(0) for line in lines for m in _PATTERN.finditer(line)]
+
+
+def _may_hold_marker(line: str) -> bool:
+    low = line.lower()
+    return any(key in low for key in _KEYS)
 
 
 def normalize_lines(text: str) -> str:
