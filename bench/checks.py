@@ -181,6 +181,7 @@ class Meter:
         for pid in self.pids:
             _reset_peak(pid)
         self.cpu0 = {pid: _cpu(pid) for pid in self.pids}
+        self.site0 = _cpu(self.site)
         self.t0 = time.perf_counter()
         return self
 
@@ -189,6 +190,7 @@ class Meter:
         pids = [os.getpid(), *self.helpers()]
         self.cpu = sum(_cpu(p) - self.cpu0.get(p, 0.0) for p in pids)
         self.cpu_main = _cpu(pids[0]) - self.cpu0[pids[0]]
+        self.cpu_site = _cpu(self.site) - self.site0
         self.rss_main = _hwm_mb(os.getpid())
         self.rss_helpers = sum(_hwm_mb(p) for p in pids[1:])
 
@@ -235,6 +237,7 @@ def one_run(args: argparse.Namespace, conditional: bool, site: tuple) -> list[di
                         "checks_s": len(ids) / meter.wall,
                         "cpu_ms": meter.cpu / len(ids) * 1000,
                         "main_ms": meter.cpu_main / len(ids) * 1000,
+                        "site_ms": meter.cpu_site / len(ids) * 1000,
                         "rss_main": meter.rss_main,
                         "rss_helpers": meter.rss_helpers,
                         "outcomes": dict(outcomes),
@@ -300,7 +303,8 @@ def main() -> None:
                     f"conditional {'on ' if conditional else 'off'}  {rows[0]['pass']:<6} pass: "
                     f"{statistics.median(r['checks_s'] for r in rows):7.1f} checks/s  "
                     f"{statistics.median(r['cpu_ms'] for r in rows):6.2f} CPU ms/check "
-                    f"({statistics.median(r['main_ms'] for r in rows):5.2f} in the main process)  "
+                    f"({statistics.median(r['main_ms'] for r in rows):5.2f} in the main process; "
+                    f"the site {statistics.median(r['site_ms'] for r in rows):4.2f})  "
                     f"peak RSS {statistics.median(r['rss_main'] for r in rows):5.0f} MB main + "
                     f"{statistics.median(r['rss_helpers'] for r in rows):5.0f} MB extractors  "
                     f"{rows[-1]['outcomes']}"
