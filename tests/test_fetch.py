@@ -257,6 +257,25 @@ def test_redirect_from_a_listed_name_to_an_unlisted_private_one_is_refused(
     assert connects == ["127.0.0.1"]
 
 
+def test_an_allow_entry_with_a_port_opens_that_port_only(
+    site: LocalSite,
+    make: Callable[..., Fetcher],
+    connects: list[str],  # noqa: F811
+) -> None:
+    other = site.port + 1 if site.port < 65535 else site.port - 1
+    site.set("/page", body=b"<p>the story</p>")
+    site.set("/jump", status=302, headers={"Location": f"http://127.0.0.1:{other}/admin"})
+    fetcher = make(local(allow_hosts=(f"127.0.0.1:{site.port}",)))
+    assert fetcher.get(site.url("/page")).body == b"<p>the story</p>"
+    with pytest.raises(FetchError) as caught:
+        fetcher.get(site.url("/jump"))
+    assert caught.value.reason.startswith(
+        f"refused: 127.0.0.1 is a loopback address, allowed on port {site.port} only, not {other}"
+    )
+    assert connects == ["127.0.0.1"]  # one pooled connection to the listed port, none to the other
+    assert len(site.requests) == 2
+
+
 # size and time limits
 
 

@@ -357,3 +357,30 @@ def test_non_ascii_digits_in_a_port_are_refused_not_a_crash(url: str) -> None:
     with pytest.raises(Refused) as refused:
         check_url(url, Settings())
     assert refused.value.kind == "bad_url" and "not a port" in refused.value.reason
+
+
+def test_allow_hosts_entry_with_a_port_opens_that_port_only(dns: FakeDNS) -> None:
+    settings = GUARDED.replace(
+        allow_hosts=("127.0.0.1:8001", "[::1]:8002", "intranet.test:8080", "localhost:8003")
+    )
+    check_url("http://127.0.0.1:8001/story", settings)
+    check_url("http://[::1]:8002/", settings)
+    check_url("http://localhost:8003/", settings)
+    dns.set("intranet.test", ["10.0.0.5"])
+    assert resolve("intranet.test", 8080, settings) == ["10.0.0.5"]
+    for url in (
+        "http://127.0.0.1/",
+        "http://127.0.0.1:8002/",
+        "http://[::1]:8001/",
+        "http://localhost:8004/",
+        "http://[::ffff:127.0.0.1]:22/",
+    ):
+        with pytest.raises(Refused, match="refused"):
+            check_url(url, settings)
+    with pytest.raises(Refused, match="10.0.0.5"):
+        resolve("intranet.test", 80, settings)
+
+
+def test_allow_hosts_port_out_of_range_is_a_config_error() -> None:
+    with pytest.raises(config.ConfigError, match="allow_hosts"):
+        config.load(env={"TRACKER_ALLOW_HOSTS": "127.0.0.1:70000"})

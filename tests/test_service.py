@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from servers import LocalSite
 from test_check import FIRST, SECOND, local, page
 
+from tracker import clock
 from tracker.check import Checker
 from tracker.cli import main
 from tracker.extract import extract
@@ -203,6 +204,14 @@ def test_demo_shows_the_story_changing(db_path: Path) -> None:
             demo_story = next(s for s in store.list_stories() if s["url"].startswith("http://127"))
             wait_for(lambda: store.get_story(demo_story["id"])["version_count"] == 2, proc=proc)
             assert _get(f"http://127.0.0.1:{port}/stories/{demo_story['id']}") == 200
+            # only the newsroom's port is let past the SSRF guard, not the rest of this machine
+            newsroom_port = int(demo_story["url"].split(":")[2].split("/")[0])
+            probe, _ = store.add_story(f"http://127.0.0.1:{port}/", next_check_at=clock.iso())
+            wait_for(lambda: store.get_story(probe)["last_error"], proc=proc)
+            assert store.get_story(probe)["last_error"].startswith(
+                f"refused: 127.0.0.1 is a loopback address, allowed on port {newsroom_port} only"
+            )
+            store.delete_story(probe)
         finally:
             store.close()
         proc.send_signal(signal.SIGINT)

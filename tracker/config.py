@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -165,5 +166,9 @@ def _check_ranges(settings: Settings) -> None:
             raise ConfigError(f"setting {name!r} must be zero or more")
     if settings.port > 65535 or settings.smtp_port > 65535:
         raise ConfigError("ports must be between 1 and 65535")
+    for entry in settings.allow_hosts:
+        ported = re.fullmatch(r"(?:\[[^\]]+\]|[^:\[\]]+):(\d+)", entry.strip())
+        if ported and not 0 < int(ported.group(1)) < 65536:
+            raise ConfigError(f"setting 'allow_hosts': the port of {entry!r} is not 1-65535")
     if settings.smtp_security not in ("none", "starttls", "ssl"):
         raise ConfigError("setting 'smtp_security' must be none, starttls or ssl")

@@ -8,13 +8,15 @@ looks the host up once and judges every answer. The fetcher then connects to exa
 
 Opt-in: `Settings.allow_private` (env `TRACKER_ALLOW_PRIVATE=1`) allows every address;
 `Settings.allow_hosts` lists host names (`intranet.example`, `*.corp.example`), addresses or
-networks (`10.1.0.0/16`) that may be private while everything else stays guarded.
+networks (`10.1.0.0/16`) that may be private while everything else stays guarded; an entry with a
+port (`127.0.0.1:8001`, `[::1]:8001`, `intranet.example:8080`) opens that port only.
 """
 
 from __future__ import annotations
 
 import functools
 import ipaddress
+import re
 import socket
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
@@ -25,6 +27,7 @@ from tracker.config import Settings
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+Port = int | None  # an allow-list entry's port; None opens every port
 
 MAX_URL_LENGTH = 4096
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -81,11 +84,11 @@ def split_url(url: str, settings: Settings) -> Target:
     """Check a URL like `check_url` and return its parts in the canonical form the fetcher uses."""
     target = _parse(url)
     if target.address is not None:
-        verdict = _verdict(target.address, target.host, settings)
+        verdict = _verdict(target.address, target.host, target.port, settings)
         if verdict:
             raise Refused(f"refused: {_shown(url, target)} is {verdict}{_HINT}")
     elif _is_local_name(target.host) and not (
-        settings.allow_private or _listed_name(target.host, settings)
+        settings.allow_private or _listed_name(target.host, target.port, settings)
     ):
         raise Refused(f"refused: {target.host} always means this machine (loopback){_HINT}")
     return target
@@ -100,11 +103,11 @@ def resolve(host: str, port: int, settings: Settings) -> list[str]:
     name = _normalise_host(host)
     literal = _parse_ipv4(name) if ":" not in name else _parse_ipv6(name)
     if literal is not None:
-        verdict = _verdict(literal, name, settings)
+        verdict = _verdict(literal, name, port, settings)
         if verdict:
             raise Refused(f"refused: {host} is {verdict}{_HINT}")
         return [str(literal)]
-    if _is_local_name(name) and not (settings.allow_private or _listed_name(name, settings)):
+    if _is_local_name(name) and not (settings.allow_private or _listed_name(name, port, settings)):
         raise Refused(f"refused: {name} always means this machine (loopback){_HINT}")
     try:
         answers = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
@@ -116,7 +119,7 @@ def resolve(host: str, port: int, settings: Settings) -> list[str]:
             continue
         text = str(sockaddr[0]).split("%", 1)[0]
         address = ipaddress.ip_address(text)
-        verdict = _verdict(address, name, settings)
+        verdict = _verdict(address, name, port, settings)
         if verdict:
             raise Refused(f"refused: {name} resolves to {address}, {verdict}{_HINT}")
         if text not in addresses:
@@ -171,33 +174,60 @@ def _embedded_ipv4(address: ipaddress.IPv6Address) -> tuple[str, ipaddress.IPv4A
     return None
 
 
-def _verdict(address: IPAddress, host: str, settings: Settings) -> str | None:
-    """None if the address may be used for `host`, else what it is, for the refusal."""
+def _verdict(address: IPAddress, host: str, port: int, settings: Settings) -> str | None:
+    """None if the address may be used for `host` on `port`, else what it is, for the refusal."""
     kind = classify(address)
     if kind is None or settings.allow_private:
         return None
     allowed_names, allowed_nets = _allow_list(settings.allow_hosts)
-    if _name_matches(host, allowed_names):
+    if _name_matches(host, port, allowed_names):
         return None
     candidates: list[IPAddress] = [address]
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         candidates.append(address.ipv4_mapped)
-    for net in allowed_nets:
+    other_ports = set()
+    for net, only in allowed_nets:
         if any(c.version == net.version and c in net for c in candidates):
-            return None
+            if only in (None, port):
+                return None
+            other_ports.add(only)
+    other_ports |= {
+        only for name, only in allowed_names if _name_matches(host, only, ((name, only),))
+    }
+    if other_ports:
+        listed = ", ".join(str(p) for p in sorted(other_ports))
+        return f"{kind}, allowed on port {listed} only, not {port}"
     return kind
 
 
+_WITH_PORT = re.compile(r"\[(?P<v6>[^\]]+)\]:(?P<p6>\d{1,5})|(?P<host>[^:\[\]]+):(?P<port>\d{1,5})")
+
+
+def _split_port(entry: str) -> tuple[str, Port] | None:
+    """`host:port` or `[v6]:port` -> (host, port); no port -> (entry, None); a bad port -> None."""
+    match = _WITH_PORT.fullmatch(entry)
+    if not match:
+        return entry, None
+    host = match.group("v6") or match.group("host")
+    port = int(match.group("p6") or match.group("port"))
+    return (host, port) if 0 < port < 65536 else None
+
+
 @functools.lru_cache(maxsize=32)
-def _allow_list(entries: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[Network, ...]]:
-    names: list[str] = []
-    nets: list[Network] = []
+def _allow_list(
+    entries: tuple[str, ...],
+) -> tuple[tuple[tuple[str, Port], ...], tuple[tuple[Network, Port], ...]]:
+    names: list[tuple[str, Port]] = []
+    nets: list[tuple[Network, Port]] = []
     for raw in entries:
-        entry = raw.strip().lower().rstrip(".")
+        split = _split_port(raw.strip().lower())
+        if split is None:
+            continue
+        entry, port = split[0].rstrip("."), split[1]
         if not entry:
             continue
         try:
-            nets.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
+            nets.append((ipaddress.ip_network(entry.strip("[]"), strict=False), port))
             continue
         except ValueError:
             pass
@@ -208,20 +238,25 @@ def _allow_list(entries: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[Networ
             continue
         literal = _parse_ipv4(name)
         if literal is not None:
-            nets.append(ipaddress.ip_network(literal))
+            nets.append((ipaddress.ip_network(literal), port))
         else:
-            names.append(("*." if wildcard else "") + name)
+            names.append((("*." if wildcard else "") + name, port))
     return tuple(names), tuple(nets)
 
 
-def _name_matches(host: str, names: tuple[str, ...]) -> bool:
-    return any(host == n or (n.startswith("*.") and host.endswith(n[1:])) for n in names)
+def _name_matches(host: str, port: int, names: tuple[tuple[str, Port], ...]) -> bool:
+    return any(
+        only in (None, port) and (host == n or (n.startswith("*.") and host.endswith(n[1:])))
+        for n, only in names
+    )
 
 
-def _listed_name(host: str, settings: Settings) -> bool:
+def _listed_name(host: str, port: int, settings: Settings) -> bool:
     names, nets = _allow_list(settings.allow_hosts)
     loopback = ipaddress.ip_address("127.0.0.1")
-    return _name_matches(host, names) or any(loopback in n for n in nets if n.version == 4)
+    return _name_matches(host, port, names) or any(
+        only in (None, port) and loopback in n for n, only in nets if n.version == 4
+    )
 
 
 def _is_local_name(host: str) -> bool:

@@ -431,15 +431,16 @@ def demo(
         return
     _logging()
     base = ctx.settings
-    settings = base.replace(allow_hosts=(*base.allow_hosts, "127.0.0.1"))
-    host = host or settings.host
-    port = port or settings.port
+    host = host or base.host
+    port = port or base.port
     try:
         room = Newsroom(delay=delay, port=newsroom_port)
     except OSError as exc:
         raise click.ClickException(
             f"cannot start the newsroom on port {newsroom_port}: {exc.strerror or exc}"
         ) from None
+    # the newsroom's port, and nothing else on this machine, is let past the SSRF guard
+    settings = base.replace(allow_hosts=(*base.allow_hosts, f"127.0.0.1:{room.port}"))
     story_id: int | None = None
     try:
         with ctx.store() as store:
