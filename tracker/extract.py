@@ -7,6 +7,7 @@ and JSON are passed through with light parsing, for documents pushed in by hand 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import re
 import threading
@@ -247,6 +248,12 @@ def prune_furniture(tree: Any) -> None:
 _ALL_TEXT_LENGTH = etree.XPath("string-length(.)")
 
 
+@functools.lru_cache(maxsize=8192)
+def _furniture_words(names: str) -> bool:
+    """A class or id value naming furniture; a page repeats its class values many times over."""
+    return bool(_FURNITURE_CLASS.search(names))
+
+
 def _is_furniture(el: Any) -> bool:
     """Page furniture by tag, by being hidden, by class or id word, or as a labelled ad slot."""
     if el.tag in _FURNITURE_TAGS:
@@ -261,7 +268,7 @@ def _is_furniture(el: Any) -> bool:
         or ("style" in names and _HIDDEN_STYLE.search(get("style")))
         or (
             ("class" in names or "id" in names)
-            and _FURNITURE_CLASS.search(f"{get('class', '')} {get('id', '')}")
+            and (_furniture_words(get("class", "")) or _furniture_words(get("id", "")))
             and el.find(".//blockquote") is None
         )
         or ("aria-label" in names and _AD_LABEL.search(get("aria-label")))
