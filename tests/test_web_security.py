@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import feedparser
@@ -9,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from web_support import PASSWORD, TOKEN, add_story, csrf_of, doc, make_app, sign_in
 
-from tracker import auth
+from tracker import auth, clock
 from tracker.store import Store
 
 SCRIPT = "<script>alert('x')</script>"
@@ -104,6 +105,36 @@ def test_sign_in_itself_needs_csrf(client: FlaskClient) -> None:
     r = client.post("/signin", data={"password": PASSWORD})
     assert r.status_code == 400
     assert client.get("/manage/").status_code == 302
+
+
+def test_wrong_passwords_from_one_address_are_slowed_down(store: Store, db_path: Path) -> None:
+    app = make_app(db_path)
+    client = app.test_client()
+    sign_in(client, "wrong password 1")
+    assert sign_in(client).status_code == 302  # a success forgets earlier failures
+    client.post("/signout", data={"csrf_token": csrf_of(client.get("/signin").data)})
+    for n in range(auth.SIGNIN_ATTEMPTS):
+        assert sign_in(client, f"wrong password {n}").status_code == 401
+    blocked = sign_in(client)  # even the right password is not tried now
+    assert blocked.status_code == 429
+    assert 890 <= int(blocked.headers["Retry-After"]) <= 900
+    assert b"Too many wrong passwords" in blocked.data and b"15 minutes" in blocked.data
+    assert client.get("/manage/").status_code == 302
+    elsewhere = app.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "10.0.0.9"
+    assert sign_in(elsewhere).status_code == 302
+
+
+def test_the_sign_in_window_slides(store: Store) -> None:
+    start = clock.parse("2026-01-01T10:00:00Z")
+    for minute in range(auth.SIGNIN_ATTEMPTS):
+        auth.note_signin(store, "10.0.0.1", False, start + timedelta(minutes=minute))
+    assert auth.signin_wait(store, "10.0.0.1", start + timedelta(minutes=5)) == 600
+    assert auth.signin_wait(store, "10.0.0.2", start + timedelta(minutes=5)) == 0
+    assert auth.signin_wait(store, "10.0.0.1", start + timedelta(minutes=15, seconds=1)) == 0
+    assert auth.client_key("2001:db8::1") == auth.client_key("2001:db8::ffff") == "2001:db8::/64"
+    assert auth.client_key("::ffff:10.0.0.1") == "10.0.0.1"
+    assert auth.client_key("not an address") == "unknown"
 
 
 def test_get_never_changes_anything(store: Store, client: FlaskClient) -> None:

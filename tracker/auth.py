@@ -11,8 +11,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
+import math
 import secrets
+from datetime import datetime, timedelta
 
+from tracker import clock
 from tracker.config import Settings
 from tracker.store import Store
 
@@ -20,6 +24,10 @@ PASSWORD_SECRET = "admin_password"
 TOKEN_SECRET = "api_token"
 MIN_PASSWORD_LENGTH = 8
 MAX_SECRET_LENGTH = 1024
+# Failed sign-ins allowed per client address in a sliding window; then it waits for the oldest
+# failure to leave the window. Tokens need no such limit: 256 random bits cannot be guessed.
+SIGNIN_ATTEMPTS = 5
+SIGNIN_WINDOW = timedelta(minutes=15)
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 _DKLEN = 64
 
@@ -130,3 +138,38 @@ def session_stamp(store: Store, settings: Settings, key: bytes) -> str:
     """
     basis = (settings.admin_password or "") + "\x00" + (store.get_secret(PASSWORD_SECRET) or "")
     return hmac.new(key, basis.encode("utf-8"), hashlib.sha256).hexdigest()[:24]
+
+
+def client_key(address: str | None) -> str:
+    """Whom sign-in failures are counted against: the IPv4 address, or the IPv6 /64 (one
+    machine usually holds a whole /64, so single addresses would be free to rotate)."""
+    try:
+        ip = ipaddress.ip_address((address or "").split("%", 1)[0])
+    except ValueError:
+        return "unknown"
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def signin_wait(store: Store, client: str, now: datetime | None = None) -> int:
+    """Seconds before `client` may try the password again; 0 when it may try now."""
+    moment = now or clock.now()
+    failures = store.signin_failures(client, clock.iso(moment - SIGNIN_WINDOW))
+    if len(failures) < SIGNIN_ATTEMPTS:
+        return 0
+    frees_at = clock.parse(failures[-SIGNIN_ATTEMPTS]) + SIGNIN_WINDOW
+    return max(1, math.ceil((frees_at - moment).total_seconds()))
+
+
+def note_signin(store: Store, client: str, ok: bool, now: datetime | None = None) -> None:
+    """A success forgets the client's failures; a failure is counted."""
+    moment = now or clock.now()
+    if ok:
+        store.clear_signin_failures(client)
+    else:
+        store.note_signin_failure(
+            client, clock.iso(moment), forget_before=clock.iso(moment - SIGNIN_WINDOW)
+        )

@@ -310,6 +310,18 @@ def _m9_missing_stats_index(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX changes_missing_stats ON changes(id) WHERE size IS NULL")
 
 
+def _m10_signin_failures(db: sqlite_utils.Database) -> None:
+    """Failed admin sign-ins by client address, so that guessing the password is slowed to a
+    few tries per address per window; rows older than the window go as new ones come."""
+    db.executescript(
+        """
+        CREATE TABLE signin_failures (client TEXT NOT NULL, at TEXT NOT NULL);
+        CREATE INDEX signin_failures_client ON signin_failures(client, at);
+        CREATE INDEX signin_failures_at ON signin_failures(at);
+        """
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _m1_core,
     _m2_change_stats,
@@ -320,6 +332,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _m7_ids_never_reused,
     _m8_no_session_key,
     _m9_missing_stats_index,
+    _m10_signin_failures,
 )
 SNIPPET_START, SNIPPET_END = "\x02", "\x03"
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -1239,6 +1252,28 @@ class Store:
     def get_secret(self, name: str) -> str | None:
         row = self._one("SELECT value FROM secrets WHERE name = ?", [name])
         return row["value"] if row else None
+
+    # -- failed sign-ins
+
+    def note_signin_failure(self, client: str, at: str, forget_before: str) -> None:
+        """Log a failed sign-in by `client`, dropping every failure older than `forget_before`."""
+        with self.write():
+            self.conn.execute("DELETE FROM signin_failures WHERE at < ?", [forget_before])
+            self.conn.execute(
+                "INSERT INTO signin_failures (client, at) VALUES (?, ?)", [client, at]
+            )
+
+    def signin_failures(self, client: str, since: str) -> list[str]:
+        """When `client` failed to sign in since `since`, oldest first."""
+        rows = self._all(
+            "SELECT at FROM signin_failures WHERE client = ? AND at >= ? ORDER BY at",
+            [client, since],
+        )
+        return [row["at"] for row in rows]
+
+    def clear_signin_failures(self, client: str) -> None:
+        with self.write():
+            self.conn.execute("DELETE FROM signin_failures WHERE client = ?", [client])
 
     # -- figures
 

@@ -1,7 +1,12 @@
-"""Sign in and out of the admin pages with the admin password (setting or set-password)."""
+"""Sign in and out of the admin pages with the admin password (setting or set-password).
+
+Five failed sign-ins from one address in 15 minutes, and that address must wait (HTTP 429 with
+Retry-After) before its next try is even checked.
+"""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -18,19 +23,28 @@ def signin() -> Any:
     store = get_store()
     configured = credentials.password_configured(store, settings())
     target = safe_next(request.values.get("next"))
-    failed = False
+    failed, wait = False, 0
     if request.method == "POST" and configured:
-        password = request.form.get("password", "")
-        if credentials.check_password(store, settings(), password):
-            sign_in()
-            flash("Signed in.", "ok")
-            return redirect(target)
-        failed = True
-    status = 401 if failed else 200
-    return (
-        render_template("auth/signin.html", configured=configured, failed=failed, next=target),
-        status,
+        client = credentials.client_key(request.remote_addr)
+        wait = credentials.signin_wait(store, client)
+        if not wait:
+            ok = credentials.check_password(store, settings(), request.form.get("password", ""))
+            credentials.note_signin(store, client, ok)
+            if ok:
+                sign_in()
+                flash("Signed in.", "ok")
+                return redirect(target)
+            failed = True
+    page = render_template(
+        "auth/signin.html",
+        configured=configured,
+        failed=failed,
+        wait_minutes=math.ceil(wait / 60),
+        next=target,
     )
+    if wait:  # too many failures from this address: the password is not even tried
+        return page, 429, {"Retry-After": str(wait)}
+    return page, 401 if failed else 200
 
 
 @bp.post("/signout")
