@@ -90,6 +90,26 @@ PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 </article><footer>© 2024 Daily Planet</footer></body></html>"""
 
 
+def test_a_page_trafilatura_cannot_read_quickly_is_not_taken_whole() -> None:
+    """On this page trafilatura's fast mode falls back to the whole page's text (menus, tag
+    cloud, monthly archive counts); the full cascade finds the article, so a new post elsewhere
+    on the site (one more in November's archive) is not a new version of this story."""
+    require_corpus()
+    key = "f6ac15a4d98511396da23e4428deb5605422b1c8bbc8284e771f6896bdccf57f"
+    html = corpus_page(key)
+    count = b'Novembro <span class="text-muted small">(113)</span>'
+    assert count in html
+    doc = extract(html, "text/html", corpus_truth()[key]["url"])
+    assert len(doc.paragraphs) < 20 and "Novembro" not in doc.text
+    busier = extract(html.replace(count, count.replace(b"113", b"114")), "text/html")
+    assert busier.fingerprint() == doc.fingerprint()
+
+
+def test_a_tiny_page_without_a_container_still_gives_its_text() -> None:
+    page = b'<?xml version="1.0" encoding="utf-8"?><html><body><p>Text of the article.</p></html>'
+    assert extract(page, "application/xhtml+xml").paragraphs == ("Text of the article.",)
+
+
 def test_headline_is_the_visible_h1_that_agrees_with_the_metadata() -> None:
     doc = extract(PAGE.encode("utf-8"), "text/html; charset=utf-8", None)
     assert doc.title == "Council approves city budget"
@@ -253,6 +273,8 @@ def test_latin1_labelled_utf8_still_reads() -> None:
         (random.Random(8).randbytes(5_000), None, "binary"),
         (b"%PDF-1.7\n...", "application/pdf", "unsupported content type"),
         (b"{not json", "application/json", "not valid JSON"),
+        (b"<!DOCTYPE html>", "text/html", "not an HTML page"),
+        (b"<!-- nothing but a comment -->", "text/html", "not an HTML page"),
         (b"[1, 2]", "application/json", "must be an object"),
         (b"<html><body>" + b"<div>" * 4_200_000 + b"</body></html>", "text/html", "too large"),
     ],
@@ -263,6 +285,8 @@ def test_latin1_labelled_utf8_still_reads() -> None:
         "garbage-sniffed",
         "pdf",
         "bad-json",
+        "doctype-only",
+        "comment-only",
         "json-list",
         "huge",
     ],
