@@ -17,7 +17,7 @@ _MARKERS = [
     r"\bthis is a (?:developing|breaking) (?:news )?story\b",
     r"\bupdates? to follow\b",
     r"\bwill be updated\b",
-    r"^update\s*:",
+    r"^update\s*(?::|$)",  # "UPDATE: ..." or "UPDATE" as a paragraph of its own
     r"^updated?\s*\d",
     r"^breaking(?: news)?\s*:",
     r"\blive updates?\b",
