@@ -381,6 +381,15 @@ def test_allow_hosts_entry_with_a_port_opens_that_port_only(dns: FakeDNS) -> Non
         resolve("intranet.test", 80, settings)
 
 
-def test_allow_hosts_port_out_of_range_is_a_config_error() -> None:
+@pytest.mark.parametrize(
+    "entry",
+    ["127.0.0.1:70000", "host:", "host:abc", "127.0.0.1: 8001", "[]:80", "[fd00::]/8:443", "h:0"],
+)
+def test_an_unreadable_allow_hosts_entry_is_a_config_error(entry: str) -> None:
     with pytest.raises(config.ConfigError, match="allow_hosts"):
-        config.load(env={"TRACKER_ALLOW_HOSTS": "127.0.0.1:70000"})
+        config.load(env={"TRACKER_ALLOW_HOSTS": f"intranet.test,{entry}"})
+
+
+def test_a_long_bad_port_is_a_config_error_not_a_crash() -> None:
+    with pytest.raises(config.ConfigError, match=r"allow_hosts.*\.\.\."):
+        config.load(env={"TRACKER_ALLOW_HOSTS": "host:" + "9" * 5000})

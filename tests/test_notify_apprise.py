@@ -95,3 +95,23 @@ def test_allowed_self_hosted_ntfy_is_sent(store: Store, site: LocalSite) -> None
     assert deliver_due(store, allowed).sent == 1
     (hit,) = site.requests
     assert hit.method == "POST" and "Harbour budget" in hit.body.decode("utf-8", "replace")
+
+
+def test_a_port_scoped_allow_entry_opens_only_that_port_to_apprise(
+    store: Store, site: LocalSite
+) -> None:
+    """An entry with a port opens that port; a plugin that picks its own port (syslog's 514,
+    Kodi's 8080) when the URL names none is refused unless the entry has no port."""
+    site.set("/notify", "ok", content_type="text/plain")
+    story_id = new_story(store)
+    store.add_subscription(scope="all", channel="apprise", target=_json_url(site))
+    for target in ("rsyslog://127.0.0.1", "kodi://127.0.0.1"):
+        store.add_subscription(scope="all", channel="apprise", target=target)
+    big_edit(store, story_id)
+    opened = (f"127.0.0.1:{site.port}", "127.0.0.1:80")  # not what syslog and Kodi pick
+    report = deliver_due(store, SETTINGS.replace(allow_private=False, allow_hosts=opened))
+    assert (report.sent, report.dead) == (1, 2)
+    assert len(site.hits("/notify")) == 1
+    refused = [r["last_error"] for r in store.list_deliveries() if r["status"] == "dead"]
+    assert len(refused) == 2
+    assert all("not the one its client picks" in error for error in refused), refused

@@ -155,6 +155,28 @@ _POSITIVE = (
 )
 
 
+_PORTED = re.compile(r"(?:\[(?P<v6>[^\]]*)\]|(?P<host>[^:\[\]]*)):(?P<port>[^:]*)")
+
+
+def _check_allow_entry(entry: str) -> None:
+    """`host:port` and `[v6]:port` entries need a host and a port 1-65535, so that a typo is
+    an error now rather than an entry that silently never matches."""
+    text = entry.strip()
+    ported = _PORTED.fullmatch(text)
+    shown = repr(text if len(text) <= 80 else text[:80] + "...")
+    if ported is None:
+        if ("[" in text or "]" in text) and not re.fullmatch(r"\[[^\[\]]+\]", text):
+            raise ConfigError(f"setting 'allow_hosts': cannot read {shown} (try [::1]:8001)")
+        return
+    host = ported.group("v6") if ported.group("v6") is not None else ported.group("host")
+    port = ported.group("port")
+    if not host.strip() or not re.fullmatch(r"[0-9]{1,5}", port) or not 0 < int(port) < 65536:
+        raise ConfigError(
+            f"setting 'allow_hosts': {shown} is not host:port with a port from 1 to 65535"
+            " (an IPv6 address with a port goes in brackets: [::1]:8001)"
+        )
+
+
 def _check_ranges(settings: Settings) -> None:
     """Refuse values no part of storydiff can work with, naming the setting."""
     for name in _POSITIVE:
@@ -167,8 +189,6 @@ def _check_ranges(settings: Settings) -> None:
     if settings.port > 65535 or settings.smtp_port > 65535:
         raise ConfigError("ports must be between 1 and 65535")
     for entry in settings.allow_hosts:
-        ported = re.fullmatch(r"(?:\[[^\]]+\]|[^:\[\]]+):(\d+)", entry.strip())
-        if ported and not 0 < int(ported.group(1)) < 65536:
-            raise ConfigError(f"setting 'allow_hosts': the port of {entry!r} is not 1-65535")
+        _check_allow_entry(entry)
     if settings.smtp_security not in ("none", "starttls", "ssl"):
         raise ConfigError("setting 'smtp_security' must be none, starttls or ssl")

@@ -94,7 +94,7 @@ def split_url(url: str, settings: Settings) -> Target:
     return target
 
 
-def resolve(host: str, port: int, settings: Settings) -> list[str]:
+def resolve(host: str, port: Port, settings: Settings) -> list[str]:
     """Look `host` up once and return the addresses that may be connected to, in DNS order.
 
     If any answer is forbidden the whole host is refused: a name that mixes public and private
@@ -127,6 +127,27 @@ def resolve(host: str, port: int, settings: Settings) -> list[str]:
     if not addresses:
         raise Refused(f"cannot resolve host {name}: no IPv4 or IPv6 address", kind="dns")
     return addresses
+
+
+def check_host(host: str, port: Port, settings: Settings, *, lookup: bool = False) -> None:
+    """Refuse a host that a client other than the fetcher will connect to (Apprise's plugins).
+
+    `port` None means the client picks its own (Kodi 8080, syslog 514...): then only an
+    allow-list entry without a port lets a private address through. With `lookup` the name is
+    resolved and every answer judged too.
+    """
+    name = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    target = _parse(f"http://{name}/")
+    if target.address is not None:
+        verdict = _verdict(target.address, target.host, port, settings)
+        if verdict:
+            raise Refused(f"refused: {host} is {verdict}{_HINT}")
+    elif _is_local_name(target.host) and not (
+        settings.allow_private or _listed_name(target.host, port, settings)
+    ):
+        raise Refused(f"refused: {target.host} always means this machine (loopback){_HINT}")
+    elif lookup:
+        resolve(target.host, port, settings)
 
 
 def classify(address: IPAddress) -> str | None:
@@ -174,8 +195,11 @@ def _embedded_ipv4(address: ipaddress.IPv6Address) -> tuple[str, ipaddress.IPv4A
     return None
 
 
-def _verdict(address: IPAddress, host: str, port: int, settings: Settings) -> str | None:
-    """None if the address may be used for `host` on `port`, else what it is, for the refusal."""
+def _verdict(address: IPAddress, host: str, port: Port, settings: Settings) -> str | None:
+    """None if the address may be used for `host` on `port`, else what it is, for the refusal.
+
+    `port` None is a port the client picks itself: only an entry without a port allows it.
+    """
     kind = classify(address)
     if kind is None or settings.allow_private:
         return None
@@ -185,7 +209,7 @@ def _verdict(address: IPAddress, host: str, port: int, settings: Settings) -> st
     candidates: list[IPAddress] = [address]
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         candidates.append(address.ipv4_mapped)
-    other_ports = set()
+    other_ports: set[Port] = set()
     for net, only in allowed_nets:
         if any(c.version == net.version and c in net for c in candidates):
             if only in (None, port):
@@ -195,12 +219,16 @@ def _verdict(address: IPAddress, host: str, port: int, settings: Settings) -> st
         only for name, only in allowed_names if _name_matches(host, only, ((name, only),))
     }
     if other_ports:
-        listed = ", ".join(str(p) for p in sorted(other_ports))
-        return f"{kind}, allowed on port {listed} only, not {port}"
+        listed = ", ".join(str(p) for p in sorted(p for p in other_ports if p is not None))
+        which = f"port {listed}" if len(other_ports) == 1 else f"ports {listed}"
+        asked = f"not {port}" if port else "not the one its client picks"
+        return f"{kind}, allowed on {which} only, {asked}"
     return kind
 
 
-_WITH_PORT = re.compile(r"\[(?P<v6>[^\]]+)\]:(?P<p6>\d{1,5})|(?P<host>[^:\[\]]+):(?P<port>\d{1,5})")
+_WITH_PORT = re.compile(
+    r"\[(?P<v6>[^\]]+)\]:(?P<p6>[0-9]{1,5})|(?P<host>[^:\[\]]+):(?P<port>[0-9]{1,5})"
+)
 
 
 def _split_port(entry: str) -> tuple[str, Port] | None:
@@ -244,14 +272,14 @@ def _allow_list(
     return tuple(names), tuple(nets)
 
 
-def _name_matches(host: str, port: int, names: tuple[tuple[str, Port], ...]) -> bool:
+def _name_matches(host: str, port: Port, names: tuple[tuple[str, Port], ...]) -> bool:
     return any(
         only in (None, port) and (host == n or (n.startswith("*.") and host.endswith(n[1:])))
         for n, only in names
     )
 
 
-def _listed_name(host: str, port: int, settings: Settings) -> bool:
+def _listed_name(host: str, port: Port, settings: Settings) -> bool:
     names, nets = _allow_list(settings.allow_hosts)
     loopback = ipaddress.ip_address("127.0.0.1")
     return _name_matches(host, port, names) or any(

@@ -42,18 +42,16 @@ def guard(obj: apprise.Apprise, settings: Settings, *, lookup: bool = False) -> 
     Deny by default: every plugin whose URL names the host it talks to (its templates have a
     `{host}`: json, ntfy, gotify, hassio, mmost, matrix, mailto, ...) has that host, and any
     `smtp_host` it was given, judged by the fetcher's guard. Only plugins whose URLs cannot name
-    a host (Discord, Slack, Telegram: a fixed SaaS API) pass unchecked. With `lookup`, host names
-    are resolved and every answer judged; Apprise resolves again when it sends (no pinning).
+    a host (Discord, Slack, Telegram: a fixed SaaS API) pass unchecked. A URL without a port is
+    judged as "the plugin's own port", which only an allow-list entry without a port opens. With
+    `lookup`, host names are resolved and every answer judged; Apprise resolves again when it
+    sends (no pinning).
     """
     for server in obj:
+        given = getattr(server, "port", None)
+        port = given if isinstance(given, int) and 0 < given < 65536 else None
         for host in _named_hosts(server):
-            scheme = "https" if getattr(server, "secure", False) else "http"
-            port = getattr(server, "port", None)
-            name = f"[{host}]" if ":" in host and not host.startswith("[") else host
-            suffix = f":{port}" if isinstance(port, int) and 0 < port < 65536 else ""
-            target = netguard.split_url(f"{scheme}://{name}{suffix}/", settings)
-            if lookup and target.address is None:
-                netguard.resolve(target.host, target.port, settings)
+            netguard.check_host(host, port, settings, lookup=lookup)
 
 
 def _named_hosts(server: object) -> list[str]:
