@@ -341,3 +341,33 @@ def test_dispatch_in_its_thread_does_not_share_the_resume_transaction(
         wait_for(lambda: scheduler.busy() == 0)
     finally:
         scheduler.stop()
+
+
+def _hostile_page(attributes: int) -> bytes:
+    """One element with a great many attributes: libxml2 takes seconds (quadratic) to parse it."""
+    names = " ".join(f"a{i}=x" for i in range(attributes))
+    return f"<html><body><div {names}>hi</div><p>{' '.join(FIRST)}</p></body></html>".encode()
+
+
+def test_extraction_processes_stop_a_page_that_runs_over_its_budget(
+    db_path: Path, site: LocalSite
+) -> None:
+    site.set("/slow", _hostile_page(150_000))
+    site.set("/story", page("Bridge", *FIRST))
+    with Store(db_path) as store:
+        slow_id, _ = store.add_story(site.url("/slow"))
+        story_id, _ = store.add_story(site.url("/story"))
+    settings = local(db_path).replace(extract_timeout=1.0)
+    pool = CheckPool(settings, workers=2, extract_processes=1)
+    try:
+        started = time.monotonic()
+        slow = pool.submit_story(slow_id).result(30)
+        took = time.monotonic() - started
+        after = pool.submit_story(story_id).result(30)  # fresh processes read the next page
+    finally:
+        pool.close()
+    assert slow.outcome == "error" and "longer than 1 s" in (slow.error or "")
+    assert took < 10
+    assert after.outcome == "new_version" and after.version == 1
+    with Store(db_path) as store:
+        assert "longer than 1 s, so it was stopped" in store.get_story(slow_id)["last_error"]

@@ -40,6 +40,7 @@ class Settings:
     per_host_concurrency: int = 2
     per_host_gap: float = 1.0
     archive_raw: bool = False
+    extract_timeout: float = 60.0  # per page, when pages are read in extraction processes
     allow_private: bool = False
     allow_hosts: tuple[str, ...] = ()
 
@@ -150,6 +151,7 @@ _POSITIVE = (
     "smtp_port",
     "delivery_max_attempts",
     "outbox_interval",
+    "extract_timeout",
     "diff_budget_ms",
     "per_host_concurrency",
 )

@@ -20,7 +20,9 @@ import multiprocessing
 import random
 import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,7 +32,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from tracker import check, clock, feeds
 from tracker.config import Settings
 from tracker.document import Document
-from tracker.extract import extract
+from tracker.extract import ExtractError, extract
 from tracker.fetch import Fetcher
 from tracker.store import Store
 
@@ -187,7 +189,9 @@ class CheckPool:
     """A bounded pool of check threads; each thread opens its own Store (one connection each).
 
     With `extract_processes` > 0, page extraction (CPU-bound) runs in that many processes, so
-    checks use every core instead of one under the GIL.
+    checks use every core instead of one under the GIL, and a page that takes longer than
+    `extract_timeout` to read (hostile markup: libxml2 is quadratic in one element's attributes)
+    is stopped: its processes are replaced and the check fails with a reason.
     """
 
     def __init__(
@@ -203,17 +207,13 @@ class CheckPool:
         self.settings = settings
         self.on_result = on_result
         self.workers = max(1, int(workers or settings.workers))
+        self._extract_processes = extract_processes
         self._procs: ProcessPoolExecutor | None = None
+        self._procs_lock = threading.Lock()
         extractor = None
         if extract_processes > 0:
-            self._procs = ProcessPoolExecutor(
-                extract_processes, mp_context=multiprocessing.get_context("forkserver")
-            )
-            procs = self._procs
-
-            def extractor(body: bytes, ctype: str | None, url: str | None) -> Document:
-                return procs.submit(_extract_remote, body, ctype, url).result()
-
+            self._procs = self._new_procs()
+            extractor = self.extract_elsewhere
         self.checker = check.Checker(
             settings, fetcher=fetcher, extractor=extractor, conditional=conditional
         )
@@ -221,6 +221,44 @@ class CheckPool:
         self._local = threading.local()
         self._stores: list[Store] = []
         self._lock = threading.Lock()
+
+    def _new_procs(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            self._extract_processes, mp_context=multiprocessing.get_context("forkserver")
+        )
+
+    def extract_elsewhere(self, body: bytes, ctype: str | None, url: str | None) -> Document:
+        """Extract in an extraction process, within the `extract_timeout` budget."""
+        budget = self.settings.extract_timeout
+        for _attempt in range(2):
+            procs = self._procs
+            if procs is None:
+                raise ExtractError("the check pool is closed")
+            try:
+                return procs.submit(_extract_remote, body, ctype, url).result(timeout=budget)
+            except FutureTimeout:
+                self._replace_procs(procs)
+                raise ExtractError(
+                    f"reading the page took longer than {budget:g} s, so it was stopped"
+                ) from None
+            except (BrokenProcessPool, CancelledError):
+                if not self._replace_procs(procs):
+                    continue  # another page's timeout replaced the processes: try again once
+                raise ExtractError("the process reading the page stopped") from None
+        raise ExtractError("the process reading the page stopped twice")
+
+    def _replace_procs(self, broken: ProcessPoolExecutor) -> bool:
+        """Kill `broken`'s processes and start fresh ones; False if that was already done."""
+        with self._procs_lock:
+            if self._procs is not broken:
+                return False
+            self._procs = self._new_procs()
+        # no public way to stop a worker mid-task before Python 3.14's kill_workers()
+        for proc in list(getattr(broken, "_processes", {}).values()):
+            proc.kill()
+        broken.shutdown(wait=False, cancel_futures=True)
+        log.warning("extraction processes replaced after a page ran over its time budget")
+        return True
 
     def store(self) -> Store:
         """This thread's Store."""
@@ -264,8 +302,10 @@ class CheckPool:
     def close(self, wait: bool = True) -> None:
         """Finish running checks (queued ones are dropped: they are still due in the store)."""
         self._threads.shutdown(wait=wait, cancel_futures=True)
-        if self._procs is not None:
-            self._procs.shutdown(wait=wait, cancel_futures=True)
+        with self._procs_lock:
+            procs, self._procs = self._procs, None
+        if procs is not None:
+            procs.shutdown(wait=wait, cancel_futures=True)
         self.checker.close()
         with self._lock:
             stores, self._stores = self._stores, []

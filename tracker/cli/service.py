@@ -334,7 +334,8 @@ def _logging() -> None:
     type=click.IntRange(0, 64),
     default=0,
     show_default=True,
-    help="Extract pages in this many processes (use more cores when checking thousands).",
+    help="Extract pages in this many processes: more cores for thousands of stories, and a "
+    "page that runs over extract_timeout (60 s) is stopped.",
 )
 @pass_ctx
 def run(
