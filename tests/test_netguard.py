@@ -383,11 +383,28 @@ def test_allow_hosts_entry_with_a_port_opens_that_port_only(dns: FakeDNS) -> Non
 
 @pytest.mark.parametrize(
     "entry",
-    ["127.0.0.1:70000", "host:", "host:abc", "127.0.0.1: 8001", "[]:80", "[fd00::]/8:443", "h:0"],
+    [
+        "127.0.0.1:70000",
+        "host:",
+        "host:abc",
+        "127.0.0.1: 8001",
+        "[]:80",
+        "[fd00::]/8:443",
+        "h:0",
+        "host::8080",
+        "http://host:8080",
+        "10.0.0.0/33",
+        "999.1.1.1",
+        "a..b",
+        "*",
+    ],
 )
 def test_an_unreadable_allow_hosts_entry_is_a_config_error(entry: str) -> None:
+    """Whatever the guard could not use is refused at start, not left to never match."""
     with pytest.raises(config.ConfigError, match="allow_hosts"):
         config.load(env={"TRACKER_ALLOW_HOSTS": f"intranet.test,{entry}"})
+    with pytest.raises(ValueError):
+        netguard.allow_entry(entry)
 
 
 def test_a_long_bad_port_is_a_config_error_not_a_crash() -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -157,26 +156,16 @@ _POSITIVE = (
 )
 
 
-_PORTED = re.compile(r"(?:\[(?P<v6>[^\]]*)\]|(?P<host>[^:\[\]]*)):(?P<port>[^:]*)")
-
-
 def _check_allow_entry(entry: str) -> None:
-    """`host:port` and `[v6]:port` entries need a host and a port 1-65535, so that a typo is
-    an error now rather than an entry that silently never matches."""
-    text = entry.strip()
-    ported = _PORTED.fullmatch(text)
-    shown = repr(text if len(text) <= 80 else text[:80] + "...")
-    if ported is None:
-        if ("[" in text or "]" in text) and not re.fullmatch(r"\[[^\[\]]+\]", text):
-            raise ConfigError(f"setting 'allow_hosts': cannot read {shown} (try [::1]:8001)")
-        return
-    host = ported.group("v6") if ported.group("v6") is not None else ported.group("host")
-    port = ported.group("port")
-    if not host.strip() or not re.fullmatch(r"[0-9]{1,5}", port) or not 0 < int(port) < 65536:
-        raise ConfigError(
-            f"setting 'allow_hosts': {shown} is not host:port with a port from 1 to 65535"
-            " (an IPv6 address with a port goes in brackets: [::1]:8001)"
-        )
+    """An allow-list entry netguard cannot use is an error now, not an entry that never matches."""
+    from tracker import netguard  # netguard imports this module, so it is imported when needed
+
+    try:
+        netguard.allow_entry(entry)
+    except ValueError as exc:
+        text = entry.strip()
+        shown = repr(text if len(text) <= 80 else text[:80] + "...")
+        raise ConfigError(f"setting 'allow_hosts': cannot use {shown}: {exc}") from None
 
 
 def _check_ranges(settings: Settings) -> None:

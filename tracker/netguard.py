@@ -231,14 +231,48 @@ _WITH_PORT = re.compile(
 )
 
 
-def _split_port(entry: str) -> tuple[str, Port] | None:
-    """`host:port` or `[v6]:port` -> (host, port); no port -> (entry, None); a bad port -> None."""
-    match = _WITH_PORT.fullmatch(entry)
-    if not match:
-        return entry, None
-    host = match.group("v6") or match.group("host")
-    port = int(match.group("p6") or match.group("port"))
-    return (host, port) if 0 < port < 65536 else None
+def allow_entry(raw: str) -> tuple[str | Network, Port] | None:
+    """One allow-list entry read as (name or network, port); None for a blank entry.
+
+    Names are normalised like URL hosts (`*.` for subdomains), addresses in any IPv4 spelling
+    become one-address networks, and `:port` (`[v6]:port` for IPv6) scopes the entry to a port.
+    ValueError says why an entry cannot be used; config refuses such entries, so that a typo is
+    an error at start rather than an entry that never matches.
+    """
+    text = raw.strip().lower()
+    if not text:
+        return None
+    port: Port = None
+    match = _WITH_PORT.fullmatch(text)
+    if match:
+        text = match.group("v6") if match.group("v6") is not None else match.group("host")
+        port = int(match.group("p6") or match.group("port"))
+        if not 0 < port < 65536:
+            raise ValueError("its port is not between 1 and 65535")
+    entry = text.rstrip(".")
+    if not entry:
+        raise ValueError("it names no host")
+    try:
+        return ipaddress.ip_network(entry.strip("[]"), strict=False), port
+    except ValueError:
+        pass
+    wildcard = entry.startswith("*.")
+    bare = entry[2:] if wildcard else entry
+    if not bare or any(ch in bare for ch in ":/[] "):
+        raise ValueError(
+            "it is not a host name, an address or a network (a port goes after a colon; "
+            "an IPv6 address with a port goes in brackets: [::1]:8001)"
+        )
+    try:
+        name = _normalise_host(bare)
+    except Refused as exc:
+        raise ValueError(exc.reason.split(": ", 1)[-1]) from None  # without "bad URL: "
+    literal = _parse_ipv4(name)
+    if literal is not None:
+        if wildcard:
+            raise ValueError("a wildcard needs a host name, not an address")
+        return ipaddress.ip_network(literal), port
+    return ("*." if wildcard else "") + name, port
 
 
 @functools.lru_cache(maxsize=32)
@@ -248,27 +282,17 @@ def _allow_list(
     names: list[tuple[str, Port]] = []
     nets: list[tuple[Network, Port]] = []
     for raw in entries:
-        split = _split_port(raw.strip().lower())
-        if split is None:
-            continue
-        entry, port = split[0].rstrip("."), split[1]
-        if not entry:
-            continue
         try:
-            nets.append((ipaddress.ip_network(entry.strip("[]"), strict=False), port))
-            continue
+            parsed = allow_entry(raw)
         except ValueError:
-            pass
-        wildcard = entry.startswith("*.")
-        try:
-            name = _normalise_host(entry[2:] if wildcard else entry)
-        except Refused:
+            continue  # settings made in code skip config's check: an unusable entry opens nothing
+        if parsed is None:
             continue
-        literal = _parse_ipv4(name)
-        if literal is not None:
-            nets.append((ipaddress.ip_network(literal), port))
+        value, port = parsed
+        if isinstance(value, str):
+            names.append((value, port))
         else:
-            names.append((("*." if wildcard else "") + name, port))
+            nets.append((value, port))
     return tuple(names), tuple(nets)
 
 
