@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -128,10 +129,39 @@ def test_wrong_passwords_from_one_address_are_slowed_down(store: Store, db_path:
 def test_the_sign_in_window_slides(store: Store) -> None:
     start = clock.parse("2026-01-01T10:00:00Z")
     for minute in range(auth.SIGNIN_ATTEMPTS):
-        auth.note_signin(store, "10.0.0.1", False, start + timedelta(minutes=minute))
-    assert auth.signin_wait(store, "10.0.0.1", start + timedelta(minutes=5)) == 600
-    assert auth.signin_wait(store, "10.0.0.2", start + timedelta(minutes=5)) == 0
-    assert auth.signin_wait(store, "10.0.0.1", start + timedelta(minutes=15, seconds=1)) == 0
+        assert auth.reserve_signin(store, "10.0.0.1", start + timedelta(minutes=minute)) == 0
+    assert auth.reserve_signin(store, "10.0.0.1", start + timedelta(minutes=5)) == 600
+    assert auth.reserve_signin(store, "10.0.0.2", start + timedelta(minutes=5)) == 0
+    assert auth.reserve_signin(store, "10.0.0.1", start + timedelta(minutes=15, seconds=1)) == 0
+    assert auth.reserve_signin(store, "10.0.0.1", start + timedelta(minutes=15, seconds=2)) > 0
+    auth.signin_succeeded(store, "10.0.0.1")
+    assert auth.reserve_signin(store, "10.0.0.1", start + timedelta(minutes=15, seconds=3)) == 0
+
+
+def test_guesses_sent_at_once_cannot_all_slip_under_the_limit(db_path: Path) -> None:
+    app = make_app(db_path)
+    with Store(db_path) as store:  # a stored hash: scrypt makes each check take a while
+        auth.set_password(store, "a stored passphrase")
+    clients = [app.test_client() for _ in range(12)]
+    tokens = [csrf_of(c.get("/signin").data) for c in clients]
+
+    def guess(i: int) -> int:
+        data = {"password": f"wrong {i}", "csrf_token": tokens[i]}
+        return clients[i].post("/signin", data=data).status_code
+
+    with ThreadPoolExecutor(12) as pool:
+        codes = list(pool.map(guess, range(12)))
+    assert codes.count(401) == auth.SIGNIN_ATTEMPTS
+    assert codes.count(429) == 12 - auth.SIGNIN_ATTEMPTS
+
+
+def test_a_locked_database_does_not_keep_the_admin_out(db_path: Path) -> None:
+    app = make_app(db_path, db_timeout=0.2)
+    client = app.test_client()
+    token = csrf_of(client.get("/signin").data)
+    with Store(db_path) as other, other.write():  # another writer holds the lock throughout
+        r = client.post("/signin", data={"password": PASSWORD, "csrf_token": token})
+    assert r.status_code == 302
     assert auth.client_key("2001:db8::1") == auth.client_key("2001:db8::ffff") == "2001:db8::/64"
     assert auth.client_key("::ffff:10.0.0.1") == "10.0.0.1"
     assert auth.client_key("not an address") == "unknown"

@@ -154,22 +154,26 @@ def client_key(address: str | None) -> str:
     return str(ip)
 
 
-def signin_wait(store: Store, client: str, now: datetime | None = None) -> int:
-    """Seconds before `client` may try the password again; 0 when it may try now."""
+def reserve_signin(store: Store, client: str, now: datetime | None = None) -> int:
+    """Count a sign-in attempt against `client` before its password is checked.
+
+    0: go ahead (the attempt stands as a failure until `signin_succeeded`); otherwise the
+    seconds until the oldest failure in the window expires and one more try is allowed.
+    Raises StoreError when the attempt cannot be counted (a read-only or locked database).
+    """
     moment = now or clock.now()
-    failures = store.signin_failures(client, clock.iso(moment - SIGNIN_WINDOW))
-    if len(failures) < SIGNIN_ATTEMPTS:
+    failures = store.reserve_signin_attempt(
+        client,
+        at=clock.iso(moment),
+        since=clock.iso(moment - SIGNIN_WINDOW),
+        limit=SIGNIN_ATTEMPTS,
+    )
+    if failures is None:
         return 0
     frees_at = clock.parse(failures[-SIGNIN_ATTEMPTS]) + SIGNIN_WINDOW
     return max(1, math.ceil((frees_at - moment).total_seconds()))
 
 
-def note_signin(store: Store, client: str, ok: bool, now: datetime | None = None) -> None:
-    """A success forgets the client's failures; a failure is counted."""
-    moment = now or clock.now()
-    if ok:
-        store.clear_signin_failures(client)
-    else:
-        store.note_signin_failure(
-            client, clock.iso(moment), forget_before=clock.iso(moment - SIGNIN_WINDOW)
-        )
+def signin_succeeded(store: Store, client: str) -> None:
+    """The right password: `client`'s failures are forgotten."""
+    store.clear_signin_failures(client)

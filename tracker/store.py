@@ -1255,25 +1255,38 @@ class Store:
 
     # -- failed sign-ins
 
-    def note_signin_failure(self, client: str, at: str, forget_before: str) -> None:
-        """Log a failed sign-in by `client`, dropping every failure older than `forget_before`."""
-        with self.write():
-            self.conn.execute("DELETE FROM signin_failures WHERE at < ?", [forget_before])
-            self.conn.execute(
-                "INSERT INTO signin_failures (client, at) VALUES (?, ?)", [client, at]
-            )
+    def reserve_signin_attempt(
+        self, client: str, *, at: str, since: str, limit: int
+    ) -> list[str] | None:
+        """Count `client`'s failed sign-ins since `since`. Under `limit`, log this attempt as one
+        more (`clear_signin_failures` takes it back when it succeeds) and return None; otherwise
+        return the failures' times, oldest first.
 
-    def signin_failures(self, client: str, since: str) -> list[str]:
-        """When `client` failed to sign in since `since`, oldest first."""
-        rows = self._all(
-            "SELECT at FROM signin_failures WHERE client = ? AND at >= ? ORDER BY at",
-            [client, since],
-        )
-        return [row["at"] for row in rows]
+        Counting and logging are one transaction, so guesses sent at the same moment cannot
+        all find the count under the limit. Failures older than `since` are deleted here.
+        """
+        try:
+            with self.write():
+                self.conn.execute("DELETE FROM signin_failures WHERE at < ?", [since])
+                rows = self.conn.execute(
+                    "SELECT at FROM signin_failures WHERE client = ? AND at >= ? ORDER BY at",
+                    [client, since],
+                ).fetchall()
+                if len(rows) >= limit:
+                    return [row[0] for row in rows]
+                self.conn.execute(
+                    "INSERT INTO signin_failures (client, at) VALUES (?, ?)", [client, at]
+                )
+                return None
+        except sqlite3.DatabaseError as exc:  # read-only file, or a lock held past the timeout
+            raise StoreError(_explain(exc, self.path)) from None
 
     def clear_signin_failures(self, client: str) -> None:
-        with self.write():
-            self.conn.execute("DELETE FROM signin_failures WHERE client = ?", [client])
+        try:
+            with self.write():
+                self.conn.execute("DELETE FROM signin_failures WHERE client = ?", [client])
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(_explain(exc, self.path)) from None
 
     # -- figures
 

@@ -7,11 +7,13 @@ Retry-After) before its next try is even checked.
 from __future__ import annotations
 
 import math
+from contextlib import suppress
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from tracker import auth as credentials
+from tracker.store import StoreError
 from web.db import get_store, settings
 from web.security import safe_next, sign_in, sign_out
 
@@ -26,11 +28,14 @@ def signin() -> Any:
     failed, wait = False, 0
     if request.method == "POST" and configured:
         client = credentials.client_key(request.remote_addr)
-        wait = credentials.signin_wait(store, client)
+        try:
+            wait = credentials.reserve_signin(store, client)
+        except StoreError as exc:  # a read-only or locked database must not keep the admin out
+            current_app.logger.warning("sign-in attempt not counted: %s", exc)
         if not wait:
-            ok = credentials.check_password(store, settings(), request.form.get("password", ""))
-            credentials.note_signin(store, client, ok)
-            if ok:
+            if credentials.check_password(store, settings(), request.form.get("password", "")):
+                with suppress(StoreError):
+                    credentials.signin_succeeded(store, client)
                 sign_in()
                 flash("Signed in.", "ok")
                 return redirect(target)
