@@ -6,6 +6,7 @@ import random
 import statistics
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -13,8 +14,9 @@ import pytest
 from servers import LocalSite, Request, Response
 from test_check import FIRST, SECOND, local, page
 
-from tracker import clock
-from tracker.config import Settings
+from tracker import clock, config
+from tracker.config import ConfigError, Settings
+from tracker.extract import ExtractError
 from tracker.schedule import (
     DAY,
     HOUR,
@@ -352,22 +354,56 @@ def _hostile_page(attributes: int) -> bytes:
 def test_extraction_processes_stop_a_page_that_runs_over_its_budget(
     db_path: Path, site: LocalSite
 ) -> None:
+    """The hostile page fails with a reason; pages queued behind it at the same moment are
+    read by the fresh processes, not blamed for its time."""
     site.set("/slow", _hostile_page(150_000))
-    site.set("/story", page("Bridge", *FIRST))
+    for n in range(3):
+        site.set(f"/story{n}", page(f"Bridge {n}", *FIRST))
     with Store(db_path) as store:
         slow_id, _ = store.add_story(site.url("/slow"))
-        story_id, _ = store.add_story(site.url("/story"))
+        ids = [store.add_story(site.url(f"/story{n}"))[0] for n in range(3)]
     settings = local(db_path).replace(extract_timeout=1.0)
-    pool = CheckPool(settings, workers=2, extract_processes=1)
+    pool = CheckPool(settings, workers=4, extract_processes=1)
     try:
         started = time.monotonic()
-        slow = pool.submit_story(slow_id).result(30)
+        slow = pool.submit_story(slow_id)
+        time.sleep(0.2)  # the hostile page is being read; the others queue behind it
+        others = [pool.submit_story(i) for i in ids]
+        results = [f.result(30) for f in others]
+        slow_result = slow.result(30)
         took = time.monotonic() - started
-        after = pool.submit_story(story_id).result(30)  # fresh processes read the next page
     finally:
         pool.close()
-    assert slow.outcome == "error" and "longer than 1 s" in (slow.error or "")
+    assert slow_result.outcome == "error" and "longer than 1 s" in (slow_result.error or "")
+    assert [r.outcome for r in results] == ["new_version"] * 3, [r.error for r in results]
     assert took < 10
-    assert after.outcome == "new_version" and after.version == 1
     with Store(db_path) as store:
         assert "longer than 1 s, so it was stopped" in store.get_story(slow_id)["last_error"]
+
+
+def test_extract_timeout_has_a_ceiling() -> None:
+    with pytest.raises(ConfigError, match="extract_timeout"):
+        config.load(env={"TRACKER_EXTRACT_TIMEOUT": "1e11"})
+
+
+def test_pages_sent_with_a_hostile_one_are_not_blamed_for_its_time(db_path: Path) -> None:
+    """Sent in the same instant, the others' budgets run out a moment after the hostile page's:
+    they were only waiting, so they are sent again to the fresh processes."""
+    pool = CheckPool(local(db_path).replace(extract_timeout=1.0), extract_processes=1)
+    normal = page("Bridge", *FIRST)
+    try:
+        with ThreadPoolExecutor(4) as threads:
+            futures = [
+                threads.submit(pool.extract_elsewhere, body, "text/html", None)
+                for body in (_hostile_page(150_000), normal, normal, normal)
+            ]
+            outcomes = []
+            for future in futures:
+                try:
+                    outcomes.append(future.result(30).title)
+                except ExtractError as exc:
+                    outcomes.append(str(exc))
+    finally:
+        pool.close()
+    assert "longer than 1 s" in outcomes[0]
+    assert outcomes[1:] == ["Bridge"] * 3

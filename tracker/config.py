@@ -177,6 +177,8 @@ def _check_ranges(settings: Settings) -> None:
     for name in ("retries", "max_redirects", "per_host_gap"):
         if not 0 <= getattr(settings, name) < 10**6:
             raise ConfigError(f"setting {name!r} must be zero or more")
+    if settings.extract_timeout > 86400:
+        raise ConfigError("setting 'extract_timeout' must be at most a day (86400 s)")
     if settings.port > 65535 or settings.smtp_port > 65535:
         raise ConfigError("ports must be between 1 and 65535")
     for entry in settings.allow_hosts:

@@ -185,6 +185,23 @@ def _extract_remote(body: bytes, content_type: str | None, url: str | None) -> D
     return extract(body, content_type, url)
 
 
+def _wait(future: Future[Document], budget: float) -> Document | BaseException:
+    """The page's Document, or what stopped it: a timeout, or the loss of its process.
+    (ExtractError and other errors from the page itself are raised.)"""
+    try:
+        return future.result(timeout=budget)
+    except (FutureTimeout, BrokenProcessPool, CancelledError) as exc:
+        return exc
+
+
+def _kill(procs: ProcessPoolExecutor) -> None:
+    """Stop an extraction pool now, pages half read included."""
+    # no public way to stop a worker mid-task before Python 3.14's kill_workers()
+    for proc in list((getattr(procs, "_processes", None) or {}).values()):
+        proc.kill()
+    procs.shutdown(wait=False, cancel_futures=True)
+
+
 class CheckPool:
     """A bounded pool of check threads; each thread opens its own Store (one connection each).
 
@@ -210,6 +227,9 @@ class CheckPool:
         self._extract_processes = extract_processes
         self._procs: ProcessPoolExecutor | None = None
         self._procs_lock = threading.Lock()
+        # as many pages in flight as there are processes: a page's budget then runs only while
+        # a process is reading it, never while it waits behind another
+        self._slots = threading.BoundedSemaphore(max(1, extract_processes))
         extractor = None
         if extract_processes > 0:
             self._procs = self._new_procs()
@@ -228,35 +248,42 @@ class CheckPool:
         )
 
     def extract_elsewhere(self, body: bytes, ctype: str | None, url: str | None) -> Document:
-        """Extract in an extraction process, within the `extract_timeout` budget."""
+        """Extract in an extraction process, within the `extract_timeout` budget.
+
+        A page being read beside one that ran over loses its process with it; it is sent again,
+        once, to the fresh processes with a budget of its own.
+        """
         budget = self.settings.extract_timeout
         for _attempt in range(2):
-            procs = self._procs
-            if procs is None:
-                raise ExtractError("the check pool is closed")
-            try:
-                return procs.submit(_extract_remote, body, ctype, url).result(timeout=budget)
-            except FutureTimeout:
-                self._replace_procs(procs)
+            with self._slots:
+                procs = self._procs
+                if procs is None:
+                    raise ExtractError("the check pool is closed")
+                try:
+                    future = procs.submit(_extract_remote, body, ctype, url)
+                except (RuntimeError, BrokenProcessPool):  # replaced by another thread just now
+                    self._replace_procs(procs)
+                    continue
+                outcome = _wait(future, budget)
+                if isinstance(outcome, Document):
+                    return outcome
+                if not self._replace_procs(procs):
+                    continue  # another page's thread replaced the processes under this one
+            if isinstance(outcome, FutureTimeout):
                 raise ExtractError(
                     f"reading the page took longer than {budget:g} s, so it was stopped"
-                ) from None
-            except (BrokenProcessPool, CancelledError):
-                if not self._replace_procs(procs):
-                    continue  # another page's timeout replaced the processes: try again once
-                raise ExtractError("the process reading the page stopped") from None
-        raise ExtractError("the process reading the page stopped twice")
+                )
+            raise ExtractError("the process reading the page stopped")
+        raise ExtractError("the page could not be read: its extraction processes were replaced")
 
     def _replace_procs(self, broken: ProcessPoolExecutor) -> bool:
-        """Kill `broken`'s processes and start fresh ones; False if that was already done."""
+        """Kill `broken`'s processes and start fresh ones; False if that was already done (or
+        the pool is closed)."""
         with self._procs_lock:
             if self._procs is not broken:
                 return False
             self._procs = self._new_procs()
-        # no public way to stop a worker mid-task before Python 3.14's kill_workers()
-        for proc in list(getattr(broken, "_processes", {}).values()):
-            proc.kill()
-        broken.shutdown(wait=False, cancel_futures=True)
+        _kill(broken)
         log.warning("extraction processes replaced after a page ran over its time budget")
         return True
 
@@ -305,7 +332,10 @@ class CheckPool:
         with self._procs_lock:
             procs, self._procs = self._procs, None
         if procs is not None:
-            procs.shutdown(wait=wait, cancel_futures=True)
+            if wait:
+                procs.shutdown(wait=True, cancel_futures=True)
+            else:
+                _kill(procs)
         self.checker.close()
         with self._lock:
             stores, self._stores = self._stores, []
