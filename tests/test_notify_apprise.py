@@ -115,3 +115,16 @@ def test_a_port_scoped_allow_entry_opens_only_that_port_to_apprise(
     refused = [r["last_error"] for r in store.list_deliveries() if r["status"] == "dead"]
     assert len(refused) == 2
     assert all("not the one its client picks" in error for error in refused), refused
+
+
+def test_apprise_does_not_follow_a_redirect_past_the_guard(store: Store, site: LocalSite) -> None:
+    """The guard judged the URL's host; a 3xx (say, to a cloud metadata address) is not
+    followed, even when the subscriber's URL asks for redirects."""
+    site.set("/notify", "", status=302, headers={"Location": site.url("/inside")})
+    site.set("/inside", "ok", content_type="text/plain")
+    story_id = new_story(store)
+    store.add_subscription(scope="all", channel="apprise", target=_json_url(site) + "?redirect=yes")
+    big_edit(store, story_id)
+    report = deliver_due(store, SETTINGS)
+    assert report.sent == 0
+    assert len(site.hits("/notify")) == 1 and site.hits("/inside") == []

@@ -27,7 +27,7 @@ def services(url: str) -> apprise.Apprise:
     text = (url or "").strip()
     if not text or any(ch in text for ch in "\r\n\0"):
         raise BadAppriseURL(f"{url!r} is not an Apprise URL")
-    obj = apprise.Apprise()
+    obj = apprise.Apprise(asset=apprise.AppriseAsset(http_redirects=False))
     if not obj.add(text) or len(obj) == 0:
         raise BadAppriseURL(
             f"Apprise does not understand {text.split('://', 1)[0]!r} URLs "
@@ -48,6 +48,10 @@ def guard(obj: apprise.Apprise, settings: Settings, *, lookup: bool = False) -> 
     sends (no pinning).
     """
     for server in obj:
+        # the guard judged this host; a redirect would take the message somewhere it did not
+        # (`?redirect=yes` in the subscriber's URL included)
+        if hasattr(server, "redirects"):
+            server.redirects = False
         given = getattr(server, "port", None)
         port = given if isinstance(given, int) and 0 < given < 65536 else None
         for host in _named_hosts(server):
