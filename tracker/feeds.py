@@ -117,9 +117,7 @@ def add_entries(
     added: list[int] = []
     at = now or clock.iso()
     with store.write():
-        for entry in entries:
-            if store.find_story_by_urls([entry.url]) is not None:
-                continue
+        for entry in entries:  # add_story itself skips a URL tracked by URL or canonical URL
             story_id, created = store.add_story(
                 entry.url,
                 title=entry.title,
