@@ -11,7 +11,7 @@ from corpus import corpus_keys, corpus_page, require_corpus
 from servers import LocalSite, Request, Response
 
 from tracker import clock
-from tracker.check import Checker, CheckResult
+from tracker.check import Checker, CheckResult, record_internal_error
 from tracker.config import Settings
 from tracker.document import Document
 from tracker.extract import extract
@@ -333,3 +333,19 @@ def test_corpus_pages_through_a_check(store: Store, site: LocalSite, checker: Ch
         results.append(checker.check(store, story_id))
     assert [r.outcome for r in results] == ["new_version"] * 3
     assert all(store.latest_version(r.story_id)["text"] for r in results)
+
+
+def test_a_story_deleted_before_its_check_starts_is_reported_not_crashed(
+    db_path: Path, site: LocalSite
+) -> None:
+    site.set("/gone-soon", page("Bridge", *FIRST))
+    with Store(db_path) as store:
+        story_id, _ = store.add_story(site.url("/gone-soon"))
+        store.delete_story(story_id)
+        with Checker(local(db_path)) as checker:
+            result = checker.check(store, story_id)
+        assert record_internal_error(store, local(db_path), story_id, RuntimeError("x")).state == (
+            "removed"
+        )
+    assert result.state == "removed" and "removed" in (result.error or "")
+    assert site.requests == []

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from tracker import clock, schedule
 from tracker.config import Settings
@@ -23,7 +22,7 @@ from tracker.extract import ExtractError, extract, media_type
 from tracker.fetch import Fetcher, FetchError, FetchResult
 from tracker.record import record
 from tracker.store import NotFound, Row, Store
-from tracker.urls import BadURL, normalize
+from tracker.urls import BadURL, normalize, site
 
 OUTCOMES = ("unchanged", "not_modified", "new_version", "error", "gone")
 GONE_STATUSES = frozenset({404, 410})
@@ -85,7 +84,10 @@ class Checker:
         """Check the story now; the outcome is logged in `checks` and returned."""
         started = time.monotonic()
         moment = now or clock.now()
-        story = store.get_story(story_id)
+        try:
+            story = store.get_story(story_id)
+        except NotFound:  # deleted after it was handed to this check
+            return _removed(story_id, "error", None, started)
         options = story.get("options") or {}
         try:
             page = self.fetcher.get(
@@ -131,11 +133,12 @@ class Checker:
                 fields["canonical_url"] = canonical
         version = story.get("version_count") or None
         change_id = None
+        developing = bool(story.get("developing"))
         with store.write():
             try:  # paused or removed while the page was fetched: keep that decision
                 current = store.get_story(story["id"])
             except NotFound:
-                return self._removed(story, outcome, page.status, started)
+                return _removed(story["id"], outcome, page.status, started)
             if doc is not None:
                 raw = page.body if self.settings.archive_raw else None
                 done = record(
@@ -149,10 +152,9 @@ class Checker:
                 version, change_id = done.number, done.change_id
                 if not done.created:
                     outcome = "unchanged"
+                elif done.developing is not None:  # record() judged the new text's markers
+                    developing = done.developing
             changed = outcome == "new_version"
-            developing = bool(story.get("developing"))
-            if changed:  # record() judged the new text's markers; read its verdict back
-                developing = bool(store.get_story(story["id"])["developing"])
             nxt = schedule.plan(
                 story, moment, changed=changed, settings=self.settings, developing=developing
             )
@@ -179,17 +181,6 @@ class Checker:
             duration_ms=duration,
             next_check_at=nxt.next_check_at,
             state=state,
-        )
-
-    def _removed(self, story: Row, outcome: str, status: int | None, started: float) -> CheckResult:
-        """The story was deleted while it was being checked: nothing is written."""
-        return CheckResult(
-            story_id=story["id"],
-            outcome="error" if outcome == "new_version" else outcome,
-            status=status,
-            error="the story was removed while it was being checked",
-            duration_ms=_ms(started),
-            state="removed",
         )
 
     def _failed(
@@ -226,7 +217,7 @@ class Checker:
             try:  # paused or removed while the page was fetched: keep that decision
                 current = store.get_story(story["id"])
             except NotFound:
-                return self._removed(story, outcome, status, started)
+                return _removed(story["id"], outcome, status, started)
             state = _settle(story, current, state)
             if state != current.get("state"):
                 fields["state"] = state
@@ -269,7 +260,10 @@ def record_internal_error(
     """Log a check that crashed on a bug, with a backed-off next time, so it is not retried
     on every dispatcher tick."""
     moment = now or clock.now()
-    story = store.get_story(story_id)
+    try:
+        story = store.get_story(story_id)
+    except NotFound:
+        return _removed(story_id, "error", None, time.monotonic())
     failures = int(story.get("failures") or 0) + 1
     reason = f"internal error while checking: {exc.__class__.__name__}: {exc}"
     nxt = schedule.plan(story, moment, changed=False, settings=settings, failures=failures)
@@ -287,6 +281,18 @@ def record_internal_error(
         },
     )
     return CheckResult(story_id, "error", error=reason, next_check_at=nxt.next_check_at)
+
+
+def _removed(story_id: int, outcome: str, status: int | None, started: float) -> CheckResult:
+    """The story was deleted while it was being checked: nothing is written."""
+    return CheckResult(
+        story_id=story_id,
+        outcome="error" if outcome == "new_version" else outcome,
+        status=status,
+        error="the story was removed while it was being checked",
+        duration_ms=_ms(started),
+        state="removed",
+    )
 
 
 def _settle(before: Row, current: Row, decided: str) -> str:
@@ -321,11 +327,10 @@ def _canonical(doc: Document, page: FetchResult, url: str) -> str | None:
 def _same_site(a: str, b: str) -> bool:
     """Same host, ignoring a leading `www.` and letter case."""
     try:
-        one, two = urlsplit(a).hostname or "", urlsplit(b).hostname or ""
+        one = site(a)
+        return bool(one) and one == site(b)
     except ValueError:
         return False
-    one, two = one.removeprefix("www."), two.removeprefix("www.")
-    return bool(one) and one == two
 
 
 def _ms(started: float) -> float:

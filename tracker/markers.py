@@ -72,6 +72,11 @@ def normalize_lines(text: str) -> str:
     return "\n".join(normalize(line) for line in text.split("\n"))
 
 
+def doc_markers(doc: Document) -> list[str]:
+    """The markers in the headline and the body, each paragraph a line of its own."""
+    return developing_markers("\n".join([doc.title or "", *doc.paragraphs]))
+
+
 def is_developing(doc: Document) -> bool:
     """True when the headline or the body carries a developing-story marker."""
-    return bool(developing_markers("\n".join([doc.title or "", *doc.paragraphs])))
+    return bool(doc_markers(doc))

@@ -79,7 +79,7 @@ def record(
         pick_subscriptions=pick_subscriptions,
         raw=raw,
         raw_type=raw_type,
-        developing=is_developing(doc),
+        developing=lambda: is_developing(doc),
     )
 
 

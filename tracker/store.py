@@ -403,6 +403,7 @@ class Recorded:
     change_id: int | None = None
     reverts_to: int | None = None
     deliveries: int = 0
+    developing: bool | None = None  # the new version's verdict, when one was asked for
 
 
 def _dumps(value: Any) -> str | None:
@@ -786,14 +787,15 @@ class Store:
         pick_subscriptions: Callable[[Row, dict[str, Any], list[Row]], list[Any]] | None = None,
         raw: bytes | None = None,
         raw_type: str | None = None,
-        developing: bool | None = None,
+        developing: Callable[[], bool] | None = None,
     ) -> Recorded:
         """Store `doc` as the story's next version, atomically and idempotently.
 
         Inside one write transaction: if the latest version has the same fingerprint nothing is
         written; otherwise the version, its change row (built by `make_change(previous_version,
         reverts_to)`, so the diff is against the version actually current), the story's listing
-        figures and the outbox rows for `pick_subscriptions` all land together.
+        figures and the outbox rows for `pick_subscriptions` all land together. `developing` is
+        asked only when a version is written: most checks find the same text again.
         """
         fingerprint = doc.fingerprint()
         at = fetched_at or clock.iso()
@@ -834,8 +836,9 @@ class Store:
             story_updates: dict[str, Any] = {"version_count": number}
             if doc.title:
                 story_updates["title"] = doc.title
-            if developing is not None:
-                story_updates["developing"] = int(developing)
+            now_developing = developing() if developing is not None else None
+            if now_developing is not None:
+                story_updates["developing"] = int(now_developing)
             change_id, delivered = None, 0
             if latest is not None:
                 change = dict(make_change(latest, reverts_to)) if make_change else {}
@@ -850,8 +853,8 @@ class Store:
                 if pick_subscriptions is not None:
                     subs = self._subscriptions_for(story)
                     seen = {**story, "was_developing": story["developing"]}
-                    if developing is not None:
-                        seen["developing"] = int(developing)
+                    if now_developing is not None:
+                        seen["developing"] = int(now_developing)
                     chosen = (
                         pick_subscriptions(seen, {**change, "id": change_id}, subs) if subs else []
                     )
@@ -866,6 +869,7 @@ class Store:
             change_id=change_id,
             reverts_to=reverts_to,
             deliveries=delivered,
+            developing=now_developing,
         )
 
     def _insert_change(

@@ -14,7 +14,7 @@ from typing import Any
 
 from tracker.diff import DocumentDiff, Op, Row, count_words, tokenize
 from tracker.document import Document
-from tracker.markers import developing_markers
+from tracker.markers import doc_markers
 
 KINDS = (
     "correction",
@@ -284,8 +284,7 @@ def _developing(old: Document | None, new: Document | None, out: _Builder) -> No
         return
 
     def markers(doc: Document) -> Counter[str]:
-        text = "\n".join([doc.title or "", *doc.paragraphs])
-        return Counter(" ".join(m.split()) for m in developing_markers(text))
+        return Counter(" ".join(m.split()) for m in doc_markers(doc))
 
     before, after = markers(old), markers(new)
     if before and not after:
@@ -334,8 +333,11 @@ def summarize(
             f"{_plural(stats.paragraphs_moved, 'paragraph')} moved",
             count=stats.paragraphs_moved,
         )
-    tiny = [b for b in blocks if id(b) not in explained and _tiny(b)]
-    rest = [b for b in blocks if id(b) not in explained and not _tiny(b)]
+    tiny: list[Any] = []
+    rest: list[Any] = []
+    for b in blocks:
+        if id(b) not in explained:
+            (tiny if _tiny(b) else rest).append(b)
     if rest or (tiny and (len(tiny) > TYPO_EDITS or out.kinds)):
         edited = len({id(b.row) for b in blocks})
         out.add(
