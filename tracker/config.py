@@ -73,13 +73,11 @@ class Settings:
     # diff
     diff_budget_ms: float = 200.0
 
-    extra: dict[str, Any] = field(default_factory=dict)
-
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
 
 
-_FIELDS = {f.name: f for f in fields(Settings) if f.name != "extra"}
+_FIELDS = {f.name: f for f in fields(Settings)}
 
 
 def _coerce(name: str, raw: Any) -> Any:

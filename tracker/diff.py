@@ -17,6 +17,7 @@ See docs/DIFF.md for the structure, the algorithm and the guarantees the tests c
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import sys
@@ -906,15 +907,12 @@ def _mirror(d: Diff) -> Diff:
         if r.kind in ("moved_to", "moved_from"):
             r.move_id = ids[r.old_index]
     s = d.stats
-    stats = Stats(
+    stats = dataclasses.replace(  # a new Stats field is carried over, not silently dropped
+        s,
         words_added=s.words_removed,
         words_removed=s.words_added,
-        words_changed=s.words_changed,
         paragraphs_added=s.paragraphs_removed,
         paragraphs_removed=s.paragraphs_added,
-        paragraphs_moved=s.paragraphs_moved,
-        paragraphs_changed=s.paragraphs_changed,
-        share_changed=s.share_changed,
     )
     return Diff(ordered, stats, d.degraded, d.elapsed_ms)
 

@@ -46,7 +46,6 @@ class Rules:
 
 
 ALLOW_ALL = Rules(None, True, "no robots.txt")
-DISALLOW_ALL = Rules(None, False, "robots.txt could not be read (server error)")
 
 
 def parse(text: str) -> Rules:
