@@ -136,3 +136,16 @@ def test_subscriptions_hide_tokens_in_targets_like_the_web(db_path: Path) -> Non
     assert shown_target("webhook", hook) == "https://hooks.example.org/services/…"
     assert "APPRISEPASSWORD" not in shown_target("apprise", apprise)
     assert shown_target("email", "me@example.org") == "me@example.org"
+
+
+def test_deliveries_json_hides_tokens_in_targets_too(store: Store, db_path: Path) -> None:
+    hook = "https://hooks.example.org/services/T000/B000/XXXXSECRETTOKEN?key=QUERYSECRET"
+    story_id = new_story(store)
+    assert run(db_path, "subscribe", "--all", "--webhook", hook)[0] == 0
+    big_edit(store, story_id)  # one pending delivery to the hook
+    code, out = run(db_path, "deliveries", "--json")
+    assert code == 0, out
+    (row,) = json.loads(out)
+    assert row["status"] == "pending" and row["target"] == "https://hooks.example.org/services/…"
+    for secret in ("XXXXSECRETTOKEN", "QUERYSECRET", "B000"):
+        assert secret not in out

@@ -8,6 +8,7 @@ import click
 
 from tracker.cli.common import Context, emit_json, find_story, json_option, pass_ctx
 from tracker.notify import subscription
+from tracker.notify.subscription import attempt_json, delivery_json
 from tracker.notify.targets import shown_target
 from tracker.store import NotFound, StoreError
 
@@ -221,7 +222,7 @@ def deliveries(
                 store.get_delivery(attempts_id)
                 rows = store.delivery_attempts(attempts_id)
                 if as_json:
-                    emit_json(rows)
+                    emit_json([attempt_json(a) for a in rows])
                     return
                 for a in rows:
                     status = "ok" if a["ok"] else "failed"
@@ -233,8 +234,8 @@ def deliveries(
         except StoreError as exc:
             raise click.ClickException(str(exc)) from None
         rows = store.list_deliveries(failed=failed, limit=limit)
-    if as_json:
-        emit_json(rows)
+    if as_json:  # targets with their access tokens hidden, as everywhere else
+        emit_json([delivery_json(r) for r in rows])
         return
     if not rows:
         click.echo("no failed deliveries" if failed else "no deliveries yet")

@@ -13,9 +13,16 @@ from typing import Any
 
 from tracker.config import Settings
 from tracker.notify.digest import MODES
-from tracker.notify.targets import CHANNELS, BadKind, BadTarget, check_target, parse_kinds
+from tracker.notify.targets import (
+    CHANNELS,
+    BadKind,
+    BadTarget,
+    check_target,
+    parse_kinds,
+    shown_target,
+)
 from tracker.numbers import MAX_ID, whole_number
-from tracker.store import NotFound, Store
+from tracker.store import NotFound, Row, Store
 
 SCOPES = ("story", "feed", "all")
 TARGET_LIMIT = 2048
@@ -181,3 +188,59 @@ def create(store: Store, request: Request) -> int:
     except NotFound as exc:
         field = "story_id" if request.scope == "story" else "feed_id"
         raise Invalid(str(exc), field) from None
+
+
+# -- rows made safe to show: targets with their access tokens hidden, secrets never
+
+
+def subscription_json(row: Row) -> dict[str, Any]:
+    """A subscription without its secret; the target with any access token hidden."""
+    return {
+        "id": row["id"],
+        "scope": row["scope"],
+        "story_id": row.get("story_id"),
+        "feed_id": row.get("feed_id"),
+        "channel": row["channel"],
+        "target": shown_target(row["channel"], row["target"]),
+        "signed": bool(row.get("secret")),
+        "min_words": row["min_words"],
+        "kinds": list(row.get("kinds") or []),
+        "developing_only": bool(row["developing_only"]),
+        "mode": row["mode"],
+        "active": bool(row["active"]),
+        "created_at": row["created_at"],
+        "last_digest_at": row.get("last_digest_at"),
+    }
+
+
+DELIVERY_FIELDS = (
+    "id",
+    "subscription_id",
+    "change_id",
+    "status",
+    "attempts",
+    "created_at",
+    "next_attempt_at",
+    "sent_at",
+    "last_error",
+    "idempotency_key",
+)
+
+
+def delivery_json(row: Row, subscription: Row | None = None) -> dict[str, Any]:
+    data = {k: row.get(k) for k in DELIVERY_FIELDS}
+    channel = row.get("channel") or (subscription or {}).get("channel")
+    target = row.get("target") or (subscription or {}).get("target")
+    data["channel"] = channel
+    data["target"] = shown_target(channel, target) if channel and target else None
+    return data
+
+
+def attempt_json(row: Row) -> dict[str, Any]:
+    return {
+        "at": row["at"],
+        "ok": bool(row["ok"]),
+        "status": row.get("status"),
+        "error": row.get("error"),
+        "duration_ms": row.get("duration_ms"),
+    }
