@@ -148,6 +148,7 @@ class Checker:
                     fetched_at=at,
                     raw=raw,
                     raw_type=media_type(page.content_type) or None if raw else None,
+                    budget_ms=self.settings.diff_budget_ms,
                 )
                 version, change_id = done.number, done.change_id
                 if not done.created:

@@ -30,9 +30,15 @@ def document_of(version: Row) -> Document:
     )
 
 
-def change_between(old: Document, new: Document, reverts_to: int | None = None) -> dict[str, Any]:
+def change_between(
+    old: Document,
+    new: Document,
+    reverts_to: int | None = None,
+    *,
+    budget_ms: float | None = None,
+) -> dict[str, Any]:
     """The change row's columns for old -> new: kind, size, stats and the summary in words."""
-    ddiff = diff_documents(old, new)
+    ddiff = diff_documents(old, new, budget_ms=budget_ms)
     summary = summarize(ddiff, old, new)
     stats = ddiff.body.stats
     kind, kinds, text = summary.kind, list(summary.kinds), summary.text
@@ -65,11 +71,15 @@ def record(
     fetched_at: str | None = None,
     raw: bytes | None = None,
     raw_type: str | None = None,
+    budget_ms: float | None = None,
 ) -> Recorded:
-    """Record `doc` as a version of the story if its normal form is new; a no-op otherwise."""
+    """Record `doc` as a version of the story if its normal form is new; a no-op otherwise.
+
+    `budget_ms` bounds the diff (the `diff_budget_ms` setting), as everywhere a diff is made.
+    """
 
     def make_change(previous: Row, reverts_to: int | None) -> dict[str, Any]:
-        return change_between(document_of(previous), doc, reverts_to)
+        return change_between(document_of(previous), doc, reverts_to, budget_ms=budget_ms)
 
     return store.record_version(
         story_id,

@@ -16,7 +16,7 @@ from tracker.record import record
 from tracker.store import CHANGE_STATS, Row
 from tracker.urls import BadURL, normalize, site
 from web import listing
-from web.db import get_store
+from web.db import get_store, settings
 from web.filters import plain_snippet
 from web.openapi import document
 from web.routing import int_arg
@@ -207,7 +207,7 @@ def push_version(story_id: int) -> Any:
         abort(422, description=f"cannot read the document: {exc}")
     if not doc.paragraphs:
         abort(422, description="the document has no text")
-    done = record(store, story_id, doc, fetched_at=at)
+    done = record(store, story_id, doc, fetched_at=at, budget_ms=settings().diff_budget_ms)
     change = store.get_change(done.change_id) if done.change_id else None
     return jsonify(
         version=done.number,

@@ -104,7 +104,9 @@ def ingest(
     with ctx.store() as store:
         row = find_story(store, story)
         for name, doc, _body, _kind in documents:
-            done = record(store, row["id"], doc, fetched_at=when)
+            done = record(
+                store, row["id"], doc, fetched_at=when, budget_ms=ctx.settings.diff_budget_ms
+            )
             results.append(
                 {
                     "file": name,
@@ -263,7 +265,7 @@ def diff(
             b = document_of(store.get_version(row["id"], new))
         except NotFound as exc:
             raise click.ClickException(str(exc)) from None
-    result = diff_documents(a, b)
+    result = diff_documents(a, b, budget_ms=ctx.settings.diff_budget_ms)
     if fmt == "json":
         click.echo(render.to_json(result))
     elif fmt == "unified":

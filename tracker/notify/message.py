@@ -56,7 +56,7 @@ def build_notice(store: Store, settings: Settings, change_id: int) -> Notice:
     story = store.get_story(int(change["story_id"]))
     old = store.get_version(story["id"], int(change["from_version"]))
     new = store.get_version(story["id"], int(change["to_version"]))
-    ddiff = diff_documents(document_of(old), document_of(new))
+    ddiff = diff_documents(document_of(old), document_of(new), budget_ms=settings.diff_budget_ms)
     return Notice(
         change, story, old, new, ddiff, links(settings, story["id"], old["number"], new["number"])
     )
