@@ -298,6 +298,8 @@ def test_raw_page_is_archived_when_asked(store: Store, site: LocalSite, db_path:
     with Checker(local(db_path, archive_raw=True)) as archiving:
         archiving.check(store, story_id)
     assert store.raw_page(story_id, 1) == (body, "text/html")
+    version = store.get_version(story_id, 1)  # read back without the blob, flagged instead
+    assert version["has_raw"] and "raw" not in version
 
 
 def test_developing_marker_sets_the_flag_and_a_short_interval(

@@ -357,6 +357,12 @@ STORY_SORTS = {
     "versions": "s.version_count DESC, s.id DESC",
 }
 STORY_STATES = ("active", "paused", "gone", "archived")
+# A version as read back: every column but the archived raw page, which only `raw_page` loads
+# (a compressed page per read would weigh on every diff, feed and notification).
+_VERSION = (
+    "id, story_id, number, fetched_at, fingerprint, title, byline, text, published, updated, "
+    "canonical_url, reverts_to, raw_type, raw IS NOT NULL AS has_raw"
+)
 _STORY_UPDATABLE = frozenset(
     {
         "title",
@@ -743,21 +749,23 @@ class Store:
 
     def latest_version(self, story_id: int) -> Row | None:
         return self._one(
-            "SELECT * FROM versions WHERE story_id = ? ORDER BY number DESC LIMIT 1", [story_id]
+            f"SELECT {_VERSION} FROM versions WHERE story_id = ? ORDER BY number DESC LIMIT 1",
+            [story_id],
         )
 
     def get_version(self, story_id: int, number: int) -> Row:
         row = self._one(
-            "SELECT * FROM versions WHERE story_id = ? AND number = ?", [story_id, number]
+            f"SELECT {_VERSION} FROM versions WHERE story_id = ? AND number = ?",
+            [story_id, number],
         )
         if row is None:
             raise NotFound(f"story {story_id} has no version {number}")
         return row
 
     def list_versions(self, story_id: int, *, with_text: bool = False) -> list[Row]:
-        """Versions oldest first; without text and raw pages unless asked (they are large)."""
+        """Versions oldest first; without text unless asked (it is large)."""
         cols = (
-            "*"
+            _VERSION
             if with_text
             else (
                 "id, story_id, number, fetched_at, fingerprint, title, byline, published, updated, "

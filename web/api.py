@@ -83,7 +83,7 @@ def version_json(row: Row, with_text: bool = False) -> dict[str, Any]:
         data["paragraphs"] = [p for p in data["text"].split("\n\n") if p]
     else:
         data["text_length"] = row.get("text_length")
-    data["has_raw"] = bool(row.get("has_raw") if not with_text else row.get("raw") is not None)
+    data["has_raw"] = bool(row.get("has_raw"))
     return data
 
 

@@ -137,7 +137,7 @@ def version(story_id: int, number: int) -> str:
         story=row,
         version=v,
         paragraphs=[p for p in (v.get("text") or "").split("\n\n") if p],
-        has_raw=v.get("raw") is not None,
+        has_raw=bool(v["has_raw"]),
         newer=number + 1 if number < count else None,
     )
 

@@ -201,7 +201,6 @@ def show(ctx: Context, story: str, version: int | None, as_json: bool) -> None:
             raise click.ClickException(str(exc)) from None
     if v is None:
         raise click.ClickException(f"story {row['id']} has no versions yet")
-    v = {k: val for k, val in v.items() if k != "raw"}
     if as_json:
         emit_json(v)
         return
