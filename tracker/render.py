@@ -340,7 +340,7 @@ def unified(
     context = _check_context(context)
     head = [f"# {k}: {o!r} -> {n!r}\n" for k, (o, n) in ddiff.fields.items()]
     rows = ddiff.body.rows
-    if not any(r.kind != "equal" for r in rows):
+    if not ddiff.body.changed:
         return "".join(head)
     lines: list[tuple[str, str]] = []  # (" ", "-", "+"), text
     for row in rows:
@@ -352,6 +352,11 @@ def unified(
         if row.on_new_side and row.new is not None:
             lines.append(("+", _line(row.new)))
     changed = [i for i, (tag, _) in enumerate(lines) if tag != " "]
+    # old_at[i] / new_at[i]: lines of each side before line i (hunk starts, without rescanning)
+    old_at, new_at = [0], [0]
+    for tag, _ in lines:
+        old_at.append(old_at[-1] + (tag != "+"))
+        new_at.append(new_at[-1] + (tag != "-"))
     out = [*head, f"--- {old_label}\n", f"+++ {new_label}\n"]
     k = 0
     while k < len(changed):
@@ -361,10 +366,8 @@ def unified(
             last = changed[k]
         k += 1
         lo, hi = max(0, first - context), min(len(lines), last + context + 1)
-        old_start = sum(1 for tag, _ in lines[:lo] if tag != "+")
-        new_start = sum(1 for tag, _ in lines[:lo] if tag != "-")
-        old_count = sum(1 for tag, _ in lines[lo:hi] if tag != "+")
-        new_count = sum(1 for tag, _ in lines[lo:hi] if tag != "-")
+        old_start, new_start = old_at[lo], new_at[lo]
+        old_count, new_count = old_at[hi] - old_start, new_at[hi] - new_start
         out.append(
             f"@@ -{_hunk_range(old_start, old_count)} +{_hunk_range(new_start, new_count)} @@\n"
         )
