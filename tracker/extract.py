@@ -734,8 +734,8 @@ def _block_texts(container: Any) -> list[str]:
             if ancestor.tag in _BLOCKS:
                 nested = True
                 break
-        if not nested and tidy(block.text_content()):
-            out.append(tidy(block.text_content()))
+        if not nested and (text := tidy(block.text_content())):
+            out.append(text)
     return out
 
 

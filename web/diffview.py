@@ -102,7 +102,6 @@ class DiffCache:
         self.budget_ms = budget_ms
         self._items: OrderedDict[tuple[str, str], DocumentDiff] = OrderedDict()
         self._lock = threading.Lock()
-        self.hits = self.misses = 0
 
     def _compute(self, old: StoreRow, new: StoreRow) -> DocumentDiff:
         return diff_documents(document_of(old), document_of(new), budget_ms=self.budget_ms)
@@ -115,11 +114,9 @@ class DiffCache:
             found = self._items.get(key)
             if found is not None:
                 self._items.move_to_end(key)
-                self.hits += 1
                 return found
         result = self._compute(old, new)
         with self._lock:
-            self.misses += 1
             self._items[key] = result
             while len(self._items) > self.size:
                 self._items.popitem(last=False)

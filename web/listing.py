@@ -6,7 +6,7 @@ with indexed queries, so a page costs the same at story 10 and story 10,000.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -30,7 +30,6 @@ class Listing:
     limit: int
     offset: int
     has_more: bool
-    filters: dict[str, Any] = field(default_factory=dict)
 
     @property
     def page(self) -> int:
@@ -63,7 +62,7 @@ def stories(filters: dict[str, Any], limit: int, offset: int) -> Listing:
     store = get_store()
     if filters["q"]:
         rows = store.search(filters["q"], limit=limit + 1, offset=offset)
-        return Listing(rows[:limit], None, limit, offset, len(rows) > limit, filters)
+        return Listing(rows[:limit], None, limit, offset, len(rows) > limit)
     where = {
         "site": filters["site"],
         "feed_id": filters["feed"],
@@ -72,7 +71,7 @@ def stories(filters: dict[str, Any], limit: int, offset: int) -> Listing:
     }
     rows = store.list_stories(**where, sort=filters["sort"], limit=limit, offset=offset)
     total = store.count_stories(**where)
-    return Listing(rows, total, limit, offset, offset + len(rows) < total, filters)
+    return Listing(rows, total, limit, offset, offset + len(rows) < total)
 
 
 def paging(default_limit: int) -> tuple[int, int]:

@@ -33,12 +33,11 @@ def set_password(ctx: Context, from_stdin: bool) -> None:
         password = click.prompt(
             "Admin password", hide_input=True, confirmation_prompt=True, show_default=False
         )
-    try:
-        hashed = auth.hash_password(password)
-    except auth.AuthError as exc:
-        raise click.ClickException(str(exc)) from None
     with ctx.store() as store:
-        store.set_secret(auth.PASSWORD_SECRET, hashed)
+        try:
+            auth.set_password(store, password)
+        except auth.AuthError as exc:
+            raise click.ClickException(str(exc)) from None
     click.echo("admin password set; existing web sessions are signed out", err=True)
 
 
