@@ -18,6 +18,7 @@ import functools
 import ipaddress
 import re
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
@@ -83,15 +84,25 @@ def check_url(url: str, settings: Settings) -> None:
 def split_url(url: str, settings: Settings) -> Target:
     """Check a URL like `check_url` and return its parts in the canonical form the fetcher uses."""
     target = _parse(url)
-    if target.address is not None:
-        verdict = _verdict(target.address, target.host, target.port, settings)
-        if verdict:
-            raise Refused(f"refused: {_shown(url, target)} is {verdict}{_HINT}")
-    elif _is_local_name(target.host) and not (
-        settings.allow_private or _listed_name(target.host, target.port, settings)
-    ):
-        raise Refused(f"refused: {target.host} always means this machine (loopback){_HINT}")
+    _judge(target.address, target.host, target.port, settings, lambda: _shown(url, target))
     return target
+
+
+def _judge(
+    address: IPAddress | None, host: str, port: Port, settings: Settings, shown: Callable[[], str]
+) -> None:
+    """Refuse a literal address by what it is, or a name that always means this machine.
+
+    `shown` names the address in the refusal as the user wrote it (asked only on refusal).
+    """
+    if address is not None:
+        verdict = _verdict(address, host, port, settings)
+        if verdict:
+            raise Refused(f"refused: {shown()} is {verdict}{_HINT}")
+    elif _is_local_name(host) and not (
+        settings.allow_private or _listed_name(host, port, settings)
+    ):
+        raise Refused(f"refused: {host} always means this machine (loopback){_HINT}")
 
 
 def resolve(host: str, port: Port, settings: Settings) -> list[str]:
@@ -102,13 +113,9 @@ def resolve(host: str, port: Port, settings: Settings) -> list[str]:
     """
     name = _normalise_host(host)
     literal = _parse_ipv4(name) if ":" not in name else _parse_ipv6(name)
+    _judge(literal, name, port, settings, lambda: host)
     if literal is not None:
-        verdict = _verdict(literal, name, port, settings)
-        if verdict:
-            raise Refused(f"refused: {host} is {verdict}{_HINT}")
         return [str(literal)]
-    if _is_local_name(name) and not (settings.allow_private or _listed_name(name, port, settings)):
-        raise Refused(f"refused: {name} always means this machine (loopback){_HINT}")
     try:
         answers = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, OSError) as exc:
@@ -138,15 +145,8 @@ def check_host(host: str, port: Port, settings: Settings, *, lookup: bool = Fals
     """
     name = f"[{host}]" if ":" in host and not host.startswith("[") else host
     target = _parse(f"http://{name}/")
-    if target.address is not None:
-        verdict = _verdict(target.address, target.host, port, settings)
-        if verdict:
-            raise Refused(f"refused: {host} is {verdict}{_HINT}")
-    elif _is_local_name(target.host) and not (
-        settings.allow_private or _listed_name(target.host, port, settings)
-    ):
-        raise Refused(f"refused: {target.host} always means this machine (loopback){_HINT}")
-    elif lookup:
+    _judge(target.address, target.host, port, settings, lambda: host)
+    if lookup and target.address is None:
         resolve(target.host, port, settings)
 
 
@@ -215,9 +215,7 @@ def _verdict(address: IPAddress, host: str, port: Port, settings: Settings) -> s
             if only in (None, port):
                 return None
             other_ports.add(only)
-    other_ports |= {
-        only for name, only in allowed_names if _name_matches(host, only, ((name, only),))
-    }
+    other_ports |= {only for name, only in allowed_names if _is_name(host, name)}
     if other_ports:
         listed = ", ".join(str(p) for p in sorted(p for p in other_ports if p is not None))
         which = f"port {listed}" if len(other_ports) == 1 else f"ports {listed}"
@@ -297,10 +295,12 @@ def _allow_list(
 
 
 def _name_matches(host: str, port: Port, names: tuple[tuple[str, Port], ...]) -> bool:
-    return any(
-        only in (None, port) and (host == n or (n.startswith("*.") and host.endswith(n[1:])))
-        for n, only in names
-    )
+    return any(only in (None, port) and _is_name(host, name) for name, only in names)
+
+
+def _is_name(host: str, name: str) -> bool:
+    """`host` is the listed name, or under a listed `*.` wildcard."""
+    return host == name or (name.startswith("*.") and host.endswith(name[1:]))
 
 
 def _listed_name(host: str, port: Port, settings: Settings) -> bool:
