@@ -34,7 +34,7 @@ from tracker.config import Settings
 from tracker.document import Document
 from tracker.extract import ExtractError, extract
 from tracker.fetch import Fetcher
-from tracker.store import Store
+from tracker.store import Row, Store
 
 log = logging.getLogger("storydiff.schedule")
 
@@ -443,28 +443,43 @@ class Scheduler:
             return self._dispatch(store, at)
 
     def _dispatch(self, store: Store, at: str) -> int:
-        submitted = 0
         with self._lock:
             room = self.pool.workers * 2 - len(self._busy_stories) - len(self._busy_feeds)
-            busy_feeds = set(self._busy_feeds)
-        if room > 0:
-            for feed in store.due_feeds(at, limit=room + len(busy_feeds)):
-                if feed["id"] in busy_feeds or room <= 0:
-                    continue
-                self._submit(feed["id"], self._busy_feeds, self.pool.submit_feed)
-                room -= 1
-                submitted += 1
+        feeds_sent = self._fill(
+            lambda limit: store.due_feeds(at, limit=limit),
+            self._busy_feeds,
+            self.pool.submit_feed,
+            room,
+        )
+        stories_sent = self._fill(
+            lambda limit: store.due_stories(at, limit=limit),
+            self._busy_stories,
+            self.pool.submit_story,
+            room - feeds_sent,
+        )
+        self.dispatched += feeds_sent + stories_sent
+        return feeds_sent + stories_sent
+
+    def _fill(
+        self,
+        due: Callable[[int], list[Row]],
+        busy: set[int],
+        submit: Callable[[int], Future[Any]],
+        room: int,
+    ) -> int:
+        """Hand up to `room` due items not already running to the pool; returns how many."""
+        if room <= 0:
+            return 0
         with self._lock:
-            busy = set(self._busy_stories)
-        if room > 0:
-            for row in store.due_stories(at, limit=room + len(busy)):
-                if row["id"] in busy or room <= 0:
-                    continue
-                self._submit(row["id"], self._busy_stories, self.pool.submit_story)
-                room -= 1
-                submitted += 1
-        self.dispatched += submitted
-        return submitted
+            running = set(busy)
+        sent = 0
+        for row in due(room + len(running)):
+            if sent >= room:
+                break
+            if row["id"] not in running:
+                self._submit(row["id"], busy, submit)
+                sent += 1
+        return sent
 
     def _submit(self, item: int, busy: set[int], submit: Callable[[int], Future[Any]]) -> None:
         with self._lock:
