@@ -1220,7 +1220,11 @@ class Store:
         )
 
     def get_delivery(self, delivery_id: int) -> Row:
-        row = self._one("SELECT * FROM deliveries WHERE id = ?", [delivery_id])
+        row = self._one(
+            "SELECT d.*, s.channel, s.target FROM deliveries d "
+            "JOIN subscriptions s ON s.id = d.subscription_id WHERE d.id = ?",
+            [delivery_id],
+        )
         if row is None:
             raise NotFound(f"no delivery with id {delivery_id}")
         return row

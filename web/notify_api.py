@@ -87,7 +87,7 @@ def deliveries() -> Response:
 def _delivery(delivery_id: int) -> dict[str, Any]:
     store = get_store()
     row = store.get_delivery(delivery_id)
-    data = subs.delivery_json(row, store.get_subscription(int(row["subscription_id"])))
+    data = subs.delivery_json(row)
     data["attempt_log"] = [subs.attempt_json(a) for a in store.delivery_attempts(delivery_id)]
     return data
 

@@ -156,7 +156,7 @@ def delivery(delivery_id: int) -> str:
     change = store.get_change(int(row["change_id"]))
     return render_template(
         "manage/delivery.html",
-        delivery=subs.delivery_json(row, sub),
+        delivery=subs.delivery_json(row),
         sub=subs.subscription_json(sub),
         change=change,
         attempts=[subs.attempt_json(a) for a in store.delivery_attempts(delivery_id)],

@@ -227,12 +227,11 @@ DELIVERY_FIELDS = (
 )
 
 
-def delivery_json(row: Row, subscription: Row | None = None) -> dict[str, Any]:
+def delivery_json(row: Row) -> dict[str, Any]:
+    """A delivery row (as the store lists it, with its subscription's channel and target)."""
     data = {k: row.get(k) for k in DELIVERY_FIELDS}
-    channel = row.get("channel") or (subscription or {}).get("channel")
-    target = row.get("target") or (subscription or {}).get("target")
-    data["channel"] = channel
-    data["target"] = shown_target(channel, target) if channel and target else None
+    data["channel"] = row["channel"]
+    data["target"] = shown_target(row["channel"], row["target"])
     return data
 
 
