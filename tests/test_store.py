@@ -246,3 +246,9 @@ def test_control_characters_from_pages_never_reach_the_store(store: Store) -> No
     record(store, sid, doc("Red \x1b[31malert\x07 text\x00.", title="Bad\x1b]0;pwned\x07 title"))
     version = store.latest_version(sid)
     assert version["text"] == "Red [31malert text." and version["title"] == "Bad]0;pwned title"
+
+
+def test_finishing_a_delivery_that_is_gone_is_not_found(store: Store) -> None:
+    """The outbox's worker learns that a subscription was deleted mid-send as NotFound."""
+    with pytest.raises(NotFound):
+        store.finish_delivery(987654, ok=True, at="2026-01-01T00:00:00Z")

@@ -1189,13 +1189,19 @@ class Store:
         duration_ms: float | None = None,
         retry_at: str | None = None,
     ) -> None:
-        """Record one attempt; the delivery becomes sent, pending again (retry_at) or dead."""
+        """Record one attempt; the delivery becomes sent, pending again (retry_at) or dead.
+
+        NotFound when the delivery is gone (its subscription was deleted while it was sent).
+        """
         with self.write():
-            self.conn.execute(
-                "INSERT INTO delivery_attempts (delivery_id, at, ok, status, error, duration_ms) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [delivery_id, at, int(ok), status, error, duration_ms],
-            )
+            try:
+                self.conn.execute(
+                    "INSERT INTO delivery_attempts "
+                    "(delivery_id, at, ok, status, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?)",
+                    [delivery_id, at, int(ok), status, error, duration_ms],
+                )
+            except sqlite3.IntegrityError:
+                raise NotFound(f"no delivery with id {delivery_id}") from None
             if ok:
                 self.conn.execute(
                     "UPDATE deliveries SET status = 'sent', sent_at = ?, attempts = attempts + 1, "

@@ -17,7 +17,6 @@ import hashlib
 import importlib
 import math
 import random
-import sqlite3
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -30,7 +29,7 @@ from tracker.config import Settings
 from tracker.notify.channel import Outcome, Outgoing
 from tracker.notify.digest import DIGEST_MODES
 from tracker.notify.message import Notice, build_notice
-from tracker.store import Row, Store, StoreError
+from tracker.store import NotFound, Row, Store, StoreError
 
 BACKOFF_BASE = 30.0
 BACKOFF_CAP = 6 * 3600.0
@@ -179,7 +178,7 @@ class _Run:
                     duration_ms=round(duration_ms, 1),
                     retry_at=retry_at,
                 )
-            except sqlite3.IntegrityError:
+            except NotFound:
                 continue  # the subscription was deleted while its message was in flight
             if outcome.ok:
                 self.report.sent += 1
