@@ -103,3 +103,18 @@ def backfill(store: Store) -> int:
             store.update_change(change["id"], change_between(old, new, change.get("reverts_to")))
             done += 1
     return done
+
+
+def version_pair(
+    store: Store, story_id: int, old: int | None, new: int | None
+) -> tuple[int, int] | None:
+    """The two versions a diff compares when not both are given: the newer defaults to the
+    latest, the older to the one before the newer (so, by default, the latest change). None
+    when the story has no version yet."""
+    if old is not None and new is not None:
+        return old, new
+    latest = store.latest_version(story_id)
+    if latest is None:
+        return None
+    new = new or int(latest["number"])
+    return (old or max(1, new - 1)), new

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request
 
 from tracker import clock
 from tracker.extract import ExtractError, extract, sniff
-from tracker.record import record
+from tracker.record import record, version_pair
 from tracker.store import CHANGE_STATS, Row
 from tracker.urls import BadURL, normalize, site
 from web import listing
@@ -223,12 +223,10 @@ def diff(story_id: int) -> Response:
     store = get_store()
     store.get_story(story_id)
     a, b = int_arg("from", None, low=1), int_arg("to", None, low=1)
-    if a is None or b is None:
-        latest = store.latest_version(story_id)
-        if latest is None:
-            abort(404, description="this story has no versions yet")
-        b = b or int(latest["number"])
-        a = a or max(1, b - 1)
+    pair = version_pair(store, story_id, a, b)
+    if pair is None:
+        abort(404, description="this story has no versions yet")
+    a, b = pair
     old, new = store.get_version(story_id, a), store.get_version(story_id, b)
     ddiff = current_app.extensions["storydiff_diffs"].diff(old, new)
     return jsonify({"story_id": story_id, "from": a, "to": b, **ddiff.to_json()})

@@ -18,6 +18,7 @@ from flask import (
     url_for,
 )
 
+from tracker.record import version_pair
 from tracker.store import Row
 from web import diffview, listing, timeline
 from web.db import get_store
@@ -79,15 +80,10 @@ def compare(story_id: int) -> Response:
     store.get_story(story_id)
     a, b = int_arg("a", None, low=1), int_arg("b", None, low=1)
     view = choice_arg("view", VIEWS, None)
-    if a is None or b is None:
-        latest = store.latest_version(story_id)
-        if latest is None:
-            abort(
-                404, description="This story has no versions yet, so there is nothing to compare."
-            )
-        newest = int(latest["number"])
-        b = b or newest
-        a = a or max(1, b - 1)
+    pair = version_pair(store, story_id, a, b)
+    if pair is None:
+        abort(404, description="This story has no versions yet, so there is nothing to compare.")
+    a, b = pair
     return redirect(url_for("pages.diff", story_id=story_id, a=a, b=b, view=view))
 
 

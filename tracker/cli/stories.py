@@ -19,7 +19,7 @@ from tracker.cli.common import (
 )
 from tracker.diff import diff_documents
 from tracker.extract import ExtractError, extract, sniff
-from tracker.record import document_of, record
+from tracker.record import document_of, record, version_pair
 from tracker.store import NotFound
 from tracker.urls import BadURL, normalize, site
 
@@ -252,13 +252,10 @@ def diff(
     """
     with ctx.store() as store:
         row = find_story(store, story)
-        latest = store.latest_version(row["id"])
-        if latest is None:
+        pair = version_pair(store, row["id"], old, new)
+        if pair is None:
             raise click.ClickException(f"story {row['id']} has no versions yet")
-        if old is None:
-            old, new = max(1, latest["number"] - 1), latest["number"]
-        elif new is None:
-            new = latest["number"]
+        old, new = pair
         try:
             a = document_of(store.get_version(row["id"], old))
             b = document_of(store.get_version(row["id"], new))
