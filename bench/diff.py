@@ -32,6 +32,10 @@ from tracker import diff as diffmod
 from tracker.document import Document
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from synthetic import edit_words, long_document  # noqa: E402
+
 CORPUS = ROOT.parent / "shared" / "corpus" / "article-extraction-benchmark" / "ground-truth.json"
 UNLIMITED = math.inf
 
@@ -108,25 +112,12 @@ def ours(old: Document, new: Document) -> Callable[[], object]:
     return lambda: diffmod.diff_documents(old, new, budget_ms=UNLIMITED)
 
 
-def synthetic(words: int, seed: int = 1) -> list[str]:
-    rnd = random.Random(seed)
-    vocab = [f"w{n}" for n in range(5000)]
-    paras = []
-    while words > 0:
-        n = min(words, rnd.randint(40, 140))
-        paras.append(" ".join(rnd.choice(vocab) for _ in range(n)) + ".")
-        words -= n
-    return paras
+def synthetic(words: int) -> list[str]:
+    return long_document(words, seed=1, vocabulary=5000, longest=140)
 
 
-def edit_share(paras: list[str], share: float, seed: int = 2) -> list[str]:
-    rnd = random.Random(seed)
-    out = [p.split(" ") for p in paras]
-    total = sum(map(len, out))
-    for _ in range(int(total * share)):
-        p = rnd.choice(out)
-        p[rnd.randrange(len(p))] = f"x{rnd.randrange(10**6)}"
-    return [" ".join(p) for p in out]
+def edit_share(paras: list[str], share: float) -> list[str]:
+    return edit_words(paras, share, seed=2, token="x")
 
 
 def fmt(ms: float) -> str:

@@ -8,6 +8,7 @@ import random
 import re
 
 import pytest
+import synthetic
 from corpus import corpus_truth, require_corpus
 
 from tracker import diff as diffmod
@@ -266,25 +267,12 @@ def test_short_equal_runs_between_changes_join_one_replacement() -> None:
 # --------------------------------------------------------------------------- budget and input
 
 
-def long_document(words: int, seed: int = 7) -> list[str]:
-    rnd = random.Random(seed)
-    vocab = [f"w{n}" for n in range(3000)]
-    paras = []
-    while words > 0:
-        n = min(words, rnd.randint(40, 120))
-        paras.append(" ".join(rnd.choice(vocab) for _ in range(n)) + ".")
-        words -= n
-    return paras
+def long_document(words: int) -> list[str]:
+    return synthetic.long_document(words, seed=7, vocabulary=3000, longest=120)
 
 
-def edit_words(paras: list[str], share: float, seed: int = 8) -> list[str]:
-    rnd = random.Random(seed)
-    out = [p.split(" ") for p in paras]
-    total = sum(map(len, out))
-    for _ in range(int(total * share)):
-        p = rnd.choice(out)
-        p[rnd.randrange(len(p))] = f"edit{rnd.randrange(10**6)}"
-    return [" ".join(p) for p in out]
+def edit_words(paras: list[str], share: float) -> list[str]:
+    return synthetic.edit_words(paras, share, seed=8, token="edit")
 
 
 def test_past_the_budget_the_diff_is_coarser_says_so_and_still_exact() -> None:
