@@ -16,66 +16,24 @@ import argparse
 import statistics
 import sys
 import tempfile
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from notify_support import Hook  # noqa: E402
 
 from tracker.config import Settings  # noqa: E402
 from tracker.document import Document  # noqa: E402
 from tracker.notify.outbox import deliver_due  # noqa: E402
-from tracker.notify.signing import verify  # noqa: E402
 from tracker.record import record  # noqa: E402
 from tracker.schedule import Scheduler  # noqa: E402
 from tracker.store import Store  # noqa: E402
 
 SECRET = "bench-secret-0123456789"
 TICK = 0.1
-
-
-class Receiver:
-    """Counts verified webhook calls and distinct idempotency keys."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self.keys: set[str] = set()
-        self.bad = 0
-        lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                ok = verify(
-                    SECRET,
-                    self.headers.get("X-Storydiff-Timestamp"),
-                    body,
-                    self.headers.get("X-Storydiff-Signature"),
-                )
-                with lock:
-                    receiver.calls += 1
-                    receiver.bad += not ok
-                    receiver.keys.add(self.headers.get("Idempotency-Key", ""))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 class Lateness:
@@ -106,7 +64,7 @@ class Lateness:
 
 
 def one_run(subs: int, workers: int, folder: Path, n: int) -> dict[str, float]:
-    receiver = Receiver()
+    receiver = Hook(secret=SECRET).start()
     db = folder / f"bench-{n}.db"
     settings = Settings(
         db=str(db), allow_private=True, base_url="http://bench.test", read_timeout=10
@@ -120,7 +78,7 @@ def one_run(subs: int, workers: int, folder: Path, n: int) -> dict[str, float]:
         record(store, story_id, Document(title="Bench", paragraphs=tuple(paragraphs)))
         for _ in range(subs):
             store.add_subscription(
-                scope="all", channel="webhook", target=receiver.url, secret=SECRET
+                scope="all", channel="webhook", target=receiver.url(), secret=SECRET
             )
         paragraphs[3] = paragraphs[3].replace("something", "something new and important")
         start = time.perf_counter()
@@ -131,8 +89,9 @@ def one_run(subs: int, workers: int, folder: Path, n: int) -> dict[str, float]:
             start = time.perf_counter()
             report = deliver_due(store, settings, workers=workers)
             drain = time.perf_counter() - start
-        if report.sent != subs or receiver.bad or len(receiver.keys) != subs:
-            raise SystemExit(f"run {n}: {report.to_json()} receiver bad={receiver.bad}")
+        bad = sum(not call.verified for call in receiver.calls)
+        if report.sent != subs or bad or len(receiver.processed) != subs:
+            raise SystemExit(f"run {n}: {report.to_json()} receiver bad={bad}")
         late = sorted(lateness.late) or [0.0]
         return {
             "queue_ms": queued_s * 1000,
@@ -144,7 +103,7 @@ def one_run(subs: int, workers: int, folder: Path, n: int) -> dict[str, float]:
         }
     finally:
         store.close()
-        receiver.close()
+        receiver.stop()
 
 
 def main() -> None:
