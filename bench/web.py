@@ -14,7 +14,6 @@ import argparse
 import random
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,6 +25,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from servers import free_port  # noqa: E402
 
 from tracker import clock  # noqa: E402
 from tracker.config import Settings  # noqa: E402
@@ -87,12 +89,6 @@ def median_ms(client, path: str, runs: int) -> float:  # noqa: ANN001
         times.append((time.perf_counter() - t) * 1000)
         assert r.status_code == 200, (path, r.status_code)
     return statistics.median(times)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def load_test(db: Path, path: str, seconds: int) -> tuple[str, float | None]:

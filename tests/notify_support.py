@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from servers import free_port
+
 from tracker.document import Document
 from tracker.notify.signing import verify
 from tracker.record import record
@@ -30,12 +32,6 @@ BASE = [
     "Officials said the plan would cost 12 million euros over three years.",
     "Residents have until Friday to submit comments on the proposal.",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

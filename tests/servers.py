@@ -10,11 +10,36 @@ site.requests                            # every request seen: method, path, hea
 
 from __future__ import annotations
 
+import socket
+import subprocess
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(
+    condition: Callable[[], object], timeout: float = 30.0, proc: subprocess.Popen | None = None
+) -> None:
+    """Poll `condition` until it holds; fail after `timeout`, or as soon as `proc` has ended."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(
+                f"process ended early: {proc.stderr.read() if proc.stderr else ''}"
+            )
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
 
 
 @dataclass

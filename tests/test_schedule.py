@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from servers import LocalSite, Request, Response
+from servers import LocalSite, Request, Response, wait_for
 from test_check import FIRST, SECOND, local, page
 
 from tracker import clock, config
@@ -175,15 +175,6 @@ def test_the_ladder_beats_newsdiffs() -> None:
 
 
 # --------------------------------------------------------------------------- the dispatcher
-
-
-def wait_for(condition, timeout: float = 20.0) -> None:  # noqa: ANN001
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def test_scheduler_checks_due_stories_and_resumes_after_restart(

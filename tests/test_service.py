@@ -9,14 +9,13 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from click.testing import CliRunner
-from servers import LocalSite
+from servers import LocalSite, free_port, wait_for
 from test_check import FIRST, SECOND, local, page
 
 from tracker import clock
@@ -33,25 +32,6 @@ ENV = {"TRACKER_ALLOW_HOSTS": "127.0.0.1", "TRACKER_PER_HOST_GAP": "0"}
 def cli(db: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
     result = CliRunner(env=ENV if env is None else env).invoke(main, ["--db", str(db), *args])
     return result.exit_code, result.output
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for(condition, timeout: float = 30.0, proc: subprocess.Popen | None = None) -> None:  # noqa: ANN001
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if proc is not None and proc.poll() is not None:
-            raise AssertionError(
-                f"process ended early: {proc.stderr.read() if proc.stderr else ''}"
-            )
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 def test_check_command_summarises_outcomes(db_path: Path, site: LocalSite) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from servers import free_port
 from web_support import PASSWORD, make_app
 
 from tracker import auth
@@ -95,14 +95,8 @@ def test_create_token_then_the_api_accepts_it(db_path: Path) -> None:
     assert r.status_code == 401  # replaced
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_serve_runs_the_site_with_waitress(db_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "tracker", "--db", str(db_path), "serve", "--port", str(port)],
         stdout=subprocess.PIPE,
