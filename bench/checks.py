@@ -35,13 +35,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from corpus import CORPUS  # noqa: E402
 
 from tracker import clock  # noqa: E402
 from tracker.config import Settings  # noqa: E402
 from tracker.schedule import CheckPool, Scheduler  # noqa: E402
 from tracker.store import Store  # noqa: E402
 
-CORPUS = ROOT.parent / "shared" / "corpus" / "article-extraction-benchmark" / "html"
+PAGES = CORPUS / "html"
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -50,7 +53,7 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 def _pages(count: int) -> list[bytes]:
     """`count` distinct pages: corpus page i % 181 with a line naming story i in its body."""
-    sources = [gzip.decompress(p.read_bytes()) for p in sorted(CORPUS.glob("*.html.gz"))]
+    sources = [gzip.decompress(p.read_bytes()) for p in sorted(PAGES.glob("*.html.gz"))]
     pages = []
     for i in range(count):
         html = sources[i % len(sources)]

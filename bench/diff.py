@@ -34,14 +34,15 @@ from tracker.document import Document
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+from corpus import CORPUS  # noqa: E402
 from synthetic import edit_words, long_document  # noqa: E402
 
-CORPUS = ROOT.parent / "shared" / "corpus" / "article-extraction-benchmark" / "ground-truth.json"
+GOLD = CORPUS / "ground-truth.json"
 UNLIMITED = math.inf
 
 
 def corpus_documents(max_words: int = 3000) -> list[Document]:
-    data = json.loads(CORPUS.read_text(encoding="utf-8"))
+    data = json.loads(GOLD.read_text(encoding="utf-8"))
     docs = [Document.from_text(v["articleBody"]) for _, v in sorted(data.items())]
     return [d for d in docs if len(d.paragraphs) >= 3 and d.word_count <= max_words]
 
@@ -229,8 +230,8 @@ def main(argv: list[str] | None = None) -> int:
         "--naive-cap", type=float, default=120.0, help="seconds the naive diff may run on long docs"
     )
     args = parser.parse_args(argv)
-    if not CORPUS.exists():
-        print(f"corpus not found at {CORPUS}", file=sys.stderr)
+    if not GOLD.exists():
+        print(f"corpus not found at {GOLD}", file=sys.stderr)
         return 1
     print(f"accelerator available: {diffmod.accelerator_available()}")
     bench_corpus(max(1, args.runs), not args.no_naive)

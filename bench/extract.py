@@ -26,11 +26,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
+from corpus import CORPUS, page_fingerprint  # noqa: E402
 from noise import variants  # noqa: E402
 
 from tracker.extract import ExtractError, extract  # noqa: E402
 
-CORPUS = ROOT.parent / "shared" / "corpus" / "article-extraction-benchmark"
 _TOKEN = re.compile(r"\w+")
 
 
@@ -62,13 +62,6 @@ def corpus(path: Path = CORPUS) -> Iterator[tuple[str, str, str, bytes]]:
     for key in sorted(truth):
         page = gzip.decompress((path / "html" / f"{key}.html.gz").read_bytes())
         yield key, truth[key]["url"], truth[key]["articleBody"], page
-
-
-def fingerprint(page: bytes, url: str) -> str:
-    try:
-        return extract(page, "text/html; charset=utf-8", url).fingerprint()
-    except ExtractError as exc:
-        return f"error: {exc}"
 
 
 def main() -> None:
@@ -103,7 +96,7 @@ def main() -> None:
             fields[name] += getattr(doc, name) is not None
         base = doc.fingerprint()
         for variant in variants(page.decode("utf-8"), gold, key):
-            changed = fingerprint(variant.html.encode("utf-8"), url) != base
+            changed = page_fingerprint(variant.html.encode("utf-8"), url) != base
             if variant.kind == "noise":
                 noise_n += 1
                 if changed:

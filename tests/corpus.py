@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tracker.extract import ExtractError, extract
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(
     os.environ.get("STORYDIFF_CORPUS")
@@ -33,3 +35,11 @@ def corpus_keys() -> list[str]:
 def require_corpus() -> None:
     if not CORPUS.is_dir():
         pytest.skip(f"corpus not found at {CORPUS}")
+
+
+def page_fingerprint(page: bytes, url: str) -> str:
+    """The fingerprint a page's article gets, or the error, so both can be compared."""
+    try:
+        return extract(page, "text/html; charset=utf-8", url).fingerprint()
+    except ExtractError as exc:
+        return f"error: {exc}"

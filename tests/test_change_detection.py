@@ -12,10 +12,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 import pytest
-from corpus import corpus_keys, corpus_page, corpus_truth, require_corpus
+from corpus import corpus_keys, corpus_page, corpus_truth, page_fingerprint, require_corpus
 from noise import variants
-
-from tracker.extract import ExtractError, extract
 
 
 @dataclass(frozen=True)
@@ -27,13 +25,6 @@ class Outcome:
     differs: bool
 
 
-def _fingerprint(page: bytes, url: str) -> str:
-    try:
-        return extract(page, "text/html; charset=utf-8", url).fingerprint()
-    except ExtractError as exc:
-        return f"error: {exc}"
-
-
 @pytest.fixture(scope="module")
 def sweep() -> list[Outcome]:
     require_corpus()
@@ -42,10 +33,10 @@ def sweep() -> list[Outcome]:
     for key in corpus_keys():
         raw = corpus_page(key)
         url, gold = truth[key]["url"], truth[key]["articleBody"]
-        base = _fingerprint(raw, url)
+        base = page_fingerprint(raw, url)
         page = raw.decode("utf-8")
         for v in variants(page, gold, key):
-            changed = _fingerprint(v.html.encode("utf-8"), url) != base
+            changed = page_fingerprint(v.html.encode("utf-8"), url) != base
             out.append(Outcome(key, v.name, v.kind, changed, v.html != page))
     return out
 
