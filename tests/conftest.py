@@ -19,8 +19,11 @@ from corpus import (  # noqa: E402, F401  (re-exported for older imports)
     corpus_truth,
     require_corpus,
 )
+from diff_support import corpus_articles  # noqa: E402
+from netguard_support import FakeDNS, connects, dns  # noqa: E402, F401  (fixtures)
 from servers import LocalSite  # noqa: E402
 
+from tracker.document import Document  # noqa: E402
 from tracker.store import Store  # noqa: E402
 
 
@@ -62,3 +65,12 @@ def app(db_path: Path) -> Any:
 @pytest.fixture
 def client(app: Any) -> Any:
     return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def articles() -> list[Document]:
+    """Eight corpus articles with enough distinct paragraphs to edit in every way tested."""
+    docs = corpus_articles()
+    if len(docs) < 8:
+        pytest.skip("corpus has too few multi-paragraph articles")
+    return docs

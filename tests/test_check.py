@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from check_support import FIRST, SECOND, local, page
 from corpus import corpus_keys, corpus_page, require_corpus
 from servers import LocalSite, Request, Response
 
@@ -16,40 +17,6 @@ from tracker.config import Settings
 from tracker.document import Document
 from tracker.extract import extract
 from tracker.store import Store
-
-
-def local(db: Path, **changes: object) -> Settings:
-    base: dict[str, object] = {
-        "db": str(db),
-        "allow_hosts": ("127.0.0.1",),
-        "per_host_gap": 0.0,
-        "retries": 0,
-        "connect_timeout": 2.0,
-        "read_timeout": 2.0,
-        "respect_robots": False,
-    }
-    base.update(changes)
-    return Settings(**base)  # type: ignore[arg-type]
-
-
-def page(headline: str, *paragraphs: str, canonical: str | None = None) -> bytes:
-    link = f'<link rel="canonical" href="{canonical}">' if canonical else ""
-    body = "".join(f"<p>{p}</p>" for p in paragraphs)
-    return (
-        f"<html><head><title>{headline}</title>{link}</head><body><article>"
-        f"<h1>{headline}</h1>{body}</article></body></html>"
-    ).encode()
-
-
-FIRST = (
-    "The council voted on Tuesday to close the old harbour bridge for repairs next spring.",
-    "Engineers said the work would take at least four months and cost about 2 million euros.",
-)
-SECOND = (
-    "The council voted on Tuesday to close the old harbour bridge for repairs next winter.",
-    "Engineers said the work would take at least six months and cost about 3 million euros.",
-    "A ferry will run every twenty minutes while the bridge is closed.",
-)
 
 
 class Counting:

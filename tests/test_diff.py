@@ -9,7 +9,7 @@ import re
 
 import pytest
 import synthetic
-from corpus import corpus_truth, require_corpus
+from diff_support import NUMBER, with_paragraphs
 
 from tracker import diff as diffmod
 from tracker.diff import Op, count_words, diff_documents, diff_texts, word_ops
@@ -17,27 +17,6 @@ from tracker.document import Document
 from tracker.seeds import load as load_seeds
 
 UNLIMITED = math.inf
-NUMBER = re.compile(
-    r"(?<![\w,.'’:/-])(?:\d{1,3}(?:,\d{3})+|\d{2,})(?![\w,.'’:/@&-])|(?<![\w,.'’:/-])\d{2,}$"
-)
-
-
-def corpus_articles(count: int = 8) -> list[Document]:
-    """Articles from the corpus with enough paragraphs to edit in every way tested here."""
-    require_corpus()
-    docs = []
-    for _, item in sorted(corpus_truth().items()):
-        doc = Document.from_text(item["articleBody"])
-        if 6 <= len(doc.paragraphs) <= 60 and len(set(doc.paragraphs)) == len(doc.paragraphs):
-            docs.append(doc)
-        if len(docs) == count:
-            break
-    return docs
-
-
-def with_paragraphs(doc: Document, paragraphs: list[str], **changes: str) -> Document:
-    fields = {"title": doc.title, "byline": doc.byline, **changes}
-    return Document.build(paragraphs=paragraphs, **fields)
 
 
 def replace_word(paragraph: str, rnd: random.Random, new: str = "zebra") -> tuple[str, str]:
@@ -58,14 +37,6 @@ def editable(doc: Document) -> int:
 
 
 ARTICLES = pytest.mark.parametrize("index", range(8))
-
-
-@pytest.fixture(scope="module")
-def articles() -> list[Document]:
-    docs = corpus_articles()
-    if len(docs) < 8:
-        pytest.skip("corpus has too few multi-paragraph articles")
-    return docs
 
 
 # --------------------------------------------------------------------------- seed story

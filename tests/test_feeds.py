@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from check_support import FIRST, local, page
 from click.testing import CliRunner
 from servers import LocalSite, Request, Response
-from test_check import FIRST, local, page
 
 from tracker.check import Checker
 from tracker.cli import main

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import brotli
 import pytest
+from netguard_support import FakeDNS
 from servers import LocalSite, Request, Response
-from test_netguard import FakeDNS, connects, dns  # noqa: F401  (fixtures)
 
 from tracker.config import Settings
 from tracker.fetch import POST_RESPONSE_CAP, Fetcher, FetchError
@@ -230,8 +230,8 @@ def test_redirect_to_a_refused_address_is_refused_before_connecting(
     location: str,
     site: LocalSite,
     make: Callable[..., Fetcher],
-    connects: list[str],  # noqa: F811
-    dns: FakeDNS,  # noqa: F811
+    connects: list[str],
+    dns: FakeDNS,
 ) -> None:
     site.set("/jump", status=302, headers={"Location": location})
     with pytest.raises(FetchError) as caught:
@@ -244,8 +244,8 @@ def test_redirect_to_a_refused_address_is_refused_before_connecting(
 def test_redirect_from_a_listed_name_to_an_unlisted_private_one_is_refused(
     site: LocalSite,
     make: Callable[..., Fetcher],
-    connects: list[str],  # noqa: F811
-    dns: FakeDNS,  # noqa: F811
+    connects: list[str],
+    dns: FakeDNS,
 ) -> None:
     dns.set("newsroom.test", ["127.0.0.1"])
     dns.set("sneaky.test", ["127.0.0.1"])
@@ -260,7 +260,7 @@ def test_redirect_from_a_listed_name_to_an_unlisted_private_one_is_refused(
 def test_an_allow_entry_with_a_port_opens_that_port_only(
     site: LocalSite,
     make: Callable[..., Fetcher],
-    connects: list[str],  # noqa: F811
+    connects: list[str],
 ) -> None:
     other = site.port + 1 if site.port < 65535 else site.port - 1
     site.set("/page", body=b"<p>the story</p>")
@@ -606,8 +606,8 @@ def test_concurrent_requests_to_one_host_are_capped(
 def test_the_connection_goes_to_the_address_dns_gave_once(
     site: LocalSite,
     make: Callable[..., Fetcher],
-    dns: FakeDNS,  # noqa: F811
-    connects: list[str],  # noqa: F811
+    dns: FakeDNS,
+    connects: list[str],
 ) -> None:
     # the first answer is approved; any later lookup would fail, so only a pinned fetch works
     dns.set("rebind.test", ["127.0.0.1"], None)
@@ -623,8 +623,8 @@ def test_the_connection_goes_to_the_address_dns_gave_once(
 def test_a_second_dns_answer_cannot_swap_the_address(
     site: LocalSite,
     make: Callable[..., Fetcher],
-    dns: FakeDNS,  # noqa: F811
-    connects: list[str],  # noqa: F811
+    dns: FakeDNS,
+    connects: list[str],
 ) -> None:
     dns.set("rebind.test", ["127.0.0.1"], ["169.254.169.254"])
     site.set("/story", "first")
@@ -639,8 +639,8 @@ def test_a_second_dns_answer_cannot_swap_the_address(
 def test_the_next_approved_address_is_tried_when_one_does_not_answer(
     site: LocalSite,
     make: Callable[..., Fetcher],
-    dns: FakeDNS,  # noqa: F811
-    connects: list[str],  # noqa: F811
+    dns: FakeDNS,
+    connects: list[str],
 ) -> None:
     dns.set("multi.test", ["::1", "127.0.0.1"])
     site.set("/story", "second address")
@@ -700,8 +700,8 @@ def tls_site(tmp_path: Path) -> Iterator[tuple[LocalSite, Path, list[str | None]
 def test_https_is_pinned_with_sni_and_certificate_for_the_original_name(
     tls_site: tuple[LocalSite, Path, list[str | None]],
     make: Callable[..., Fetcher],
-    dns: FakeDNS,  # noqa: F811
-    connects: list[str],  # noqa: F811
+    dns: FakeDNS,
+    connects: list[str],
 ) -> None:
     site, cert, names = tls_site
     dns.set("news.test", ["127.0.0.1"])
@@ -717,7 +717,7 @@ def test_https_is_pinned_with_sni_and_certificate_for_the_original_name(
 def test_https_to_a_name_the_certificate_does_not_cover_fails(
     tls_site: tuple[LocalSite, Path, list[str | None]],
     make: Callable[..., Fetcher],
-    dns: FakeDNS,  # noqa: F811
+    dns: FakeDNS,
 ) -> None:
     site, cert, _names = tls_site
     dns.set("other.test", ["127.0.0.1"])
@@ -761,7 +761,7 @@ def test_post_does_not_follow_redirects_and_caps_the_reply(
 def test_post_is_guarded_and_times_out(
     site: LocalSite,
     make: Callable[..., Fetcher],
-    connects: list[str],  # noqa: F811
+    connects: list[str],
 ) -> None:
     with pytest.raises(FetchError) as caught:
         make(local(allow_hosts=())).post(site.url("/hook"), b"{}", {})

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from test_diff import articles, with_paragraphs  # noqa: F401
+from diff_support import with_paragraphs
 
 from tracker import render
 from tracker.diff import DocumentDiff, diff_documents
@@ -154,7 +154,7 @@ def test_unified_patch_applies_with_patch(tmp_path: Path, context: int) -> None:
 @pytest.mark.skipif(PATCH is None, reason="GNU patch not installed")
 def test_unified_patch_applies_on_corpus_edits(
     tmp_path: Path,
-    articles: list[Document],  # noqa: F811
+    articles: list[Document],
 ) -> None:
     rnd = random.Random(5)
     for doc in articles:

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from check_support import FIRST, SECOND, local, page
 from servers import LocalSite, Request, Response, wait_for
-from test_check import FIRST, SECOND, local, page
 
 from tracker import clock, config
 from tracker.config import ConfigError, Settings

@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from check_support import FIRST, SECOND, local, page
 from click.testing import CliRunner
 from servers import LocalSite, free_port, wait_for
-from test_check import FIRST, SECOND, local, page
 
 from tracker import clock
 from tracker.check import Checker

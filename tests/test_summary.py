@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from test_diff import NUMBER, articles, corpus_articles, with_paragraphs  # noqa: F401
+from diff_support import NUMBER, with_paragraphs
 
 from tracker.diff import diff_documents
 from tracker.document import Document
@@ -180,7 +180,7 @@ def test_kinds_are_known_and_ordered() -> None:
     assert s.text.split("; ")[0].startswith("correction added")
 
 
-def test_corpus_edits_get_the_expected_kind(articles: list[Document]) -> None:  # noqa: F811
+def test_corpus_edits_get_the_expected_kind(articles: list[Document]) -> None:
     seen = 0
     for doc in articles:
         numbers = [(i, m) for i, p in enumerate(doc.paragraphs) for m in NUMBER.finditer(p)]
