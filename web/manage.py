@@ -80,9 +80,7 @@ def _back(story_id: int, message: str) -> Any:
 @bp.post("/stories/<id:story_id>/pause")
 @login_required
 def pause(story_id: int) -> Any:
-    store = get_store()
-    store.get_story(story_id)
-    store.update_story(story_id, state="paused")
+    get_store().update_story(story_id, state="paused")  # NotFound (404) for no such story
     return _back(story_id, "Story paused: it will not be checked until resumed.")
 
 
@@ -90,9 +88,7 @@ def pause(story_id: int) -> Any:
 @login_required
 def resume(story_id: int) -> Any:
     """Active again and due now, whatever stopped it (paused, gone, archived)."""
-    store = get_store()
-    store.get_story(story_id)
-    store.resume_story(story_id)
+    get_store().resume_story(story_id)  # NotFound (404) for no such story
     return _back(story_id, "Story resumed: it will be checked shortly.")
 
 

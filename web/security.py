@@ -85,12 +85,17 @@ def sign_out() -> None:
 
 
 def bearer_ok() -> bool:
-    """Does the request carry a valid API token in `Authorization: Bearer ...`?"""
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return False
-    return auth.check_token(get_store(), settings(), token.strip())
+    """Does the request carry a valid API token in `Authorization: Bearer ...`? (Asked once a
+    request: a private site's API write asks before the view and again for the write.)"""
+    if "bearer_ok" not in g:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        g.bearer_ok = (
+            bool(token.strip())
+            and scheme.lower() == "bearer"
+            and (auth.check_token(get_store(), settings(), token.strip()))
+        )
+    return bool(g.bearer_ok)
 
 
 def login_required(view: F) -> F:

@@ -127,8 +127,8 @@ class _Run:
         groups: dict[Any, list[Row]] = {}
         for row in rows:
             digest = row["mode"] in DIGEST_MODES
-            groups.setdefault(("d", row["subscription_id"]) if digest else ("i", row["id"]), [])
-            groups[("d", row["subscription_id"]) if digest else ("i", row["id"])].append(row)
+            key = ("d", row["subscription_id"]) if digest else ("i", row["id"])
+            groups.setdefault(key, []).append(row)
         result = []
         for members in groups.values():
             good, notices = [], []
