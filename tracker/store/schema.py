@@ -1,0 +1,292 @@
+"""Schema and forward migrations (`PRAGMA user_version`): one function a step, never edited."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+
+def _m1_core(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE stories (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL UNIQUE,
+            canonical_url TEXT,
+            site TEXT,
+            title TEXT,
+            added_at TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'active'
+                CHECK (state IN ('active', 'paused', 'gone', 'archived')),
+            developing INTEGER NOT NULL DEFAULT 0,
+            interval INTEGER,
+            next_check_at TEXT,
+            last_checked_at TEXT,
+            etag TEXT,
+            last_modified TEXT,
+            failures INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT
+        );
+        CREATE INDEX stories_canonical ON stories(canonical_url);
+        CREATE TABLE versions (
+            id INTEGER PRIMARY KEY,
+            story_id INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+            number INTEGER NOT NULL,
+            fetched_at TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            title TEXT,
+            byline TEXT,
+            text TEXT NOT NULL,
+            published TEXT,
+            updated TEXT,
+            canonical_url TEXT,
+            reverts_to INTEGER,
+            UNIQUE (story_id, number)
+        );
+        CREATE INDEX versions_fingerprint ON versions(story_id, fingerprint);
+        CREATE TABLE changes (
+            id INTEGER PRIMARY KEY,
+            story_id INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+            from_version INTEGER NOT NULL,
+            to_version INTEGER NOT NULL,
+            detected_at TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'edit',
+            words_added INTEGER NOT NULL DEFAULT 0,
+            words_removed INTEGER NOT NULL DEFAULT 0,
+            summary TEXT,
+            reverts_to INTEGER,
+            UNIQUE (story_id, to_version)
+        );
+        CREATE INDEX changes_detected ON changes(detected_at);
+        CREATE TABLE checks (
+            id INTEGER PRIMARY KEY,
+            story_id INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+            at TEXT NOT NULL,
+            status INTEGER,
+            outcome TEXT NOT NULL,
+            duration_ms REAL,
+            error TEXT
+        );
+        CREATE INDEX checks_story ON checks(story_id, id);
+        """
+    )
+
+
+def _m2_change_stats(db: sqlite_utils.Database) -> None:
+    """Diff statistics on changes, and per-story denormalised figures for fast listing."""
+    db.executescript(
+        """
+        ALTER TABLE changes ADD COLUMN size INTEGER;
+        ALTER TABLE changes ADD COLUMN kinds TEXT;
+        ALTER TABLE changes ADD COLUMN words_changed INTEGER;
+        ALTER TABLE changes ADD COLUMN paragraphs_added INTEGER;
+        ALTER TABLE changes ADD COLUMN paragraphs_removed INTEGER;
+        ALTER TABLE changes ADD COLUMN paragraphs_moved INTEGER;
+        ALTER TABLE changes ADD COLUMN paragraphs_changed INTEGER;
+        ALTER TABLE changes ADD COLUMN share_changed REAL;
+        ALTER TABLE changes ADD COLUMN details TEXT;
+        ALTER TABLE stories ADD COLUMN version_count INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE stories ADD COLUMN last_changed_at TEXT;
+        ALTER TABLE stories ADD COLUMN last_change_size INTEGER;
+        ALTER TABLE stories ADD COLUMN last_change_kind TEXT;
+        UPDATE stories SET version_count = (
+            SELECT count(*) FROM versions WHERE versions.story_id = stories.id);
+        UPDATE stories SET last_changed_at = (
+            SELECT max(detected_at) FROM changes WHERE changes.story_id = stories.id);
+        CREATE INDEX stories_last_changed ON stories(last_changed_at);
+        CREATE INDEX stories_due ON stories(state, next_check_at);
+        CREATE INDEX changes_story ON changes(story_id, to_version);
+        """
+    )
+
+
+def _m3_feeds_and_fetching(db: sqlite_utils.Database) -> None:
+    """Feeds that discover stories, per-story fetch options, and the raw page archive."""
+    db.executescript(
+        """
+        CREATE TABLE feeds (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL UNIQUE,
+            title TEXT,
+            added_at TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'paused', 'gone')),
+            interval INTEGER,
+            next_check_at TEXT,
+            last_checked_at TEXT,
+            etag TEXT,
+            last_modified TEXT,
+            failures INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT
+        );
+        ALTER TABLE stories ADD COLUMN feed_id INTEGER REFERENCES feeds(id) ON DELETE SET NULL;
+        ALTER TABLE stories ADD COLUMN options TEXT;
+        ALTER TABLE stories ADD COLUMN body_hash TEXT;
+        ALTER TABLE versions ADD COLUMN raw BLOB;
+        ALTER TABLE versions ADD COLUMN raw_type TEXT;
+        CREATE INDEX stories_feed ON stories(feed_id);
+        CREATE INDEX stories_site ON stories(site);
+        """
+    )
+
+
+def _m4_notifications(db: sqlite_utils.Database) -> None:
+    """Subscriptions and the delivery outbox (written in the same transaction as the change)."""
+    db.executescript(
+        """
+        CREATE TABLE subscriptions (
+            id INTEGER PRIMARY KEY,
+            scope TEXT NOT NULL CHECK (scope IN ('story', 'feed', 'all')),
+            story_id INTEGER REFERENCES stories(id) ON DELETE CASCADE,
+            feed_id INTEGER REFERENCES feeds(id) ON DELETE CASCADE,
+            channel TEXT NOT NULL,
+            target TEXT NOT NULL,
+            secret TEXT,
+            min_words INTEGER NOT NULL DEFAULT 0,
+            kinds TEXT,
+            developing_only INTEGER NOT NULL DEFAULT 0,
+            mode TEXT NOT NULL DEFAULT 'instant' CHECK (mode IN ('instant', 'hourly', 'daily')),
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            last_digest_at TEXT
+        );
+        CREATE INDEX subscriptions_story ON subscriptions(story_id);
+        CREATE INDEX subscriptions_feed ON subscriptions(feed_id);
+        CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY,
+            subscription_id INTEGER NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,
+            change_id INTEGER NOT NULL REFERENCES changes(id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'sending', 'sent', 'dead')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            claimed_until TEXT,
+            sent_at TEXT,
+            last_error TEXT,
+            idempotency_key TEXT NOT NULL,
+            UNIQUE (subscription_id, change_id)
+        );
+        CREATE INDEX deliveries_due ON deliveries(status, next_attempt_at);
+        CREATE TABLE delivery_attempts (
+            id INTEGER PRIMARY KEY,
+            delivery_id INTEGER NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
+            at TEXT NOT NULL,
+            ok INTEGER NOT NULL,
+            status INTEGER,
+            error TEXT,
+            duration_ms REAL
+        );
+        CREATE INDEX delivery_attempts_delivery ON delivery_attempts(delivery_id);
+        CREATE TABLE secrets (
+            name TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        """
+    )
+
+
+def _m5_search(db: sqlite_utils.Database) -> None:
+    """Full-text search over every version's headline and body, including text later removed."""
+    db.executescript(
+        """
+        CREATE VIRTUAL TABLE versions_fts USING fts5(
+            title, text, content='versions', content_rowid='id', tokenize='unicode61'
+        );
+        INSERT INTO versions_fts(rowid, title, text) SELECT id, title, text FROM versions;
+        CREATE TRIGGER versions_ai AFTER INSERT ON versions BEGIN
+            INSERT INTO versions_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+        END;
+        CREATE TRIGGER versions_ad AFTER DELETE ON versions BEGIN
+            INSERT INTO versions_fts(versions_fts, rowid, title, text)
+                VALUES ('delete', old.id, old.title, old.text);
+        END;
+        CREATE TRIGGER versions_au AFTER UPDATE OF title, text ON versions BEGIN
+            INSERT INTO versions_fts(versions_fts, rowid, title, text)
+                VALUES ('delete', old.id, old.title, old.text);
+            INSERT INTO versions_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+        END;
+        """
+    )
+
+
+def _m6_listing_indexes(db: sqlite_utils.Database) -> None:
+    """Indexes matching the story list's sort orders exactly, so a page of 10,000+ is instant."""
+    db.executescript(
+        """
+        CREATE INDEX stories_sort_changed
+            ON stories(coalesce(last_changed_at, added_at) DESC, id DESC);
+        CREATE INDEX stories_sort_title ON stories(coalesce(title, url) COLLATE NOCASE, id);
+        """
+    )
+
+
+def _m7_ids_never_reused(db: sqlite_utils.Database) -> None:
+    """AUTOINCREMENT ids for changes, subscriptions and deliveries.
+
+    A plain INTEGER PRIMARY KEY hands the id of a deleted newest row to the next one; then an
+    old unsubscribe link or idempotency key would name a different subscription or change.
+    Tables are rebuilt the way SQLite documents (new table, copy, drop, rename) with foreign
+    keys off, which `_migrate` arranges for this step.
+    """
+    for table in ("changes", "subscriptions", "deliveries"):
+        sql = db.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]
+        ).fetchone()[0]
+        indexes = [
+            row[0]
+            for row in db.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                "AND sql IS NOT NULL",
+                [table],
+            ).fetchall()
+        ]
+        new_sql = sql.replace(f"CREATE TABLE {table}", f"CREATE TABLE {table}_new", 1).replace(
+            "id INTEGER PRIMARY KEY,", "id INTEGER PRIMARY KEY AUTOINCREMENT,", 1
+        )
+        db.execute(new_sql)
+        db.execute(f"INSERT INTO {table}_new SELECT * FROM {table}")
+        db.execute(f"DROP TABLE {table}")
+        db.execute(f"ALTER TABLE {table}_new RENAME TO {table}")
+        for index_sql in indexes:
+            db.execute(index_sql)
+
+
+def _m8_no_session_key(db: sqlite_utils.Database) -> None:
+    """Earlier releases kept the web session key in `secrets`, readable by anyone who can read
+    the file; it now lives beside the database in a 0600 file, so the stored copy goes."""
+    db.execute("DELETE FROM secrets WHERE name = 'session_key'")
+
+
+def _m9_missing_stats_index(db: sqlite_utils.Database) -> None:
+    """A partial index over changes still without statistics: every CLI start asks whether a
+    backfill is needed, and that question must not scan the whole change log."""
+    db.execute("CREATE INDEX changes_missing_stats ON changes(id) WHERE size IS NULL")
+
+
+def _m10_signin_failures(db: sqlite_utils.Database) -> None:
+    """Failed admin sign-ins by client address, so that guessing the password is slowed to a
+    few tries per address per window; rows older than the window go as new ones come."""
+    db.executescript(
+        """
+        CREATE TABLE signin_failures (client TEXT NOT NULL, at TEXT NOT NULL);
+        CREATE INDEX signin_failures_client ON signin_failures(client, at);
+        CREATE INDEX signin_failures_at ON signin_failures(at);
+        """
+    )
+
+
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
+    _m1_core,
+    _m2_change_stats,
+    _m3_feeds_and_fetching,
+    _m4_notifications,
+    _m5_search,
+    _m6_listing_indexes,
+    _m7_ids_never_reused,
+    _m8_no_session_key,
+    _m9_missing_stats_index,
+    _m10_signin_failures,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
