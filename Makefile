@@ -24,7 +24,7 @@ system-deps:
 ## test: install everything (Python packages and chromium), then run the whole suite
 test: install system-deps
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 ## bench: every benchmark in bench/, each printing medians over several runs
 bench: install
