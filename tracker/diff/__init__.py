@@ -1,0 +1,108 @@
+"""Two texts or Documents in, one `Diff` out: aligned paragraph rows with word-level operations.
+
+The diff reads like a good wiki diff because it works in two levels. Paragraphs are aligned first
+(each paragraph one token), removed and added paragraphs are then paired by word similarity, and
+only inside a pair are words compared, so a rewritten paragraph shows as removed + added rather
+than word confetti. Paragraphs that left one place and reappear elsewhere (exactly or nearly) are
+shown as moves with their own inner diff. Alignment at either level is patience-style (unique
+tokens anchor the sequence) with diff-match-patch filling the gaps, which keeps long documents
+with scattered edits near linear. Tokens are whole words (numbers such as "11,000" included),
+single punctuation marks, whitespace runs, and single characters of scripts written without
+spaces; combining marks and format characters stay with the character before them, so no
+operation boundary falls inside a word. Past the time budget the work gets coarser (paragraphs
+instead of words, then whole blocks) and the result says so in `degraded`.
+
+See docs/DIFF.md for the structure, the algorithm and the guarantees the tests check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tracker.diff.align import (
+    DEFAULT_BUDGET_MS,
+    Clock,
+    accelerator_available,
+    align,
+    use_accelerator,
+)
+from tracker.diff.model import Diff, DocumentDiff, Op, OpKind, Row, RowKind, Stats
+from tracker.diff.pairing import (
+    MAX_MOVE_COMPARISONS,
+    MAX_PAIR_CELLS,
+    MOVE_FLOOR,
+    MOVE_MIN_WORDS,
+    PAIR_FLOOR,
+)
+from tracker.diff.paragraphs import KEEP_FLOOR, diff_paragraph_lists, mirror
+from tracker.diff.tokens import _BY_CHAR_RANGES, count_words, paragraphs_of, tokenize
+from tracker.diff.words import check_text, word_ops
+from tracker.document import Document
+
+__all__ = [
+    "DEFAULT_BUDGET_MS",
+    "KEEP_FLOOR",
+    "MAX_MOVE_COMPARISONS",
+    "MAX_PAIR_CELLS",
+    "MOVE_FLOOR",
+    "MOVE_MIN_WORDS",
+    "PAIR_FLOOR",
+    "_BY_CHAR_RANGES",
+    "Diff",
+    "DocumentDiff",
+    "Op",
+    "OpKind",
+    "Row",
+    "RowKind",
+    "Stats",
+    "accelerator_available",
+    "align",
+    "count_words",
+    "diff_documents",
+    "diff_paragraphs",
+    "diff_texts",
+    "paragraphs_of",
+    "tokenize",
+    "use_accelerator",
+    "word_ops",
+]
+
+_FIELDS = ("title", "byline", "published", "updated")
+
+
+def diff_paragraphs(
+    old: Sequence[str], new: Sequence[str], *, budget_ms: float | None = None
+) -> Diff:
+    """Diff two lists of paragraphs."""
+    old = [check_text("paragraph", p) for p in old]
+    new = [check_text("paragraph", p) for p in new]
+    clock = Clock(budget_ms)
+    if new < old:
+        return mirror(diff_paragraph_lists(new, old, clock))
+    return diff_paragraph_lists(old, new, clock)
+
+
+def diff_texts(old: str, new: str, *, budget_ms: float | None = None) -> Diff:
+    """Diff two bodies whose paragraphs are separated by blank lines."""
+    return diff_paragraphs(
+        paragraphs_of(check_text("old", old)),
+        paragraphs_of(check_text("new", new)),
+        budget_ms=budget_ms,
+    )
+
+
+def diff_documents(old: Document, new: Document, *, budget_ms: float | None = None) -> DocumentDiff:
+    """The body diff of two Documents plus their changed title, byline and dates."""
+    for name, doc in (("old", old), ("new", new)):
+        if not isinstance(doc, Document):
+            raise TypeError(f"{name} must be a Document, not {type(doc).__name__}")
+    body = diff_paragraphs(list(old.paragraphs), list(new.paragraphs), budget_ms=budget_ms)
+    fields: dict[str, tuple[str | None, str | None]] = {}
+    field_ops: dict[str, list[Op]] = {}
+    for name in _FIELDS:
+        before, after = getattr(old, name), getattr(new, name)
+        if (before or None) != (after or None):
+            fields[name] = (before, after)
+            if name in ("title", "byline"):
+                field_ops[name] = word_ops(before or "", after or "", budget_ms=budget_ms)
+    return DocumentDiff(body, fields, field_ops)

@@ -1,0 +1,203 @@
+"""The paragraph level: alignment, moves, pairs, rows, the mirror for symmetry, and stats."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from tracker.diff.align import Clock, align
+from tracker.diff.model import Diff, Op, Row, RowKind, Stats
+from tracker.diff.pairing import Paragraphs, near_moves, pair_run
+from tracker.diff.tokens import count_words
+from tracker.diff.words import equal_words, mirror_ops, token_ops
+
+KEEP_FLOOR = 0.3
+"""Below this share of common words after the word diff, a pair is shown as removed + added."""
+
+
+def diff_paragraph_lists(old: Sequence[str], new: Sequence[str], clock: Clock) -> Diff:
+    a, b = Paragraphs(old), Paragraphs(new)
+    blocks: list[list[int]] = []  # [is_change, i0, i1, j0, j1]
+    i = j = 0
+    for op, n in align(old, new, clock):
+        if op == 0:
+            blocks.append([0, i, i + n, j, j + n])
+            i, j = i + n, j + n
+            continue
+        if not blocks or not blocks[-1][0]:
+            blocks.append([1, i, i, j, j])
+        if op < 0:
+            i += n
+            blocks[-1][2] = i
+        else:
+            j += n
+            blocks[-1][4] = j
+    changes = [blk for blk in blocks if blk[0]]
+
+    # exact moves anywhere, then in-place pairs inside each run, then near-exact moves
+    moves: dict[int, int] = {}
+    removed_at: dict[str, list[int]] = {}
+    for blk in changes:
+        for i in range(blk[1], blk[2]):
+            removed_at.setdefault(old[i], []).append(i)
+    for blk in changes:
+        for j in range(blk[3], blk[4]):
+            sources = removed_at.get(new[j])
+            if sources:
+                moves[sources.pop(0)] = j
+    moved_new = set(moves.values())
+    pairs: dict[int, int] = {}
+    for blk in changes:
+        olds = [i for i in range(blk[1], blk[2]) if i not in moves]
+        news = [j for j in range(blk[3], blk[4]) if j not in moved_new]
+        if olds and news:
+            pairs.update(pair_run(olds, news, a, b, clock))
+    paired_new = set(pairs.values())
+    left_old = [
+        i for blk in changes for i in range(blk[1], blk[2]) if i not in moves and i not in pairs
+    ]
+    left_new = [
+        j
+        for blk in changes
+        for j in range(blk[3], blk[4])
+        if j not in moved_new and j not in paired_new
+    ]
+    if left_old and left_new:
+        for i, j in near_moves(left_old, left_new, a, b, clock):
+            moves[i] = j
+
+    # word diffs inside pairs and moves; a pair with too little in common is split again
+    ops_of: dict[tuple[int, int], list[Op]] = {}
+    for i, j in list(pairs.items()) + list(moves.items()):
+        if old[i] == new[j]:
+            ops_of[i, j] = [Op("equal", old[i])]
+        elif clock.out():
+            clock.degrade("paragraphs")
+            ops_of[i, j] = [Op("delete", old[i]), Op("insert", new[j])]
+        else:
+            ops = token_ops(a.tokens(i), b.tokens(j), clock)
+            if i in pairs:
+                common = 2 * equal_words(ops)
+                total = count_words(old[i]) + count_words(new[j])
+                if total and common < KEEP_FLOOR * total:
+                    del pairs[i]
+                    continue
+            ops_of[i, j] = ops
+    source_of = {j: i for i, j in moves.items()}
+    target_of = dict(moves)
+
+    rows: list[Row] = []
+    move_ids: dict[int, int] = {}
+    for j in sorted(source_of):
+        move_ids[source_of[j]] = len(move_ids) + 1
+    for is_change, i0, i1, j0, j1 in blocks:
+        if not is_change:
+            rows += [
+                Row("equal", i0 + k, j0 + k, old[i0 + k], new[j0 + k], [Op("equal", old[i0 + k])])
+                for k in range(i1 - i0)
+            ]
+            continue
+        oi, nj = i0, j0
+        run_pairs = sorted((i, pairs[i]) for i in range(i0, i1) if i in pairs)
+        for pi, pj in [*run_pairs, (i1, j1)]:
+            for i in range(oi, pi):
+                if i in target_of:
+                    rows.append(
+                        Row("moved_from", i, None, old[i], None, [Op("equal", old[i])], move_ids[i])
+                    )
+                else:
+                    rows.append(Row("removed", i, None, old[i], None, [Op("delete", old[i])]))
+            for j in range(nj, pj):
+                if j in source_of:
+                    src = source_of[j]
+                    rows.append(
+                        Row("moved_to", src, j, old[src], new[j], ops_of[src, j], move_ids[src])
+                    )
+                else:
+                    rows.append(Row("added", None, j, None, new[j], [Op("insert", new[j])]))
+            if pi < i1:
+                rows.append(Row("changed", pi, pj, old[pi], new[pj], ops_of[pi, pj]))
+            oi, nj = pi + 1, pj + 1
+    return Diff(rows, stats_of(rows, old, new), clock.degraded, clock.elapsed_ms())
+
+
+_SWAPPED_KIND: dict[RowKind, RowKind] = {"added": "removed", "removed": "added"}
+
+
+def mirror(d: Diff) -> Diff:
+    """Turn diff(new, old) into diff(old, new): sides, kinds and ops swapped, moves re-anchored.
+
+    Diffs are computed in one canonical direction and mirrored for the other, so swapping the
+    arguments swaps additions and removals exactly, whatever tie-breaks the alignment made.
+    """
+    partner = {r.move_id: r for r in d.rows if r.kind == "moved_to"}
+    rows: list[Row] = []
+    for r in d.rows:
+        if r.kind == "moved_from":  # its place is on the new side now: that is where it went
+            p = partner[r.move_id]
+            rows.append(Row("moved_to", p.new_index, r.old_index, p.new, r.old, mirror_ops(p.ops)))
+        elif r.kind == "moved_to":
+            rows.append(
+                Row("moved_from", r.new_index, None, r.new, None, [Op("equal", r.new or "")])
+            )
+        else:
+            kind = _SWAPPED_KIND.get(r.kind, r.kind)
+            rows.append(Row(kind, r.new_index, r.old_index, r.new, r.old, mirror_ops(r.ops)))
+    # within each stretch between rows on both sides, old-side rows come first, as when diffing
+    ordered: list[Row] = []
+    stretch: list[Row] = []
+    for r in [*rows, None]:
+        if r is None or r.kind in ("equal", "changed"):
+            ordered += sorted(stretch, key=lambda x: not x.on_old_side)
+            stretch.clear()
+            if r is not None:
+                ordered.append(r)
+        else:
+            stretch.append(r)
+    ids: dict[int | None, int] = {}
+    for r in ordered:
+        if r.kind == "moved_to":
+            ids[(r.old_index)] = len(ids) + 1
+    for r in ordered:
+        if r.kind in ("moved_to", "moved_from"):
+            r.move_id = ids[r.old_index]
+    s = d.stats
+    stats = dataclasses.replace(  # a new Stats field is carried over, not silently dropped
+        s,
+        words_added=s.words_removed,
+        words_removed=s.words_added,
+        paragraphs_added=s.paragraphs_removed,
+        paragraphs_removed=s.paragraphs_added,
+    )
+    return Diff(ordered, stats, d.degraded, d.elapsed_ms)
+
+
+def stats_of(rows: list[Row], old: Sequence[str], new: Sequence[str]) -> Stats:
+    stats = Stats()
+    for row in rows:
+        if row.kind == "changed":
+            stats.paragraphs_changed += 1
+        elif row.kind == "added":
+            stats.paragraphs_added += 1
+        elif row.kind == "removed":
+            stats.paragraphs_removed += 1
+        elif row.kind == "moved_to":
+            stats.paragraphs_moved += 1
+        if row.kind == "equal":
+            continue
+        deleted = 0
+        for op in row.ops:
+            if op.op == "delete":
+                deleted = count_words(op.text)
+                stats.words_removed += deleted
+                continue
+            if op.op == "insert":
+                inserted = count_words(op.text)
+                stats.words_added += inserted
+                stats.words_changed += min(deleted, inserted)
+            deleted = 0
+    total = sum(map(count_words, old)) + sum(map(count_words, new))
+    if total:
+        share = (stats.words_added + stats.words_removed) / total
+        stats.share_changed = round(min(1.0, share), 4)
+    return stats

@@ -1,0 +1,196 @@
+"""The word diff inside one paragraph (or a headline), cleaned up to read well."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from tracker.diff.align import Clock, align, merge_runs
+from tracker.diff.model import Op, OpKind
+from tracker.diff.tokens import WORD, count_words, tokenize
+
+
+def check_text(name: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, not {type(value).__name__}")
+    return value
+
+
+@lru_cache(maxsize=1 << 16)
+def is_word(token: str) -> bool:
+    return WORD.match(token) is not None
+
+
+def _words_in(tokens: Sequence[str]) -> int:
+    return sum(map(is_word, tokens))
+
+
+class _Change:
+    """A stretch where the old tokens `dels` became the new tokens `ins` (one may be empty)."""
+
+    __slots__ = ("dels", "ins")
+
+    def __init__(self) -> None:
+        self.dels: list[str] = []
+        self.ins: list[str] = []
+
+
+def _shift_pure(segs: list[Any]) -> None:
+    """Slide pure insertions/deletions right so they start on a word: "the {+big +}house"."""
+    for k in range(1, len(segs) - 1):
+        seg, before, after = segs[k], segs[k - 1], segs[k + 1]
+        if not isinstance(seg, _Change) or (seg.dels and seg.ins):
+            continue
+        moved = seg.dels or seg.ins
+        while len(after) > 1 and moved[0] == after[0] and moved[0][:1].isspace():
+            before.append(moved.pop(0))
+            moved.append(after.pop(0))
+
+
+def _absorb(equal: list[str], left: _Change, right: _Change) -> bool:
+    """Whether a short equality between two changes reads better as part of one change."""
+    words = _words_in(equal)
+    if words == 0:
+        return len(equal) <= 2
+    left_words = max(_words_in(left.dels), _words_in(left.ins))
+    right_words = max(_words_in(right.dels), _words_in(right.ins))
+    return words < left_words and words < right_words
+
+
+def _cleanup(segs: list[Any]) -> list[Any]:
+    """Join changes separated only by a space or by fewer words than either change holds."""
+    out: list[Any] = []
+    for k, seg in enumerate(segs):
+        if isinstance(seg, _Change):
+            if out and isinstance(out[-1], _Change):
+                out[-1].dels += seg.dels
+                out[-1].ins += seg.ins
+            else:
+                out.append(seg)
+        elif not seg:
+            continue
+        elif (
+            out
+            and isinstance(out[-1], _Change)
+            and k + 1 < len(segs)
+            and isinstance(segs[k + 1], _Change)
+            and _absorb(seg, out[-1], segs[k + 1])
+        ):
+            out[-1].dels += seg
+            out[-1].ins += seg
+        else:
+            out.append(seg)
+    return out
+
+
+def _ops_of(segs: list[Any]) -> list[Op]:
+    ops: list[Op] = []
+    for seg in segs:
+        if isinstance(seg, _Change):
+            if seg.dels:
+                ops.append(Op("delete", "".join(seg.dels)))
+            if seg.ins:
+                ops.append(Op("insert", "".join(seg.ins)))
+        elif seg:
+            ops.append(Op("equal", "".join(seg)))
+    return ops
+
+
+def _segments_by_words(ta: list[str], tb: list[str], clock: Clock) -> list[Any]:
+    """Align the non-space tokens only, then lay the whitespace back in between.
+
+    Spaces are the most common token and carry no meaning of their own: left in, they double
+    the sequences diff-match-patch has to walk and give it false anchors. Between two matched
+    words, whitespace the two sides share is equal and the rest joins the change around it.
+    """
+    ia = [i for i, t in enumerate(ta) if not t[0].isspace()]
+    ib = [j for j, t in enumerate(tb) if not t[0].isspace()]
+    runs: list[tuple[int, int]] = []
+    pa = pb = -1
+
+    def gap(qa: int, qb: int) -> None:
+        """Runs for the tokens strictly between the anchors (pa, pb) and (qa, qb)."""
+        na, nb = qa - pa - 1, qb - pb - 1
+        if na == nb and ta[pa + 1 : qa] == tb[pb + 1 : qb]:
+            runs.append((0, na))
+            return
+        head = 0
+        while head < min(na, nb) and ta[pa + 1 + head] == tb[pb + 1 + head]:
+            head += 1
+        tail = 0
+        while tail < min(na, nb) - head and ta[qa - 1 - tail] == tb[qb - 1 - tail]:
+            tail += 1
+        runs.extend([(0, head), (-1, na - head - tail), (1, nb - head - tail), (0, tail)])
+
+    x = y = 0
+    for op, n in align([ta[i] for i in ia], [tb[j] for j in ib], clock):
+        if op < 0:
+            x += n
+        elif op > 0:
+            y += n
+        else:
+            for k in range(n):
+                qa, qb = ia[x + k], ib[y + k]
+                gap(qa, qb)
+                runs.append((0, 1))
+                pa, pb = qa, qb
+            x, y = x + n, y + n
+    gap(len(ta), len(tb))
+    return _segments(ta, tb, merge_runs(runs))
+
+
+def _segments(ta: Sequence[str], tb: Sequence[str], runs: list[tuple[int, int]]) -> list[Any]:
+    """Runs as alternating equal token lists and `_Change`s."""
+    segs: list[Any] = []
+    i = j = 0
+    for op, n in runs:
+        if op == 0:
+            segs.append(list(ta[i : i + n]))
+            i, j = i + n, j + n
+            continue
+        if not segs or not isinstance(segs[-1], _Change):
+            segs.append(_Change())
+        if op < 0:
+            segs[-1].dels += ta[i : i + n]
+            i += n
+        else:
+            segs[-1].ins += tb[j : j + n]
+            j += n
+    return segs
+
+
+def token_ops(ta: list[str], tb: list[str], clock: Clock) -> list[Op]:
+    if ta == tb:
+        return [Op("equal", "".join(ta))] if ta else []
+    segs = _segments_by_words(ta, tb, clock)
+    _shift_pure(segs)
+    return _ops_of(_cleanup(segs))
+
+
+def word_ops(old: str, new: str, *, budget_ms: float | None = None) -> list[Op]:
+    """The word diff of two short texts (one paragraph, a headline): equal, delete, insert."""
+    check_text("old", old)
+    check_text("new", new)
+    if new < old:
+        return mirror_ops(token_ops(tokenize(new), tokenize(old), Clock(budget_ms)))
+    return token_ops(tokenize(old), tokenize(new), Clock(budget_ms))
+
+
+_OPPOSITE: dict[OpKind, OpKind] = {"equal": "equal", "insert": "delete", "delete": "insert"}
+
+
+def mirror_ops(ops: list[Op]) -> list[Op]:
+    """The ops of the reverse diff, with each deletion again before its insertion."""
+    out: list[Op] = []
+    for op in ops:
+        flipped = Op(_OPPOSITE[op.op], op.text)
+        if flipped.op == "delete" and out and out[-1].op == "insert":
+            out.insert(len(out) - 1, flipped)
+        else:
+            out.append(flipped)
+    return out
+
+
+def equal_words(ops: list[Op]) -> int:
+    return sum(count_words(op.text) for op in ops if op.op == "equal")
