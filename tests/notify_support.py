@@ -21,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from servers import free_port
+from standardwebhooks import Webhook, WebhookVerificationError
 
 from tracker.document import Document
 from tracker.notify.signing import verify
@@ -40,6 +41,7 @@ class Call:
     headers: dict[str, str]
     body: bytes
     verified: bool
+    standard_verified: bool = False  # what the `standardwebhooks` package says of it
 
     @property
     def key(self) -> str:
@@ -47,6 +49,16 @@ class Call:
 
     def json(self) -> Any:
         return json.loads(self.body)
+
+
+def standard_verify(secret: str, body: bytes, headers: dict[str, str]) -> bool:
+    """Verify as a receiver using the off-the-shelf Standard Webhooks library would."""
+    key: str | bytes = secret if secret.startswith("whsec_") else secret.encode()
+    try:
+        Webhook(key).verify(body, headers, json_parse=False)
+    except WebhookVerificationError:
+        return False
+    return True
 
 
 @dataclass
@@ -90,7 +102,9 @@ class Hook:
                     body,
                     headers.get("X-Storydiff-Signature"),
                 )
-                call = Call(self.path, headers, body, ok)
+                call = Call(
+                    self.path, headers, body, ok, standard_verify(hook.secret, body, headers)
+                )
                 with hook._lock:
                     hook.calls.append(call)
                     status = hook.script.pop(0) if hook.script else 200

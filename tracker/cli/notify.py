@@ -140,7 +140,8 @@ def subscribe(
     if request.secret_generated:
         shown = request.secret
         click.echo(
-            f"webhook secret (shown once; verify X-Storydiff-Signature with it): {shown}", err=True
+            f"webhook secret (shown once; Standard Webhooks format, docs/NOTIFY.md): {shown}",
+            err=True,
         )
 
 

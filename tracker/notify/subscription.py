@@ -6,12 +6,12 @@ Scope, channel target, webhook secret, change kinds, minimum words and digest mo
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from tracker.config import Settings
+from tracker.notify import signing
 from tracker.notify.digest import MODES
 from tracker.notify.targets import (
     CHANNELS,
@@ -135,13 +135,15 @@ def _secret(value: Any, channel: str) -> tuple[str | None, bool]:
     """(secret, generated): a webhook without one gets a random secret, shown once."""
     if value in (None, ""):
         if channel == "webhook":
-            return secrets.token_urlsafe(32), True
+            return signing.new_secret(), True
         return None, False
     if channel != "webhook":
         raise Invalid("'secret' is only for webhooks: only webhooks are signed", "secret")
     low, high = SECRET_LENGTH
     if not isinstance(value, str) or not low <= len(value) <= high:
         raise Invalid(f"'secret' must be a string of {low} to {high} characters", "secret")
+    if not signing.is_valid_whsec(value):
+        raise Invalid("'secret' starts with whsec_ but what follows is not base64", "secret")
     return value, False
 
 

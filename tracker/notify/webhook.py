@@ -1,9 +1,10 @@
-"""The webhook channel: a signed JSON POST, the way GitHub and Stripe sign theirs.
+"""The webhook channel: a signed JSON POST that any receiver can verify.
 
-Headers: `X-Storydiff-Timestamp` (Unix seconds), `X-Storydiff-Signature: sha256=<hex>` where the
-HMAC-SHA256 key is the subscription's secret and the message is `f"{timestamp}.{body}"`, and
-`Idempotency-Key` (the same on every retry of one delivery). Receivers check with
-`signing.verify` and refuse old timestamps to stop replays. Targets pass the fetcher's SSRF guard.
+Every request carries both signatures (see `signing`): Standard Webhooks (`webhook-id`,
+`webhook-timestamp`, `webhook-signature`) for off-the-shelf verifiers, and storydiff's own
+`X-Storydiff-Timestamp` / `X-Storydiff-Signature` for receivers written against it. The
+`webhook-id`, `Idempotency-Key` and `X-Storydiff-Delivery` are one value, the same on every retry of
+one delivery. Targets pass the fetcher's SSRF guard.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from tracker.config import Settings
 from tracker.fetch import Fetcher, FetchError
 from tracker.notify import message
 from tracker.notify.channel import Outcome, Outgoing
-from tracker.notify.signing import sign
+from tracker.notify.signing import sign, sign_standard
 
 
 class BadWebhookURL(ValueError):
@@ -65,9 +66,12 @@ def send(
         "X-Storydiff-Timestamp": timestamp,
         "X-Storydiff-Delivery": out.key,
         "Idempotency-Key": out.key,
+        "webhook-id": out.key,
+        "webhook-timestamp": timestamp,
     }
     if out.secret:
         headers["X-Storydiff-Signature"] = sign(out.secret, timestamp, body)
+        headers["webhook-signature"] = sign_standard(out.secret, out.key, timestamp, body)
     try:
         check_target(out.target, settings)
         result = (fetcher or Fetcher(settings)).post(out.target, body, headers, timeout=timeout)
