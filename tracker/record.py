@@ -72,10 +72,12 @@ def record(
     raw: bytes | None = None,
     raw_type: str | None = None,
     budget_ms: float | None = None,
+    notify: bool = True,
 ) -> Recorded:
     """Record `doc` as a version of the story if its normal form is new; a no-op otherwise.
 
     `budget_ms` bounds the diff (the `diff_budget_ms` setting), as everywhere a diff is made.
+    `notify=False` announces nothing: imported history is the past, not news.
     """
 
     def make_change(previous: Row, reverts_to: int | None) -> dict[str, Any]:
@@ -86,7 +88,7 @@ def record(
         doc,
         fetched_at=fetched_at or clock.iso(),
         make_change=make_change,
-        pick_subscriptions=pick_subscriptions,
+        pick_subscriptions=pick_subscriptions if notify else None,
         raw=raw,
         raw_type=raw_type,
         developing=lambda: is_developing(doc),

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request
 
 from tracker import clock
 from tracker.extract import ExtractError, extract, sniff
+from tracker.imports.common import Entry, add_entries
 from tracker.record import record, version_pair
 from tracker.store import CHANGE_STATS, Row
 from tracker.urls import BadURL, normalize, site
@@ -136,6 +137,23 @@ def create_story() -> Any:
     return jsonify(story=story_json(store.get_story(story_id)), created=created), (
         201 if created else 200
     )
+
+
+BATCH_LIMIT = 10_000
+
+
+@bp.post("/stories/batch")
+@token_required
+def create_stories() -> Any:
+    """Track many stories in one request: `{"urls": [...]}` -> one result per URL, in order."""
+    urls = json_body().get("urls")
+    if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
+        abort(400, description="'urls' is required and must be a list of strings")
+    if len(urls) > BATCH_LIMIT:
+        abort(413, description=f"at most {BATCH_LIMIT} URLs per request")
+    outcomes = add_entries(get_store(), [Entry(url=u) for u in urls])
+    keep = ("source", "status", "id", "url", "reason")
+    return jsonify(results=[{k: getattr(o, k) for k in keep} for o in outcomes])
 
 
 @bp.get("/stories/<id:story_id>")

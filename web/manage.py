@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
+from tracker.imports.common import Entry, add_entries
 from tracker.urls import BadURL, normalize, site
 from web.db import get_store
 from web.routing import int_arg
@@ -43,6 +44,9 @@ def index() -> str:
 @login_required
 def add_story() -> Any:
     raw = request.form.get("url", "")
+    lines = [line.strip() for line in raw.splitlines() if line.strip()]
+    if len(lines) > 1:
+        return _add_many(lines)
     try:
         url = normalize(raw)
     except BadURL as exc:
@@ -55,6 +59,25 @@ def add_story() -> Any:
         "ok",
     )
     return redirect(url_for("pages.story", story_id=story_id)), 303
+
+
+FORM_BATCH_LIMIT = 1000
+
+
+def _add_many(lines: list[str]) -> Any:
+    """Several addresses, one a line: all added in one go, and a summary of what happened."""
+    if len(lines) > FORM_BATCH_LIMIT:
+        flash(f"At most {FORM_BATCH_LIMIT} addresses at a time; use `tracker add -`.", "error")
+        return redirect(url_for("manage.index")), 303
+    outcomes = add_entries(get_store(), [Entry(url=line) for line in lines])
+    added = sum(o.status == "added" for o in outcomes)
+    known = sum(o.status == "exists" for o in outcomes)
+    bad = [o.source for o in outcomes if o.status == "invalid"]
+    flash(f"Added {added} stories; {known} already tracked.", "ok")
+    if bad:
+        shown = ", ".join(b[:80] for b in bad[:5]) + (" …" if len(bad) > 5 else "")
+        flash(f"{len(bad)} addresses could not be tracked: {shown}", "error")
+    return redirect(url_for("manage.index")), 303
 
 
 @bp.post("/feeds")

@@ -81,6 +81,14 @@ def _paths() -> dict[str, dict[str, Any]]:
             "get": _op("List or search stories", params=filters, schema="StoryList"),
             "post": _op("Track a story", body=json_story, ok="201", secured=True, schema="Story"),
         },
+        "/api/stories/batch": {
+            "post": _op(
+                'Track many stories: {"urls": [...]} (at most 10,000) -> {results}, one per URL '
+                "in order, each with status added, exists or invalid",
+                body={"application/json": {"schema": {"type": "object", "required": ["urls"]}}},
+                secured=True,
+            ),
+        },
         "/api/stories/{story_id}": {
             "get": _op("One story", params=[STORY_ID], schema="Story"),
             "delete": _op(

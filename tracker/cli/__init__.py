@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from tracker import __version__
-from tracker.cli import admin, notify, service, stories
+from tracker.cli import admin, data, notify, service, stories
 from tracker.cli.common import Context
 
 
@@ -48,5 +48,11 @@ def main(ctx: click.Context, db_path: str, config_path: str | None) -> None:
     ctx.obj = Context(db_path=db_path, config_path=config_path)
 
 
-for command in [*stories.COMMANDS, *service.COMMANDS, *notify.COMMANDS, *admin.COMMANDS]:
+for command in [
+    *stories.COMMANDS,
+    *data.COMMANDS,
+    *service.COMMANDS,
+    *notify.COMMANDS,
+    *admin.COMMANDS,
+]:
     main.add_command(command)

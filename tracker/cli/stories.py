@@ -13,7 +13,6 @@ from tracker.cli.common import (
     emit_json,
     find_story,
     json_option,
-    parse_interval,
     pass_ctx,
     use_color,
 )
@@ -21,36 +20,8 @@ from tracker.diff import diff_documents
 from tracker.extract import ExtractError, extract, sniff
 from tracker.record import document_of, record, version_pair
 from tracker.store import NotFound
-from tracker.urls import BadURL, normalize, site
 
 MAX_INGEST_BYTES = 50 * 1024 * 1024
-
-
-@click.command()
-@click.argument("url")
-@click.option("--title", help="A title to show until the first version brings the headline.")
-@click.option("--interval", help="Check every INTERVAL (900, 15m, 2h, 1d) instead of adapting.")
-@json_option
-@pass_ctx
-def add(ctx: Context, url: str, title: str | None, interval: str | None, as_json: bool) -> None:
-    """Track the story at URL and print its id.
-
-    The URL is normalised (case, default ports, fragments and tracking parameters such as
-    utm_source are dropped), so the same article added twice is tracked once.
-    """
-    try:
-        clean = normalize(url)
-    except BadURL as exc:
-        raise click.ClickException(f"invalid URL {url!r}: {exc}") from None
-    seconds = parse_interval(interval)
-    with ctx.store() as store:
-        story_id, created = store.add_story(clean, title=title, interval=seconds, site=site(clean))
-    if as_json:
-        emit_json({"id": story_id, "url": clean, "created": created})
-    elif created:
-        click.echo(story_id)
-    else:
-        click.echo(f"{story_id}\t(already tracked)")
 
 
 @click.command()
@@ -329,4 +300,4 @@ def remove(ctx: Context, story: str, yes: bool) -> None:
     click.echo(f"story {row['id']} deleted")
 
 
-COMMANDS = [add, ingest, list_stories, log, show, diff, pause, resume, remove]
+COMMANDS = [ingest, list_stories, log, show, diff, pause, resume, remove]

@@ -28,6 +28,7 @@ from tracker.store.base import (
     decompress,
 )
 from tracker.store.checks import ChecksMixin
+from tracker.store.data import DataMixin, NewStory, verify_database
 from tracker.store.feeds import FeedsMixin
 from tracker.store.notify import NotifyMixin
 from tracker.store.schema import MIGRATIONS, SCHEMA_VERSION
@@ -37,7 +38,14 @@ from tracker.store.versions import VersionsMixin
 
 
 class Store(
-    StoriesMixin, VersionsMixin, SearchMixin, ChecksMixin, FeedsMixin, NotifyMixin, AuthMixin
+    StoriesMixin,
+    VersionsMixin,
+    SearchMixin,
+    ChecksMixin,
+    FeedsMixin,
+    NotifyMixin,
+    AuthMixin,
+    DataMixin,
 ):
     """A connection to one storydiff database, migrated to the current schema on open."""
 
@@ -53,6 +61,7 @@ __all__ = [
     "STORY_SORTS",
     "STORY_STATES",
     "Conflict",
+    "NewStory",
     "NotFound",
     "Recorded",
     "Row",
@@ -60,4 +69,5 @@ __all__ = [
     "StoreError",
     "compress",
     "decompress",
+    "verify_database",
 ]
