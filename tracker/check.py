@@ -9,6 +9,7 @@ no trace and is simply done again.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -22,7 +23,9 @@ from tracker.extract import ExtractError, extract, media_type
 from tracker.fetch import Fetcher, FetchError, FetchResult
 from tracker.record import record
 from tracker.store import NotFound, Row, Store
-from tracker.urls import BadURL, normalize, site
+from tracker.urls import BadURL, normalize, redact, site
+
+log = logging.getLogger("storydiff.check")
 
 OUTCOMES = ("unchanged", "not_modified", "new_version", "error", "gone")
 GONE_STATUSES = frozenset({404, 410})
@@ -135,9 +138,8 @@ class Checker:
         change_id = None
         developing = bool(story.get("developing"))
         with store.write():
-            try:  # paused or removed while the page was fetched: keep that decision
-                current = store.get_story(story["id"])
-            except NotFound:
+            current = _same_story(store, story)  # paused or removed meanwhile: keep that decision
+            if current is None:
                 return _removed(story["id"], outcome, page.status, started)
             if doc is not None:
                 raw = page.body if self.settings.archive_raw else None
@@ -215,9 +217,8 @@ class Checker:
         fields: dict[str, Any] = {"last_checked_at": at, "failures": failures, "last_error": reason}
         duration = _ms(started)
         with store.write():
-            try:  # paused or removed while the page was fetched: keep that decision
-                current = store.get_story(story["id"])
-            except NotFound:
+            current = _same_story(store, story)  # paused or removed meanwhile: keep that decision
+            if current is None:
                 return _removed(story["id"], outcome, status, started)
             state = _settle(story, current, state)
             if state != current.get("state"):
@@ -282,6 +283,28 @@ def record_internal_error(
         },
     )
     return CheckResult(story_id, "error", error=reason, next_check_at=nxt.next_check_at)
+
+
+def _same_story(store: Store, fetched_for: Row) -> Row | None:
+    """The story as it is now, or None when it was removed while its page was fetched.
+
+    Ids are never reused (AUTOINCREMENT), yet a database restored from a copy or edited by
+    hand could give the id to another story: the URL and the moment it was added must match
+    too, or the page fetched for the old story would become the new one's version.
+    """
+    try:
+        current = store.get_story(fetched_for["id"])
+    except NotFound:
+        return None
+    if (current["url"], current["added_at"]) != (fetched_for["url"], fetched_for["added_at"]):
+        log.warning(
+            "story %s was replaced by %s while %s was fetched: the check's result is dropped",
+            fetched_for["id"],
+            redact(current["url"]),
+            redact(fetched_for["url"]),
+        )
+        return None
+    return current
 
 
 def _removed(story_id: int, outcome: str, status: int | None, started: float) -> CheckResult:

@@ -277,6 +277,36 @@ def _m10_signin_failures(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m11_story_ids_never_reused(db: sqlite_utils.Database) -> None:
+    """AUTOINCREMENT ids for stories and feeds, the way `_m7` did for changes.
+
+    A removed newest story handed its id to the next story added, so a check still in flight
+    for the removed one (or an old link, feed entry or API client holding the id) named the new
+    story. The tables are rebuilt as SQLite documents, foreign keys off (see `_migrate`).
+    """
+    for table in ("stories", "feeds"):
+        sql = db.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]
+        ).fetchone()[0]
+        indexes = [
+            row[0]
+            for row in db.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                "AND sql IS NOT NULL",
+                [table],
+            ).fetchall()
+        ]
+        new_sql = sql.replace(f"CREATE TABLE {table}", f"CREATE TABLE {table}_new", 1).replace(
+            "id INTEGER PRIMARY KEY,", "id INTEGER PRIMARY KEY AUTOINCREMENT,", 1
+        )
+        db.execute(new_sql)
+        db.execute(f"INSERT INTO {table}_new SELECT * FROM {table}")
+        db.execute(f"DROP TABLE {table}")
+        db.execute(f"ALTER TABLE {table}_new RENAME TO {table}")
+        for index_sql in indexes:
+            db.execute(index_sql)
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _m1_core,
     _m2_change_stats,
@@ -288,5 +318,6 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _m8_no_session_key,
     _m9_missing_stats_index,
     _m10_signin_failures,
+    _m11_story_ids_never_reused,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
