@@ -44,6 +44,7 @@ from tracker.urls import redact
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 POST_RESPONSE_CAP = 64 * 1024
+RETRY_AFTER_CAP = 7 * 24 * 3600.0  # the longest wait a server's Retry-After can ask for
 ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,text/plain;q=0.8,*/*;q=0.5"
 ACCEPT_ENCODING = "gzip, deflate, br"
 _CHUNK = 64 * 1024
@@ -213,7 +214,7 @@ class Fetcher:
                 "http",
                 f"{redact(target.url)} answered {_status_words(status)}",
                 status=status,
-                retry_after=_retry_after(reply.headers.get("retry-after")),
+                retry_after=parse_retry_after(reply.headers.get("retry-after")),
             )
         result = self._result(url, hops[-1] if hops else url, reply, started, hops)
         result.not_modified = status == 304
@@ -290,7 +291,7 @@ class Fetcher:
             else:
                 if reply.status != 429 and not 500 <= reply.status < 600:
                     return reply
-                asked = _retry_after(reply.headers.get("retry-after"))
+                asked = parse_retry_after(reply.headers.get("retry-after"))
                 error = FetchError(
                     "http",
                     f"{redact(target.url)} answered {_status_words(reply.status)}",
@@ -611,20 +612,23 @@ def _status_words(status: int) -> str:
         return str(status)
 
 
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta seconds or an HTTP date), or None."""
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta seconds or an HTTP date), or None when it is not
+    one; at most RETRY_AFTER_CAP, so a year-9999 date or a 400-digit number cannot overflow the
+    scheduler's arithmetic (a story is then simply checked again in a week)."""
     if not value:
         return None
     value = value.strip()
     if _digits(value):
-        return float(value)
+        return min(float(value), RETRY_AFTER_CAP)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        if when.tzinfo is None:
+            return None
+        seconds = when.timestamp() - time.time()
+    except (TypeError, ValueError, OverflowError, IndexError):
         return None
-    if when.tzinfo is None:
-        return None
-    return max(0.0, when.timestamp() - time.time())
+    return min(max(0.0, seconds), RETRY_AFTER_CAP)
 
 
 def _digits(text: str) -> bool:

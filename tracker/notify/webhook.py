@@ -15,7 +15,7 @@ from typing import Any
 
 from tracker import netguard
 from tracker.config import Settings
-from tracker.fetch import Fetcher, FetchError
+from tracker.fetch import Fetcher, FetchError, parse_retry_after
 from tracker.notify import message
 from tracker.notify.channel import Outcome, Outgoing
 from tracker.notify.signing import sign, sign_standard
@@ -48,10 +48,7 @@ def _retry_after(headers: Any) -> float | None:
     value = None
     if headers:
         value = headers.get("Retry-After") or headers.get("retry-after")
-    text = str(value or "").strip()
-    if text and text.isascii() and text.isdigit():
-        return float(text)
-    return None
+    return parse_retry_after(str(value or ""))
 
 
 def send(
