@@ -33,8 +33,9 @@ from tracker import check, clock, feeds
 from tracker.config import Settings
 from tracker.document import Document
 from tracker.extract import ExtractError, extract
-from tracker.fetch import Fetcher
-from tracker.store import Row, Store
+from tracker.fetch import RETRY_AFTER_CAP, Fetcher
+from tracker.store import Row, Store, StoreError, Unwritable
+from tracker.writegate import WriteGate
 
 log = logging.getLogger("storydiff.schedule")
 
@@ -137,6 +138,7 @@ def _decide(
         backed = seconds * 2 ** min(failures, 16)
         seconds = int(min(backed, max(seconds, FAILURE_CAP)))
         why = f"{failures} failed check{'s' if failures != 1 else ''} in a row"
+    retry_after = _bounded(retry_after)
     if retry_after and retry_after > seconds:
         seconds, why = int(retry_after + 0.999), f"the server asked to wait {human(retry_after)}"
     return seconds, why
@@ -158,12 +160,20 @@ def plan(
     archive_after = settings.archive_after_days * DAY
     if archive_after > 0 and quiet >= archive_after:
         return Plan(None, 0, "archived", f"no change for {human(quiet)}: archived")
+    retry_after = _bounded(retry_after)
     seconds, why = _decide(story, now, changed, settings, developing, failures, retry_after)
     jittered = seconds * (1 + JITTER * (2 * rng() - 1))
     if retry_after:
         jittered = max(jittered, retry_after)
     state = str(story.get("state") or "active")
     return Plan(clock.iso(now + timedelta(seconds=jittered)), seconds, state, why)
+
+
+def _bounded(retry_after: float | None) -> float | None:
+    """A server's wait, at most RETRY_AFTER_CAP (NaN and negatives count as none)."""
+    if retry_after is None or not retry_after > 0:
+        return None
+    return min(retry_after, RETRY_AFTER_CAP)
 
 
 def human(seconds: float) -> str:
@@ -241,6 +251,7 @@ class CheckPool:
         self._local = threading.local()
         self._stores: list[Store] = []
         self._lock = threading.Lock()
+        self.gate = WriteGate()
 
     def _new_procs(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
@@ -302,9 +313,19 @@ class CheckPool:
         store = self.store()
         try:
             result = self.checker.check(store, story_id)
+        except Unwritable as exc:  # disk full, read-only: the gate pauses checks and says so
+            self.gate.failed(exc)
+            return check.CheckResult(story_id, "error", error=str(exc))
         except Exception as exc:  # a bug must not stop the pool nor refire every tick
             log.exception("check of story %s failed", story_id)
-            result = check.record_internal_error(store, self.settings, story_id, exc)
+            try:
+                result = check.record_internal_error(store, self.settings, story_id, exc)
+            except StoreError as again:
+                if isinstance(again, Unwritable):
+                    self.gate.failed(again)
+                result = check.CheckResult(story_id, "error", error=str(again))
+        else:
+            self.gate.succeeded()
         if self.on_result is not None:
             try:
                 self.on_result(result)
@@ -316,6 +337,9 @@ class CheckPool:
         store = self.store()
         try:
             return feeds.poll(store, feed_id, self.checker.fetcher)
+        except Unwritable as exc:
+            self.gate.failed(exc)
+            return feeds.FeedResult(feed_id, "error", error=str(exc))
         except Exception as exc:
             log.exception("poll of feed %s failed", feed_id)
             return feeds.record_internal_error(store, feed_id, exc)
@@ -398,10 +422,12 @@ class Scheduler:
         """Run `func` every `seconds` in the scheduler's threads (never two at once)."""
 
         def run() -> None:
-            if self._stopping.is_set():
+            if self._stopping.is_set() or self.pool.gate.shut:
                 return
             try:
                 func()
+            except Unwritable as exc:
+                self.pool.gate.failed(exc)
             except Exception:
                 log.exception("periodic job %s failed", name)
 
@@ -431,6 +457,10 @@ class Scheduler:
     def _dispatch_safely(self) -> None:
         try:
             self.dispatch()
+        except Unwritable as exc:
+            self.pool.gate.failed(exc)
+        except StoreError as exc:  # a lock held past the timeout: one line, not a traceback
+            log.warning("dispatch skipped: %s", exc)
         except Exception:
             log.exception("dispatch failed")
 
@@ -445,6 +475,18 @@ class Scheduler:
     def _dispatch(self, store: Store, at: str) -> int:
         with self._lock:
             room = self.pool.workers * 2 - len(self._busy_stories) - len(self._busy_feeds)
+        trial = self.pool.gate.shut
+        room = self.pool.gate.room(room)
+        if trial and room:  # one story tells whether writing works again
+            sent = self._fill(
+                lambda limit: store.due_stories(at, limit=limit),
+                self._busy_stories,
+                self.pool.submit_story,
+                room,
+            )
+            if not sent:
+                self.pool.gate.untried()
+            return sent
         feeds_sent = self._fill(
             lambda limit: store.due_feeds(at, limit=limit),
             self._busy_feeds,

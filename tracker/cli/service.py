@@ -32,7 +32,7 @@ from tracker.fetch import Fetcher, FetchError
 from tracker.newsroom import DEFAULT_DELAY, Newsroom
 from tracker.notify.outbox import deliver_job
 from tracker.schedule import CheckPool, Scheduler, human
-from tracker.store import NotFound, Row, Store
+from tracker.store import NotFound, Row, Store, Unwritable
 from tracker.urls import BadURL, redact, site
 
 SUMMARY_WORDS = {
@@ -357,6 +357,10 @@ def run(
     settings = ctx.settings
     with ctx.store() as store:
         counts = store.counts()
+        try:
+            store.check_writable()
+        except Unwritable as exc:
+            raise click.ClickException(f"cannot run: {exc}; tracker run must write") from None
     host = host or settings.host
     port = port or settings.port
     scheduler = Scheduler(settings, extract_processes=extract_processes, on_result=_report)

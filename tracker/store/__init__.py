@@ -24,6 +24,7 @@ from tracker.store.base import (
     Recorded,
     Row,
     StoreError,
+    Unwritable,
     compress,
     decompress,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "Row",
     "Store",
     "StoreError",
+    "Unwritable",
     "compress",
     "decompress",
     "verify_database",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
@@ -28,6 +29,20 @@ class NotFound(StoreError):
 
 class Conflict(StoreError):
     """The row is in a state that does not allow this (e.g. a delivery already sent)."""
+
+
+class Unwritable(StoreError):
+    """Nothing can be written just now: the disk is full, the file or its folder is read-only,
+    or the disk failed. Nothing was written; the same write may work later."""
+
+
+# SQLite's primary result codes for "the file cannot take this write" (the low byte of
+# extended codes such as SQLITE_IOERR_WRITE or SQLITE_READONLY_DIRECTORY).
+_UNWRITABLE_CODES = frozenset({sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR})
+
+
+class _Probed(Exception):
+    """Rolls back `check_writable`'s probe."""
 
 
 MAX_ID = 2**63 - 1
@@ -160,14 +175,14 @@ class StoreBase:
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.DatabaseError as exc:
-            raise StoreError(_explain(exc, self.path)) from None
+            raise _store_error(exc, self.path) from None
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
         try:
             self._migrate(migrate_to)
         except sqlite3.DatabaseError as exc:
             conn.close()
-            raise StoreError(_explain(exc, self.path)) from None
+            raise _store_error(exc, self.path) from None
 
     def close(self) -> None:
         self.conn.close()
@@ -189,14 +204,32 @@ class StoreBase:
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.DatabaseError as exc:
-            raise StoreError(_explain(exc, self.path)) from None
+            raise _store_error(exc, self.path) from None
         try:
             yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
+        except BaseException as exc:
+            with suppress(sqlite3.DatabaseError):  # SQLite may have rolled back already
+                self.conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.DatabaseError) and _unwritable(exc):
+                raise _store_error(exc, self.path) from None
             raise
         else:
-            self.conn.execute("COMMIT")
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.DatabaseError as exc:
+                with suppress(sqlite3.DatabaseError):
+                    self.conn.execute("ROLLBACK")
+                raise _store_error(exc, self.path) from None
+
+    def check_writable(self) -> None:
+        """Raise Unwritable when the file cannot take writes at all (a read-only file, folder
+        or mount); a write is begun and rolled back, so nothing changes."""
+        try:
+            with self.write():
+                self.conn.execute("CREATE TABLE storydiff_write_probe (x)")
+                raise _Probed
+        except _Probed:
+            pass
 
     @property
     def schema_version(self) -> int:
@@ -236,7 +269,7 @@ class StoreBase:
         except OverflowError:
             raise NotFound("no such row: the number is too large") from None
         except sqlite3.OperationalError as exc:
-            raise StoreError(_explain(exc, self.path)) from None
+            raise _store_error(exc, self.path) from None
 
     def _update(
         self, table: str, noun: str, row_id: int, allowed: frozenset[str], fields: dict[str, Any]
@@ -280,14 +313,38 @@ def _decode_subscription(row: Row) -> Row:
     return row
 
 
+def _unwritable(exc: sqlite3.DatabaseError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in _UNWRITABLE_CODES
+
+
+def _store_error(exc: sqlite3.DatabaseError, path: str) -> StoreError:
+    """The StoreError (Unwritable when the file cannot take writes now) for a sqlite3 error."""
+    kind = Unwritable if _unwritable(exc) else StoreError
+    return kind(_explain(exc, path))
+
+
 def _explain(exc: sqlite3.DatabaseError, path: str) -> str:
     text = str(exc)
+    if "disk is full" in text:
+        return (
+            f"database {path}: the disk is full (or the file reached its size limit); "
+            "nothing was written"
+        )
+    if "disk I/O error" in text:
+        return f"database {path}: the disk failed to write (disk I/O error); nothing was written"
     if "locked" in text or "busy" in text:
         return f"database {path} is locked by another process; try again"
     if "not a database" in text or "malformed" in text:
         return f"{path} is not a storydiff database (not a SQLite file, or damaged)"
     if "unable to open" in text:
+        folder = Path(path).expanduser().resolve().parent
+        if folder.is_dir() and not os.access(folder, os.W_OK):
+            return (
+                f"cannot open database {path}: its folder {folder} is read-only, and SQLite "
+                "must create the -wal and -shm files beside it"
+            )
         return f"cannot open database {path}: check the path and permissions"
     if "readonly" in text:
-        return f"database {path} is read-only"
+        return f"database {path} is read-only (the file or its folder cannot be written)"
     return f"database {path}: {text}"
