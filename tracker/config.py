@@ -8,6 +8,7 @@ project reads the environment, so a test can build a `Settings` by hand and know
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -59,6 +60,8 @@ class Settings:
     admin_password: str = field(default="", repr=False)
     api_token: str = field(default="", repr=False)
     private: bool = False
+    trusted_proxies: tuple[str, ...] = ()  # reverse proxies whose X-Forwarded-* headers count
+    proxy_hops: int = 1  # how many of them stand in front, one behind the other
 
     # notifications
     smtp_host: str = "localhost"
@@ -69,6 +72,9 @@ class Settings:
     mail_from: str = "storydiff@localhost"
     delivery_max_attempts: int = 8
     outbox_interval: float = 10.0
+
+    # service
+    log_level: str = "warning"  # debug | info | warning | error
 
     # diff
     diff_budget_ms: float = 200.0
@@ -151,6 +157,7 @@ _POSITIVE = (
     "extract_timeout",
     "diff_budget_ms",
     "per_host_concurrency",
+    "proxy_hops",
 )
 
 
@@ -181,5 +188,17 @@ def _check_ranges(settings: Settings) -> None:
         raise ConfigError("ports must be between 1 and 65535")
     for entry in settings.allow_hosts:
         _check_allow_entry(entry)
+    if settings.proxy_hops > 16:
+        raise ConfigError("setting 'proxy_hops' must be at most 16")
+    for entry in settings.trusted_proxies:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            shown = repr(entry if len(entry) <= 80 else entry[:80] + "...")
+            raise ConfigError(
+                f"setting 'trusted_proxies': {shown} is not an address or network"
+            ) from None
+    if settings.log_level not in ("debug", "info", "warning", "error"):
+        raise ConfigError("setting 'log_level' must be debug, info, warning or error")
     if settings.smtp_security not in ("none", "starttls", "ssl"):
         raise ConfigError("setting 'smtp_security' must be none, starttls or ssl")

@@ -31,6 +31,7 @@ from web import (
     unsubscribe,
 )
 from web.diffview import DiffCache
+from web.proxy import SchemeAwareSessions, TrustedProxies
 
 MAX_BODY_BYTES = 5 * 1024 * 1024
 
@@ -66,12 +67,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_NAME="storydiff_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
+        SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),  # else: per request
         JSON_SORT_KEYS=False,
     )
     app.extensions["storydiff_diffs"] = DiffCache(
         int(app.config["DIFF_CACHE_SIZE"]), settings.diff_budget_ms
     )
+    app.session_interface = SchemeAwareSessions()
+    app.wsgi_app = TrustedProxies(app.wsgi_app, settings.trusted_proxies, settings.proxy_hops)
     app.url_map.converters["id"] = routing.IdConverter
     db.init_app(app)
     security.init_app(app)

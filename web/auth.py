@@ -40,6 +40,7 @@ def signin() -> Any:
                 flash("Signed in.", "ok")
                 return redirect(target)
             failed = True
+            current_app.logger.warning("sign-in failed from %s", request.remote_addr)
     page = render_template(
         "auth/signin.html",
         configured=configured,
@@ -48,6 +49,7 @@ def signin() -> Any:
         next=target,
     )
     if wait:  # too many failures from this address: the password is not even tried
+        current_app.logger.warning("sign-in refused from %s for %d s", request.remote_addr, wait)
         return page, 429, {"Retry-After": str(wait)}
     return page, 401 if failed else 200
 

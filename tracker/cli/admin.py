@@ -73,7 +73,14 @@ def serve(ctx: Context, host: str | None, port: int | None, threads: int) -> Non
     host = host or settings.host
     port = port or settings.port
     click.echo(f"serving storydiff on http://{host}:{port}/ (Ctrl-C stops)", err=True)
-    waitress.serve(app, host=host, port=port, threads=threads, ident="storydiff")
+    waitress.serve(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="storydiff",
+        clear_untrusted_proxy_headers=False,  # the app trusts only `trusted_proxies` (web.proxy)
+    )
 
 
 COMMANDS: list[click.Command] = [set_password, create_token, serve]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import signal
 import sys
 import threading
@@ -16,7 +15,7 @@ from typing import Any
 
 import click
 
-from tracker import clock, feeds, seeds
+from tracker import clock, feeds, logs, seeds
 from tracker.check import OUTCOMES, CheckResult
 from tracker.cli.common import (
     Context,
@@ -285,7 +284,13 @@ def _serve(
         app = load_web_app(settings)
         try:
             server = waitress.create_server(
-                app, host=host, port=port, threads=threads, ident="storydiff"
+                app,
+                host=host,
+                port=port,
+                threads=threads,
+                ident="storydiff",
+                # forwarded headers reach the app, which trusts only `trusted_proxies` (web.proxy)
+                clear_untrusted_proxy_headers=False,
             )
         except OSError as exc:
             raise click.ClickException(
@@ -318,10 +323,8 @@ def _report(result: CheckResult) -> None:
         click.echo(f"{clock.iso()}  {line}", err=True)
 
 
-def _logging() -> None:
-    logging.basicConfig(
-        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+def _logging(settings: Settings) -> None:
+    logs.setup(settings.log_level)
 
 
 @click.command("run")
@@ -353,7 +356,7 @@ def run(
     spread over a few minutes instead of all fetched at once. Ctrl-C or SIGTERM stops cleanly:
     no new checks start, running ones finish, nothing is left half-written.
     """
-    _logging()
+    _logging(ctx.settings)
     settings = ctx.settings
     with ctx.store() as store:
         counts = store.counts()
@@ -434,7 +437,7 @@ def demo(
         click.echo(f"seed story loaded as story {seed_id}\n")
         click.get_current_context().invoke(log, story=str(seed_id), as_json=False)
         return
-    _logging()
+    _logging(ctx.settings)
     base = ctx.settings
     host = host or base.host
     port = port or base.port

@@ -1,0 +1,241 @@
+"""The reverse proxies the deployment docs ship, run for real on 127.0.0.1: nginx and Caddy.
+
+Each reads the repository's own file (deploy/nginx.conf, deploy/Caddyfile) with only its
+addresses, ports and certificate paths changed, terminates TLS with a certificate made here, and
+forwards to a `tracker run` on another port. A client can speak from any address of 127.0.0.0/8
+(`source`), which is how the tests are several different people on one machine.
+"""
+
+from __future__ import annotations
+
+import datetime
+import http.client
+import ipaddress
+import os
+import re
+import shutil
+import ssl
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+from servers import free_port, wait_for
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOY = ROOT / "deploy"
+
+
+def make_certificate(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (the proxies' TLS), as PEM files."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "storydiff.test")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=2))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def _replace(text: str, old: str, new: str) -> str:
+    assert old in text, f"the shipped config no longer holds {old!r}"
+    return text.replace(old, new)
+
+
+@contextmanager
+def nginx(folder: Path, upstream: int) -> Iterator[int]:
+    """deploy/nginx.conf's https server, on a free port, in front of 127.0.0.1:`upstream`."""
+    port = free_port()
+    cert, key = make_certificate(folder)
+    site = (DEPLOY / "nginx.conf").read_text()
+    site = _replace(site, "server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream};")
+    site = _replace(site, "listen 443 ssl;", f"listen 127.0.0.1:{port} ssl;")
+    site = _replace(site, "/etc/ssl/certs/storydiff.pem", str(cert))
+    site = _replace(site, "/etc/ssl/private/storydiff.key", str(key))
+    site = _replace(site, "listen 80;", f"listen 127.0.0.1:{free_port()};")
+    temp = folder / "nginx-temp"
+    temp.mkdir()
+    main = f"""
+worker_processes 1;
+pid {folder}/nginx.pid;
+error_log {folder}/nginx-error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    client_body_temp_path {temp}/body;
+    proxy_temp_path {temp}/proxy;
+    fastcgi_temp_path {temp}/fastcgi;
+    uwsgi_temp_path {temp}/uwsgi;
+    scgi_temp_path {temp}/scgi;
+{site}
+}}
+"""
+    conf = folder / "nginx.conf"
+    conf.write_text(main)
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    proc = subprocess.Popen(
+        [binary, "-p", str(folder), "-c", str(conf), "-g", "daemon off;"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(lambda: _listening(port), timeout=20, proc=proc)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@contextmanager
+def caddy(folder: Path, upstream: int) -> Iterator[int]:
+    """deploy/Caddyfile's site, on a free port with Caddy's own local CA, in front of `upstream`."""
+    port = free_port()
+    site = (DEPLOY / "Caddyfile").read_text()
+    site = _replace(site, "storydiff.example.org {", f"https://127.0.0.1:{port} {{")
+    site = _replace(site, "reverse_proxy 127.0.0.1:8000", f"reverse_proxy 127.0.0.1:{upstream}")
+    glob = (
+        "{\n\tadmin off\n\tauto_https disable_redirects\n\tskip_install_trust\n"
+        f"\tstorage file_system {folder / 'caddy-data'}\n\tlocal_certs\n}}\n\n"
+    )
+    conf = folder / "Caddyfile"
+    conf.write_text(glob + site)
+    env = {**os.environ, "HOME": str(folder), "XDG_DATA_HOME": str(folder / "xdg")}
+    binary = shutil.which("caddy") or "/usr/bin/caddy"
+    proc = subprocess.Popen(
+        [binary, "run", "--config", str(conf), "--adapter", "caddyfile"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(lambda: _listening(port), timeout=30, proc=proc)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def _listening(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+@contextmanager
+def tracker_run(db: Path, **env: str) -> Iterator[int]:
+    """`tracker run` as a real process on a free port; stopped with SIGTERM on the way out.
+
+    What it logs goes to `tracker-run.log` beside the database."""
+    port = free_port()
+    environ = {**os.environ, "TRACKER_DB": str(db), "TRACKER_ADMIN_PASSWORD": PASSWORD, **env}
+    environ.pop("TRACKER_CONFIG", None)
+    log = (db.parent / "tracker-run.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tracker", "run", "--port", str(port)],
+        env=environ,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+        text=True,
+    )
+    try:
+        wait_for(lambda: _listening(port), timeout=60, proc=proc)
+        yield port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+PASSWORD = "correct horse battery"
+
+
+@dataclass
+class Client:
+    """One person: their own source address, their own cookies; https to a proxy or http direct."""
+
+    port: int
+    source: str = "127.0.0.1"
+    tls: bool = True
+    headers: dict[str, str] = field(default_factory=dict)  # sent with every request
+    cookies: dict[str, str] = field(default_factory=dict)
+
+    def request(
+        self, method: str, path: str, form: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, list[str]], str]:
+        if self.tls:
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            conn: http.client.HTTPConnection = http.client.HTTPSConnection(
+                "127.0.0.1", self.port, timeout=20, context=ctx, source_address=(self.source, 0)
+            )
+        else:
+            conn = http.client.HTTPConnection(
+                "127.0.0.1", self.port, timeout=20, source_address=(self.source, 0)
+            )
+        headers = dict(self.headers)
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            resp = conn.getresponse()
+            text = resp.read().decode("utf-8", "replace")
+            got: dict[str, list[str]] = {}
+            for name, value in resp.getheaders():
+                got.setdefault(name.lower(), []).append(value)
+        finally:
+            conn.close()
+        for line in got.get("set-cookie", []):
+            name, _, rest = line.partition("=")
+            self.cookies[name.strip()] = rest.split(";", 1)[0]
+        return resp.status, got, text
+
+    def sign_in(self, password: str) -> tuple[int, dict[str, list[str]]]:
+        status, _, page = self.request("GET", "/signin")
+        assert status == 200, page[:300]
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert token, "no CSRF token on the sign-in page"
+        status, headers, _ = self.request(
+            "POST", "/signin", {"csrf_token": token.group(1), "password": password}
+        )
+        return status, headers
