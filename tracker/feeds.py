@@ -1,4 +1,5 @@
-"""Discover stories from RSS and Atom feeds (feedparser): each poll tracks the entries not seen yet.
+"""Discover stories from RSS and Atom feeds (feedparser), and from sitemaps (`sitemaps`): each
+poll tracks the entries not seen yet.
 
 An entry's link is normalised (tracking parameters, case, default ports and fragments dropped) and
 looked up by URL and by canonical URL before anything is added, so an article reached through the
@@ -16,7 +17,7 @@ from urllib.parse import urljoin
 
 import feedparser
 
-from tracker import clock
+from tracker import clock, sitemaps
 from tracker.fetch import Fetcher, FetchError, FetchResult
 from tracker.store import NotFound, Row, Store
 from tracker.urls import BadURL, normalize, site
@@ -107,6 +108,13 @@ def fetch(fetcher: Fetcher, url: str, feed: Row | None = None) -> tuple[FetchRes
         raise FeedError(exc.reason) from None
     if page.not_modified:
         return page, None
+    if sitemaps.looks_like(page.body, page.final_url, page.content_type or None):
+        try:
+            found = sitemaps.read(fetcher, page.final_url, page.body)
+        except sitemaps.SitemapError as exc:
+            raise FeedError(str(exc)) from None
+        entries = [Entry(link, title) for link, title in found.entries[:MAX_ENTRIES]]
+        return page, Parsed(found.title, entries)
     return page, parse(page.body, page.final_url, page.content_type or None)
 
 
