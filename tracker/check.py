@@ -10,13 +10,14 @@ no trace and is simply done again.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from tracker import clock, schedule
+from tracker import browser, clock, schedule
 from tracker.config import Settings
 from tracker.document import Document
 from tracker.extract import ExtractError, extract, media_type
@@ -72,10 +73,21 @@ class Checker:
         self.fetcher = fetcher or Fetcher(settings)
         self.extractor: Extractor = extractor or extract
         self.conditional = conditional
+        self._renderer: browser.Browser | None = None
+        self._renderer_lock = threading.Lock()
 
     def close(self) -> None:
         if self._own_fetcher:
             self.fetcher.close()
+        if self._renderer is not None:
+            self._renderer.close()
+
+    def _browser(self) -> browser.Browser:
+        """The chromium pool for pages that need JavaScript, started on first use."""
+        with self._renderer_lock:
+            if self._renderer is None:
+                self._renderer = browser.Browser(self.settings)
+            return self._renderer
 
     def __enter__(self) -> Checker:
         return self
@@ -92,12 +104,15 @@ class Checker:
         except NotFound:  # deleted after it was handed to this check
             return _removed(story_id, "error", None, started)
         options = story.get("options") or {}
+        js = browser.wanted(story, self.settings)
+        # a page built by scripts can change while its HTML shell does not: no shortcuts
+        conditional = self.conditional and not js
         try:
             page = self.fetcher.get(
                 story["url"],
-                etag=story.get("etag") if self.conditional else None,
-                last_modified=story.get("last_modified") if self.conditional else None,
-                previous_hash=story.get("body_hash") if self.conditional else None,
+                etag=story.get("etag") if conditional else None,
+                last_modified=story.get("last_modified") if conditional else None,
+                previous_hash=story.get("body_hash") if conditional else None,
                 respect_robots=options.get("respect_robots"),
             )
         except FetchError as exc:
@@ -105,8 +120,16 @@ class Checker:
         if page.not_modified or page.unchanged_body:
             outcome = "not_modified" if page.not_modified else "unchanged"
             return self._finish(store, story, moment, started, page, outcome)
+        body, content_type = page.body, page.content_type or None
+        if js:
+            try:
+                body = self._browser().render(page.final_url, page.body, content_type).html
+            except browser.RenderError as exc:
+                reason = f"could not render the page at {page.final_url}: {exc}"
+                return self._failed(store, story, moment, started, reason, page.status, None)
+            content_type = "text/html; charset=utf-8"
         try:
-            doc = self.extractor(page.body, page.content_type or None, page.final_url)
+            doc = self.extractor(body, content_type, page.final_url)
         except ExtractError as exc:
             reason = f"could not read the page at {page.final_url}: {exc}"
             return self._failed(store, story, moment, started, reason, page.status, None)

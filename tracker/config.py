@@ -43,6 +43,10 @@ class Settings:
     extract_timeout: float = 60.0  # per page, when pages are read in extraction processes
     allow_private: bool = False
     allow_hosts: tuple[str, ...] = ()
+    render_js: tuple[str, ...] = ()  # sites whose pages are rendered in chromium (`js` extra)
+    render_timeout: float = 20.0  # seconds one page may take to render
+    render_contexts: int = 2  # pages rendered at once
+    browser_path: str = "/usr/bin/chromium"
 
     # scheduling
     workers: int = 4
@@ -158,6 +162,8 @@ _POSITIVE = (
     "diff_budget_ms",
     "per_host_concurrency",
     "proxy_hops",
+    "render_timeout",
+    "render_contexts",
 )
 
 
