@@ -20,15 +20,16 @@ from typing import Any
 from tracker import browser, clock, schedule
 from tracker.config import Settings
 from tracker.document import Document
-from tracker.extract import ExtractError, extract, media_type
+from tracker.extract import HTML_TYPES, ExtractError, decode, extract, media_type
+from tracker.extract.walls import Wall, detect_wall
 from tracker.fetch import Fetcher, FetchError, FetchResult
-from tracker.record import record
+from tracker.record import document_of, record
 from tracker.store import NotFound, Row, Store
 from tracker.urls import BadURL, normalize, redact, site
 
 log = logging.getLogger("storydiff.check")
 
-OUTCOMES = ("unchanged", "not_modified", "new_version", "error", "gone")
+OUTCOMES = ("unchanged", "not_modified", "new_version", "blocked", "error", "gone")
 GONE_STATUSES = frozenset({404, 410})
 
 Extractor = Callable[[bytes, str | None, str | None], Document]
@@ -131,9 +132,28 @@ class Checker:
         try:
             doc = self.extractor(body, content_type, page.final_url)
         except ExtractError as exc:
+            if wall := _wall(store, story, page, None, body, content_type):
+                return self._blocked(store, story, moment, started, page, wall)
             reason = f"could not read the page at {page.final_url}: {exc}"
             return self._failed(store, story, moment, started, reason, page.status, None)
+        if wall := _wall(store, story, page, doc, body, content_type):
+            return self._blocked(store, story, moment, started, page, wall)
         return self._finish(store, story, moment, started, page, "new_version", doc)
+
+    def _blocked(
+        self,
+        store: Store,
+        story: Row,
+        moment: datetime,
+        started: float,
+        page: FetchResult,
+        wall: Wall,
+    ) -> CheckResult:
+        """A wall stood in front of the story: a failed check of its own kind, no version."""
+        reason = f"blocked by {wall.reason} (at {page.final_url})"
+        return self._failed(
+            store, story, moment, started, reason, page.status, None, outcome="blocked"
+        )
 
     def _finish(
         self,
@@ -218,10 +238,11 @@ class Checker:
         reason: str,
         status: int | None,
         exc: FetchError | None,
+        outcome: str = "error",
     ) -> CheckResult:
         at = clock.iso(moment)
         failures = int(story.get("failures") or 0) + 1
-        outcome, state = "error", story.get("state") or "active"
+        state = story.get("state") or "active"
         if status in GONE_STATUSES and self._gone_streak(store, story) + 1 >= max(
             1, self.settings.gone_after_failures
         ):
@@ -328,6 +349,28 @@ def _same_story(store: Store, fetched_for: Row) -> Row | None:
         )
         return None
     return current
+
+
+def _wall(
+    store: Store,
+    story: Row,
+    page: FetchResult,
+    doc: Document | None,
+    body: bytes,
+    content_type: str | None,
+) -> Wall | None:
+    """The wall an HTML page (as fetched, or as rendered) is instead of the story (see
+    tracker.extract.walls), or None."""
+    if media_type(content_type) not in HTML_TYPES and content_type:
+        return None
+    previous = store.latest_version(story["id"]) if story.get("version_count") else None
+    return detect_wall(
+        decode(body, content_type),
+        doc,
+        document_of(previous) if previous else None,
+        url=story["url"],
+        final_url=page.final_url,
+    )
 
 
 def _removed(story_id: int, outcome: str, status: int | None, started: float) -> CheckResult:

@@ -38,6 +38,7 @@ SUMMARY_WORDS = {
     "unchanged": ("unchanged", "unchanged"),
     "not_modified": ("not modified", "not modified"),
     "new_version": ("new version", "new versions"),
+    "blocked": ("blocked", "blocked"),
     "error": ("error", "errors"),
     "gone": ("gone", "gone"),
 }
@@ -102,7 +103,7 @@ def _line(result: CheckResult) -> str | None:
         return f"story {result.story_id}: first version recorded"
     if result.outcome == "new_version":
         return f"story {result.story_id}: new version {result.version}"
-    if result.outcome in ("error", "gone"):
+    if result.outcome in ("blocked", "error", "gone"):
         return f"story {result.story_id}: {result.outcome}: {result.error}"
     return None
 
@@ -174,7 +175,7 @@ def check_command(
         parts = [
             f"{summary[o]} {SUMMARY_WORDS[o][summary[o] != 1]}"
             for o in OUTCOMES
-            if o != "gone" or summary[o]
+            if o not in ("gone", "blocked") or summary[o]
         ]
         click.echo(f"checked {len(results)}: " + ", ".join(parts))
     if counts.get("error", 0) == len(results):

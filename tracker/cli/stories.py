@@ -128,18 +128,27 @@ def list_stories(ctx: Context, state: str | None, limit: int, as_json: bool) -> 
 @json_option
 @pass_ctx
 def log(ctx: Context, story: str, as_json: bool) -> None:
-    """Show STORY's versions and the change between each, newest first."""
+    """Show STORY's versions and the change between each, newest first, after the story's
+    check health (failed checks in a row, the last reason, recent blocked or failed checks)."""
     with ctx.store() as store:
         row = find_story(store, story)
         versions = store.list_versions(row["id"])
         changes = {c["to_version"]: c for c in store.list_changes(story_id=row["id"], limit=10_000)}
+        problems = [c for c in store.list_checks(row["id"], limit=50) if c["error"]][:5]
     entries = []
     for v in reversed(versions):
         entries.append({**v, "change": changes.get(v["number"])})
     if as_json:
-        emit_json({"story": row, "versions": entries})
+        emit_json({"story": row, "versions": entries, "problem_checks": problems})
         return
     click.echo(f"{row['title'] or row['url']}\n{row['url']}\n")
+    if row["failures"]:
+        click.echo(f"check health: {row['failures']} failed check(s) in a row")
+        click.echo(f"    last: {row['last_error']}")
+    for c in problems:
+        click.echo(f"{c['at']}  {c['outcome']}: {c['error']}")
+    if row["failures"] or problems:
+        click.echo()
     for v in entries:
         extra = f"  (reverts to v{v['reverts_to']})" if v["reverts_to"] else ""
         click.echo(f"v{v['number']}  {v['fetched_at']}{extra}")

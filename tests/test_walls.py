@@ -1,0 +1,114 @@
+"""Walls are not versions: consent walls, paywall teasers, bot challenges, sign-in pages and soft
+404s served in place of a story are logged as blocked checks; real articles about them are not."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from check_support import local
+from click.testing import CliRunner
+from servers import LocalSite
+from walls_support import ARTICLE, NOT_WALLS, PAYWALLS, WALLS, article
+
+from tracker.check import Checker
+from tracker.cli import main
+from tracker.document import Document
+from tracker.extract import extract
+from tracker.extract.walls import detect_wall
+from tracker.store import Store
+
+
+def _doc(html: str) -> Document:
+    return extract(html.encode(), "text/html; charset=utf-8", "http://127.0.0.1/story")
+
+
+@pytest.fixture
+def checker(db_path: Path) -> Iterator[Checker]:
+    with Checker(local(db_path)) as c:
+        yield c
+
+
+@pytest.mark.parametrize(("name", "html", "kind"), WALLS, ids=[w[0] for w in WALLS])
+def test_a_wall_in_place_of_the_story_is_a_blocked_check_not_a_version(
+    name: str, html: str, kind: str, store: Store, site: LocalSite, checker: Checker, db_path: Path
+) -> None:
+    site.set("/story", article())
+    story_id, _ = store.add_story(site.url("/story"))
+    assert checker.check(store, story_id).outcome == "new_version"
+    site.set("/story", html)
+    blocked = checker.check(store, story_id)
+    assert blocked.outcome == "blocked", (name, blocked)
+    assert blocked.version == 1
+    story = store.get_story(story_id)
+    assert story["version_count"] == 1 and store.list_changes(story_id=story_id) == []
+    assert story["failures"] == 1 and story["last_error"].startswith("blocked by ")
+    assert detect_wall(html, None).kind == kind  # type: ignore[union-attr]
+    out = CliRunner().invoke(main, ["--db", str(db_path), "log", str(story_id)]).output
+    assert "check health: 1 failed check(s) in a row" in out and "blocked: blocked by" in out
+    site.set("/story", article())  # the wall lifts: the same story, nothing to announce
+    back = checker.check(store, story_id)
+    assert back.outcome == "unchanged" and store.get_story(story_id)["failures"] == 0
+
+
+@pytest.mark.parametrize(("name", "html", "kind"), WALLS, ids=[w[0] for w in WALLS])
+def test_a_wall_on_the_first_check_records_nothing(
+    name: str, html: str, kind: str, store: Store, site: LocalSite, checker: Checker
+) -> None:
+    site.set("/story", html)
+    story_id, _ = store.add_story(site.url("/story"))
+    result = checker.check(store, story_id)
+    assert result.outcome == "blocked", (name, result)
+    assert store.get_story(story_id)["version_count"] == 0
+
+
+@pytest.mark.parametrize(("name", "html"), PAYWALLS, ids=[p[0] for p in PAYWALLS])
+def test_a_paywall_teaser_after_the_full_story_is_blocked(
+    name: str, html: str, store: Store, site: LocalSite, checker: Checker
+) -> None:
+    site.set("/story", article())
+    story_id, _ = store.add_story(site.url("/story"))
+    checker.check(store, story_id)
+    site.set("/story", html)
+    result = checker.check(store, story_id)
+    assert result.outcome == "blocked" and "paywall" in (result.error or ""), result
+    assert store.latest_version(story_id)["text"].count("\n\n") == len(ARTICLE) - 1
+
+
+def test_a_redirect_from_the_story_to_the_front_page_is_a_soft_404(
+    store: Store, site: LocalSite, checker: Checker
+) -> None:
+    site.set("/news/2019/bridge", article())
+    story_id, _ = store.add_story(site.url("/news/2019/bridge"))
+    checker.check(store, story_id)
+    site.set("/", article("The Harbour Times", ("Top stories of the day.",)))
+    site.set("/news/2019/bridge", b"", status=301, headers={"Location": "/"})
+    result = checker.check(store, story_id)
+    assert result.outcome == "blocked" and "front page" in (result.error or ""), result
+
+
+@pytest.mark.parametrize(("name", "html"), NOT_WALLS, ids=[n[0] for n in NOT_WALLS])
+def test_articles_about_cookies_subscriptions_404s_and_javascript_are_recorded(
+    name: str, html: str, store: Store, site: LocalSite, checker: Checker
+) -> None:
+    site.set("/story", html)
+    story_id, _ = store.add_story(site.url("/story"))
+    first = checker.check(store, story_id)
+    assert first.outcome == "new_version", (name, first)
+    edited = html.replace("</p>", " More to follow.</p>", 1)
+    site.set("/story", edited)
+    assert checker.check(store, story_id).outcome == "new_version"
+    assert detect_wall(html, _doc(html), _doc(edited)) is None
+
+
+def test_a_story_cut_to_a_short_note_without_any_wall_marker_is_a_version(
+    store: Store, site: LocalSite, checker: Checker
+) -> None:
+    """A newsroom that withdraws a story leaves a short note: that is news, not a wall."""
+    site.set("/story", article())
+    story_id, _ = store.add_story(site.url("/story"))
+    checker.check(store, story_id)
+    note = ("This story has been removed while we check some of its claims.",)
+    site.set("/story", article(paragraphs=note))
+    assert checker.check(store, story_id).outcome == "new_version"
