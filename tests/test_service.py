@@ -52,6 +52,7 @@ def test_check_command_summarises_outcomes(db_path: Path, site: LocalSite) -> No
         "unchanged": 1,
         "not_modified": 0,
         "new_version": 1,
+        "blocked": 0,
         "error": 0,
         "gone": 0,
     }
