@@ -17,12 +17,13 @@ install: $(BIN)/tracker
 run: install
 	$(BIN)/tracker demo
 
-## system-deps: Debian's chromium for the browser tests (needs root or sudo)
+## system-deps: Debian's chromium for the browser tests and ICU for PyICU (needs root or sudo)
 system-deps:
 	bash scripts/system-deps
 
-## test: install everything (Python packages and chromium), then run the whole suite
-test: install system-deps
+## test: install everything (Python packages, chromium, ICU), then run the whole suite
+test: system-deps install
+	$(BIN)/python -m pip install --quiet -e '.[icu]'
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -n auto
 

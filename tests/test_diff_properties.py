@@ -15,8 +15,9 @@ from tracker.diff import Diff, count_words, diff_texts, paragraphs_of, tokenize
 PROPS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 UNLIMITED = math.inf
 
-# words from many scripts: Latin with numbers and apostrophes, CJK and Thai (no spaces),
-# Hebrew and Arabic (right to left), combining marks, astral characters, emoji sequences
+# words from many scripts: Latin with numbers and apostrophes, CJK and Thai (no spaces), Lao,
+# Khmer, Myanmar, Devanagari, Cyrillic, URLs and markup runs, Hebrew and Arabic (right to left),
+# combining marks, astral characters, emoji sequences
 WORDS = [
     "the",
     "troops",
@@ -54,6 +55,15 @@ WORDS = [
     "👍🏽",
     "a\u200bb",
     "١٢٣",
+    "ພາສາລາວ",
+    "ភាសាខ្មែរ",
+    "မြန်မာစကား",
+    "हिन्दी",
+    "किया",
+    "корабле-невидимке",
+    "https://example.org/6.2.0/a_b",
+    "color:vocals",
+    "3.5",
     "Zelenskiy",
     "Pyongyang",
     "treaty",
@@ -158,6 +168,17 @@ def stats_from_ops(d: Diff) -> tuple[int, int, int]:
 def test_rows_rebuild_both_texts_exactly(pair: tuple[str, str]) -> None:
     old, new = pair
     assert_reconstructs(diff_texts(old, new, budget_ms=UNLIMITED), old, new)
+
+
+@PROPS
+@given(any_pair)
+def test_rows_rebuild_both_texts_without_the_dictionary(pair: tuple[str, str]) -> None:
+    old, new = pair
+    previous = diffmod.use_dictionary(False)
+    try:
+        assert_reconstructs(diff_texts(old, new, budget_ms=UNLIMITED), old, new)
+    finally:
+        diffmod.use_dictionary(previous)
 
 
 @PROPS

@@ -31,7 +31,7 @@ def test_seed_update_is_paragraphs_added() -> None:
     s = summary_of(v1, v2)
     assert (s.kind, s.kinds) == ("paragraphs_added", ["paragraphs_added"])
     assert s.text == "6 paragraphs added"
-    assert s.size == diff_documents(v1, v2).body.stats.words_added == 224
+    assert s.size == diff_documents(v1, v2).body.stats.words_added == 225
     assert s.details[0]["first"].startswith("Russia entered into a strategic partnership")
 
 

@@ -35,7 +35,14 @@ from tracker.diff.pairing import (
     PAIR_FLOOR,
 )
 from tracker.diff.paragraphs import KEEP_FLOOR, diff_paragraph_lists, mirror
-from tracker.diff.tokens import _BY_CHAR_RANGES, count_words, paragraphs_of, tokenize
+from tracker.diff.tokens import (
+    _BY_CHAR_RANGES,
+    count_words,
+    dictionary_available,
+    paragraphs_of,
+    tokenize,
+    use_dictionary,
+)
 from tracker.diff.words import check_text, word_ops
 from tracker.document import Document
 
@@ -59,11 +66,13 @@ __all__ = [
     "align",
     "count_words",
     "diff_documents",
+    "dictionary_available",
     "diff_paragraphs",
     "diff_texts",
     "paragraphs_of",
     "tokenize",
     "use_accelerator",
+    "use_dictionary",
     "word_ops",
 ]
 

@@ -7,8 +7,10 @@ character before them, so no operation boundary falls inside a word.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 from itertools import chain
 
 
@@ -41,8 +43,12 @@ _BY_CHAR_RANGES = [
 ]
 
 
-def _build_tokenizer() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """Token and word patterns from the Unicode tables of this Python (built once, ~20 ms).
+_DICTIONARY_RANGES = [(0x0E00, 0x0EFF), (0x1000, 0x109F), (0x1780, 0x17FF)]
+"""Thai, Lao, Myanmar and Khmer: written without spaces and split by dictionary (ICU)."""
+
+
+def _build_tokenizer() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """Token, word and dictionary-script patterns from this Python's Unicode tables (~20 ms).
 
     Classes are split at the BMP: sre tests BMP members with a bitmap, but astral members as a
     list of ranges, so astral ranges sit behind a one-range guard that only astral characters
@@ -58,6 +64,7 @@ def _build_tokenizer() -> tuple[re.Pattern[str], re.Pattern[str]]:
             punct.append(cp)
     special = set(ext) | set(punct)
     by_char = [cp for lo, hi in _BY_CHAR_RANGES for cp in range(lo, hi + 1) if cp not in special]
+    dictionary = [cp for lo, hi in _DICTIONARY_RANGES for cp in range(lo, hi + 1)]
     e_b, e_a = (
         _char_class([c for c in ext if c < 0x10000]),
         _char_class([c for c in ext if c >= 0x10000]),
@@ -67,30 +74,122 @@ def _build_tokenizer() -> tuple[re.Pattern[str], re.Pattern[str]]:
         _char_class([c for c in punct if c >= 0x10000]),
     )
     b_b = _char_class(by_char)
+    d_b = _char_class([c for c in dictionary if c not in special])
     astral, cjk_b = r"\U00010000-\U0010ffff", r"\U00020000-\U0003ffff"
     e = rf"(?:[{e_b}]|(?=[{astral}])[{e_a}])"
     p = rf"(?:[{p_b}]|(?=[{astral}])[{p_a}])"
     b = rf"(?:[{b_b}{cjk_b}])"
+    run = rf"[{d_b}](?:[{d_b}]|{e})*"  # a run of Thai, Lao, Khmer or Myanmar, split later
     start = rf"(?:[^\s{p_b}{b_b}{e_b}{astral}]|(?=[{astral}])(?![{p_a}{e_a}{cjk_b}]).)"
     cont = rf"(?:[^\s{p_b}{b_b}{astral}]|(?=[{astral}])(?![{p_a}{cjk_b}]).)"
     word = rf"{start}{cont}*"
-    connector = r"[.,'\u2019\-:/&@]"
-    words = rf"{word}(?:{connector}{word})*"
-    token = rf"\s+{e}*|{words}|{b}{e}*|{p}(?:\u200d\S|{e})*|{e}+|[\s\S]"
-    return re.compile(token), re.compile(rf"{words}|{b}")
+    # a number keeps its thousands separators and one decimal point ("11,000", "3.5"), but a
+    # dotted version or a number glued to letters is split like any other word ("6.2.0")
+    number = rf"(?<!\d[.,])(?:\d+(?:,\d{{3}})+(?:\.\d+)?|\d+\.\d+)(?![.,]\d|{cont})"
+    # only an apostrophe joins word parts ("Kim's"): . / : - & @ are tokens of their own, so an
+    # edit inside a URL, a path, a hyphenated word or "color:vocals" marks the part that changed
+    words = rf"{word}(?:['\u2019]{word})*"
+    token = rf"\s+{e}*|{run}|{number}|{words}|{b}{e}*|{p}(?:\u200d\S|{e})*|{e}+|[\s\S]"
+    return re.compile(token), re.compile(rf"{run}|{number}|{words}|{b}"), re.compile(run)
 
 
-_TOKEN, WORD = _build_tokenizer()
+_TOKEN, WORD, _RUN = _build_tokenizer()
+
+try:  # ICU's dictionary word breaks for Thai, Lao, Khmer and Myanmar; optional (docs/DIFF.md)
+    import icu as _icu
+except ImportError:  # pragma: no cover - depends on the environment
+    _icu = None
+
+_local = threading.local()
+
+
+_use_icu = _icu is not None
+
+
+def dictionary_available() -> bool:
+    """Whether Thai, Lao, Khmer and Myanmar can be split into dictionary words (PyICU)."""
+    return _icu is not None
+
+
+def use_dictionary(enabled: bool) -> bool:
+    """Switch ICU's dictionary segmentation on or off (if installed); returns the previous
+    setting. Off, those scripts are split per character; the tests check both paths."""
+    global _use_icu
+    previous = _use_icu
+    _use_icu = bool(enabled) and _icu is not None
+    segment.cache_clear()
+    return previous
+
+
+@lru_cache(maxsize=1 << 14)
+def segment(run: str) -> tuple[str, ...]:
+    """A run of Thai, Lao, Khmer or Myanmar text as dictionary words (ICU), else per character.
+
+    ICU never breaks before a combining mark; the per-character fallback keeps marks with the
+    character before them the same way.
+    """
+    if not _use_icu or max(run) > "\uffff":  # ICU counts UTF-16 units; astral marks are rare
+        return tuple(_split_marks(run))
+    breaker = getattr(_local, "breaker", None)
+    if breaker is None:
+        breaker = _local.breaker = _icu.BreakIterator.createWordInstance(_icu.Locale.getRoot())
+    breaker.setText(run)
+    pieces, last = [], 0
+    for end in breaker:
+        pieces.append(run[last:end])
+        last = end
+    return tuple(pieces)
+
+
+def _split_marks(run: str) -> list[str]:
+    pieces: list[str] = []
+    for ch in run:
+        if pieces and unicodedata.category(ch)[0] in "MC":
+            pieces[-1] += ch
+        else:
+            pieces.append(ch)
+    return pieces
+
+
+def _in_dictionary_script(token: str) -> bool:
+    cp = ord(token[0])
+    return 0x0E00 <= cp <= 0x17FF and any(lo <= cp <= hi for lo, hi in _DICTIONARY_RANGES)
 
 
 def tokenize(text: str) -> list[str]:
     """Split text into tokens whose concatenation is exactly `text` (see the module docstring)."""
-    return _TOKEN.findall(text)
+    tokens = _TOKEN.findall(text)
+    if _RUN.search(text) is None:
+        return tokens
+    out: list[str] = []
+    for tok in tokens:
+        if _in_dictionary_script(tok) and not tok[0].isspace():
+            out += segment(tok)
+        else:
+            out.append(tok)
+    return out
 
 
 def count_words(text: str) -> int:
-    """Words as the diff counts them: whole words, plus each character of CJK or Thai text."""
-    return len(WORD.findall(text))
+    """Words as the diff counts them: whole words, each CJK character, each Thai (…) word."""
+    found = WORD.findall(text)
+    if _RUN.search(text) is None:
+        return len(found)
+    return sum(len(segment(w)) if _in_dictionary_script(w) else 1 for w in found)
+
+
+def words_of(text: str) -> list[str]:
+    """The words of a text, in order (dictionary words for Thai, Lao, Khmer and Myanmar)."""
+    found = WORD.findall(text)
+    if _RUN.search(text) is None:
+        return found
+    out: list[str] = []
+    for w in found:
+        if _in_dictionary_script(w):
+            out += segment(w)
+        else:
+            out.append(w)
+    return out
 
 
 def paragraphs_of(text: str) -> list[str]:
