@@ -18,12 +18,20 @@ from datetime import datetime
 from typing import Any
 
 from tracker import browser, clock, schedule
+from tracker.baseline import Baseline, like_with_like
 from tracker.config import Settings
 from tracker.document import Document
-from tracker.extract import HTML_TYPES, ExtractError, decode, extract, media_type
+from tracker.extract import (
+    HTML_TYPES,
+    ExtractError,
+    decode,
+    extract,
+    extractor_identity,
+    media_type,
+)
 from tracker.extract.walls import Wall, detect_wall
 from tracker.fetch import Fetcher, FetchError, FetchResult
-from tracker.record import document_of, record
+from tracker.record import document_of, rebaseline, record
 from tracker.store import NotFound, Row, Store
 from tracker.urls import BadURL, normalize, redact, site
 
@@ -132,13 +140,19 @@ class Checker:
         try:
             doc = self.extractor(body, content_type, page.final_url)
         except ExtractError as exc:
-            if wall := _wall(store, story, page, None, body, content_type):
+            latest = store.latest_version(story_id) if story.get("version_count") else None
+            if wall := _wall(story, page, None, latest, body, content_type):
                 return self._blocked(store, story, moment, started, page, wall)
             reason = f"could not read the page at {page.final_url}: {exc}"
             return self._failed(store, story, moment, started, reason, page.status, None)
-        if wall := _wall(store, story, page, doc, body, content_type):
+        latest = store.latest_version(story_id) if story.get("version_count") else None
+        if wall := _wall(story, page, doc, latest, body, content_type):
             return self._blocked(store, story, moment, started, page, wall)
-        return self._finish(store, story, moment, started, page, "new_version", doc)
+        identity = extractor_identity()
+        # a rendered page's archive is its HTML shell, which says nothing of the article
+        reread = None if js else self.extractor
+        base = like_with_like(store, latest, doc, identity, reread, page.final_url)
+        return self._finish(store, story, moment, started, page, "new_version", doc, identity, base)
 
     def _blocked(
         self,
@@ -164,6 +178,8 @@ class Checker:
         page: FetchResult,
         outcome: str,
         doc: Document | None = None,
+        identity: str | None = None,
+        base: Baseline | None = None,
     ) -> CheckResult:
         at = clock.iso(moment)
         fields: dict[str, Any] = {"last_checked_at": at, "failures": 0, "last_error": None}
@@ -184,6 +200,17 @@ class Checker:
             current = _same_story(store, story)  # paused or removed meanwhile: keep that decision
             if current is None:
                 return _removed(story["id"], outcome, page.status, started)
+            if base is not None:
+                rebaseline(
+                    store,
+                    story["id"],
+                    base.doc,
+                    base.note,
+                    fetched_at=at,
+                    raw=base.raw if self.settings.archive_raw else None,
+                    raw_type=base.raw_type,
+                    extractor=identity,
+                )
             if doc is not None:
                 raw = page.body if self.settings.archive_raw else None
                 done = record(
@@ -194,6 +221,7 @@ class Checker:
                     raw=raw,
                     raw_type=media_type(page.content_type) or None if raw else None,
                     budget_ms=self.settings.diff_budget_ms,
+                    extractor=identity,
                 )
                 version, change_id = done.number, done.change_id
                 if not done.created:
@@ -352,10 +380,10 @@ def _same_story(store: Store, fetched_for: Row) -> Row | None:
 
 
 def _wall(
-    store: Store,
     story: Row,
     page: FetchResult,
     doc: Document | None,
+    previous: Row | None,
     body: bytes,
     content_type: str | None,
 ) -> Wall | None:
@@ -363,7 +391,6 @@ def _wall(
     tracker.extract.walls), or None."""
     if media_type(content_type) not in HTML_TYPES and content_type:
         return None
-    previous = store.latest_version(story["id"]) if story.get("version_count") else None
     return detect_wall(
         decode(body, content_type),
         doc,

@@ -11,6 +11,7 @@ from typing import Any
 from tracker import clock
 from tracker.diff import diff_documents
 from tracker.document import Document
+from tracker.extract import extractor_identity
 from tracker.markers import is_developing
 from tracker.notify.filters import pick_subscriptions
 from tracker.store import Recorded, Row, Store
@@ -73,11 +74,13 @@ def record(
     raw_type: str | None = None,
     budget_ms: float | None = None,
     notify: bool = True,
+    extractor: str | None = None,
 ) -> Recorded:
     """Record `doc` as a version of the story if its normal form is new; a no-op otherwise.
 
     `budget_ms` bounds the diff (the `diff_budget_ms` setting), as everywhere a diff is made.
     `notify=False` announces nothing: imported history is the past, not news.
+    `extractor` names the extraction that made `doc` (default: the running one).
     """
 
     def make_change(previous: Row, reverts_to: int | None) -> dict[str, Any]:
@@ -92,6 +95,31 @@ def record(
         raw=raw,
         raw_type=raw_type,
         developing=lambda: is_developing(doc),
+        extractor=extractor or extractor_identity(),
+    )
+
+
+def rebaseline(
+    store: Store,
+    story_id: int,
+    doc: Document,
+    note: str,
+    *,
+    fetched_at: str | None = None,
+    raw: bytes | None = None,
+    raw_type: str | None = None,
+    extractor: str | None = None,
+) -> Recorded:
+    """Record `doc` as the story's new baseline without announcing it: no change row, no
+    notification, `note` saying why (an extractor upgrade, see tracker.check)."""
+    return store.record_version(
+        story_id,
+        doc,
+        fetched_at=fetched_at or clock.iso(),
+        raw=raw,
+        raw_type=raw_type,
+        extractor=extractor or extractor_identity(),
+        note=note,
     )
 
 

@@ -153,7 +153,9 @@ def log(ctx: Context, story: str, as_json: bool) -> None:
         extra = f"  (reverts to v{v['reverts_to']})" if v["reverts_to"] else ""
         click.echo(f"v{v['number']}  {v['fetched_at']}{extra}")
         change = v["change"]
-        if change:
+        if v.get("note"):
+            click.echo(f"    not announced: {v['note']}")
+        elif change:
             click.echo(
                 f"    {change['kind']}: +{change['words_added']} -{change['words_removed']} words"
                 f"  {change['summary'] or ''}"

@@ -9,6 +9,9 @@ One module per concept: `content` (media types, decoding), `passthrough` (Markdo
 
 from __future__ import annotations
 
+import functools
+import importlib.metadata as package_metadata
+
 from tracker.document import Document
 from tracker.extract.content import (
     HTML_TYPES,
@@ -41,11 +44,34 @@ __all__ = [
     "extract_html",
     "extract_json",
     "extract_markdown",
+    "extractor_identity",
     "media_type",
     "page_metadata",
     "parse_html",
     "sniff",
 ]
+
+# storydiff's extraction version: raised with every change that makes some page yield a
+# different Document, so that stored versions say which extraction made them (1 was every
+# release before the versions recorded it).
+EXTRACTION_VERSION = 2
+
+
+def extractor_identity() -> str:
+    """Which extraction makes Documents now: storydiff's extraction version and trafilatura's.
+
+    Stored with every version; when it differs from the latest version's, a check compares
+    like with like (tracker.check) instead of announcing what only the extractor changed.
+    """
+    return f"storydiff-extract {EXTRACTION_VERSION}; trafilatura {_trafilatura_version()}"
+
+
+@functools.cache
+def _trafilatura_version() -> str:
+    try:
+        return package_metadata.version("trafilatura")
+    except package_metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def extract(body: bytes, content_type: str | None = None, url: str | None = None) -> Document:

@@ -81,7 +81,7 @@ STORY_STATES = ("active", "paused", "gone", "archived")
 # (a compressed page per read would weigh on every diff, feed and notification).
 _VERSION = (
     "id, story_id, number, fetched_at, fingerprint, title, byline, text, published, updated, "
-    "canonical_url, reverts_to, raw_type, raw IS NOT NULL AS has_raw"
+    "canonical_url, reverts_to, raw_type, raw IS NOT NULL AS has_raw, extractor, note"
 )
 _STORY_UPDATABLE = frozenset(
     {

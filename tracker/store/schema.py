@@ -307,6 +307,18 @@ def _m11_story_ids_never_reused(db: sqlite_utils.Database) -> None:
             db.execute(index_sql)
 
 
+def _m12_extractor_identity(db: sqlite_utils.Database) -> None:
+    """Which extraction made each version (storydiff's extraction version and trafilatura's),
+    so that an upgrade is compared like with like; `note` says why a version was written
+    without being announced (a re-baseline after such an upgrade)."""
+    db.executescript(
+        """
+        ALTER TABLE versions ADD COLUMN extractor TEXT;
+        ALTER TABLE versions ADD COLUMN note TEXT;
+        """
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _m1_core,
     _m2_change_stats,
@@ -319,5 +331,6 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _m9_missing_stats_index,
     _m10_signin_failures,
     _m11_story_ids_never_reused,
+    _m12_extractor_identity,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -46,7 +46,8 @@ class VersionsMixin(StoreBase):
             if with_text
             else (
                 "id, story_id, number, fetched_at, fingerprint, title, byline, published, updated, "
-                "canonical_url, reverts_to, length(text) AS text_length, raw IS NOT NULL AS has_raw"
+                "canonical_url, reverts_to, length(text) AS text_length, "
+                "raw IS NOT NULL AS has_raw, extractor, note"
             )
         )
         return self._all(
@@ -73,6 +74,8 @@ class VersionsMixin(StoreBase):
         raw: bytes | None = None,
         raw_type: str | None = None,
         developing: Callable[[], bool] | None = None,
+        extractor: str | None = None,
+        note: str | None = None,
     ) -> Recorded:
         """Store `doc` as the story's next version, atomically and idempotently.
 
@@ -81,6 +84,8 @@ class VersionsMixin(StoreBase):
         reverts_to)`, so the diff is against the version actually current), the story's listing
         figures and the outbox rows for `pick_subscriptions` all land together. `developing` is
         asked only when a version is written: most checks find the same text again.
+        `extractor` names the extraction that made `doc`; with a `note` the version is a silent
+        re-baseline (after an extractor upgrade): no change row, no outbox rows.
         """
         fingerprint = doc.fingerprint()
         at = fetched_at or clock.iso()
@@ -100,8 +105,9 @@ class VersionsMixin(StoreBase):
             reverts_to = int(earlier["number"]) if earlier else None
             self.conn.execute(
                 "INSERT INTO versions (story_id, number, fetched_at, fingerprint, title, byline, "
-                "text, published, updated, canonical_url, reverts_to, raw, raw_type) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "text, published, updated, canonical_url, reverts_to, raw, raw_type, extractor, "
+                "note) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     story_id,
                     number,
@@ -116,6 +122,8 @@ class VersionsMixin(StoreBase):
                     reverts_to,
                     compress(raw) if raw is not None else None,
                     raw_type,
+                    extractor,
+                    note,
                 ],
             )
             story_updates: dict[str, Any] = {"version_count": number}
@@ -125,7 +133,7 @@ class VersionsMixin(StoreBase):
             if now_developing is not None:
                 story_updates["developing"] = int(now_developing)
             change_id, delivered = None, 0
-            if latest is not None:
+            if latest is not None and note is None:
                 change = dict(make_change(latest, reverts_to)) if make_change else {}
                 change_id = self._insert_change(
                     story_id, int(latest["number"]), number, at, reverts_to, change
