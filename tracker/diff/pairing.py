@@ -1,22 +1,31 @@
-"""Which removed paragraph became which added one: in-place pairs and near-exact moves."""
+"""Which removed paragraph became which added one: moves and in-place pairs, in one pass.
+
+Similarity is the Dice coefficient of the two paragraphs' sets of character trigrams (spaces
+collapsed). Trigrams work the same for every script: Thai or Chinese without spaces, and Hindi
+or Russian where a small change alters word endings, still share most of their trigrams, while
+two unrelated Thai lines no longer look alike because they share some characters. Every
+removed paragraph is compared with every added one (within a budget) before anything is
+decided, so a paragraph that moved and was edited finds its true partner even when another
+paragraph at its old place looks a little like it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from tracker.diff.align import Clock
-from tracker.diff.tokens import WORD, tokenize
+from tracker.diff.tokens import count_words, tokenize
 
 PAIR_FLOOR = 0.4
-"""Word-set similarity (Dice) at which a removed and an added paragraph count as one edit."""
-MOVE_FLOOR = 0.8
-"""Word-set similarity for a near-exact move (exact moves need no threshold)."""
+"""Trigram similarity (Dice) at which a removed and an added paragraph count as one edit."""
+MOVE_FLOOR = 0.6
+"""Trigram similarity for a paragraph that moved and was edited (exact moves need none)."""
 MOVE_MIN_WORDS = 5
-"""Near-exact moves are only looked for among paragraphs this long; shorter ones move exactly."""
+"""Edited moves are only looked for among paragraphs this long; shorter ones move exactly."""
 MAX_PAIR_CELLS = 20_000
 """Similarity cells computed for one run of removed x added paragraphs (the rest is banded)."""
 MAX_MOVE_COMPARISONS = 5_000
-"""Paragraph comparisons spent looking for near-exact moves in one diff."""
+"""Paragraph comparisons spent looking for moved paragraphs across runs in one diff."""
 
 
 def _dice(a: frozenset[str], b: frozenset[str]) -> float:
@@ -25,13 +34,23 @@ def _dice(a: frozenset[str], b: frozenset[str]) -> float:
     return 2 * len(a & b) / (len(a) + len(b))
 
 
+def trigrams(text: str) -> frozenset[str]:
+    """The character trigrams of a text with its whitespace collapsed to single spaces."""
+    s = " ".join(text.split())
+    if len(s) < 3:
+        return frozenset([s]) if s else frozenset()
+    return frozenset([s[k : k + 3] for k in range(len(s) - 2)])
+
+
 class Paragraphs:
-    """One side's paragraphs with lazily computed tokens and word sets."""
+    """One side's paragraphs with tokens, trigrams and word counts computed on demand, so an
+    unchanged paragraph is never tokenized or counted."""
 
     def __init__(self, texts: Sequence[str]) -> None:
         self.texts = texts
         self._tokens: dict[int, list[str]] = {}
-        self._words: dict[int, frozenset[str]] = {}
+        self._grams: dict[int, frozenset[str]] = {}
+        self._words: dict[int, int] = {}
 
     def tokens(self, i: int) -> list[str]:
         found = self._tokens.get(i)
@@ -39,15 +58,125 @@ class Paragraphs:
             found = self._tokens[i] = tokenize(self.texts[i])
         return found
 
-    def words(self, i: int) -> frozenset[str]:
+    def grams(self, i: int) -> frozenset[str]:
+        found = self._grams.get(i)
+        if found is None:
+            found = self._grams[i] = trigrams(self.texts[i])
+        return found
+
+    def words(self, i: int) -> int:
         found = self._words.get(i)
         if found is None:
-            found = self._words[i] = frozenset(WORD.findall(self.texts[i]))
+            found = self._words[i] = count_words(self.texts[i])
         return found
 
 
+class Similarity:
+    """Trigram similarity of old paragraph i and new paragraph j, each pair scored once."""
+
+    def __init__(self, a: Paragraphs, b: Paragraphs) -> None:
+        self.a, self.b = a, b
+        self._seen: dict[tuple[int, int], float] = {}
+
+    def __call__(self, i: int, j: int) -> float:
+        found = self._seen.get((i, j))
+        if found is None:
+            found = self._seen[i, j] = _dice(self.a.grams(i), self.b.grams(j))
+        return found
+
+
+def match(
+    runs: list[tuple[range, range]], a: Paragraphs, b: Paragraphs, clock: Clock
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Moves and in-place pairs for the runs of removed x added paragraphs: (pairs, moves).
+
+    In order: exact moves (the same text elsewhere; never a blank paragraph); then moved and
+    edited paragraphs, taken only when the two are each other's best partner anywhere and
+    stand in different runs; then monotone in-place pairs inside each run; then, among what is
+    left, the most similar pairs across runs as moves.
+    """
+    olds = [i for r, _ in runs for i in r]
+    news = [j for _, r in runs for j in r]
+    run_old = {i: k for k, (r, _) in enumerate(runs) for i in r}
+    run_new = {j: k for k, (_, r) in enumerate(runs) for j in r}
+    moves: dict[int, int] = {}
+    removed_at: dict[str, list[int]] = {}
+    for i in olds:
+        if a.texts[i].strip():
+            removed_at.setdefault(a.texts[i], []).append(i)
+    for j in news:
+        sources = removed_at.get(b.texts[j])
+        if sources:
+            moves[sources.pop(0)] = j
+    taken = set(moves.values())
+    sim = Similarity(a, b)
+    left_old = [i for i in olds if i not in moves]
+    left_new = [j for j in news if j not in taken]
+    candidates = _candidates(left_old, left_new, a, b, sim, clock)
+    best_old: dict[int, tuple[float, int]] = {}
+    best_new: dict[int, tuple[float, int]] = {}
+    for s, i, j in candidates:
+        if s > best_old.get(i, (0.0, -1))[0]:
+            best_old[i] = (s, j)
+        if s > best_new.get(j, (0.0, -1))[0]:
+            best_new[j] = (s, i)
+    for i, (s, j) in best_old.items():
+        if s >= MOVE_FLOOR and best_new[j][1] == i and run_old[i] != run_new[j]:
+            moves[i] = j
+    taken = set(moves.values())
+    pairs: dict[int, int] = {}
+    for r_old, r_new in runs:
+        ro = [i for i in r_old if i not in moves]
+        rn = [j for j in r_new if j not in taken]
+        if ro and rn:
+            pairs.update(pair_run(ro, rn, sim, clock))
+    paired = set(pairs.values())
+    rest = [
+        (s, i, j)
+        for s, i, j in candidates
+        if s >= MOVE_FLOOR
+        and i not in moves
+        and i not in pairs
+        and j not in taken
+        and j not in paired
+    ]
+    moves.update(_one_to_one(rest))
+    return pairs, moves
+
+
+def _candidates(
+    olds: list[int],
+    news: list[int],
+    a: Paragraphs,
+    b: Paragraphs,
+    sim: Similarity,
+    clock: Clock,
+) -> list[tuple[float, int, int]]:
+    """(similarity, i, j) for removed x added paragraphs long enough to move, within budget.
+
+    Pairs whose sizes alone rule out MOVE_FLOOR are skipped without being scored.
+    """
+    olds = [i for i in olds if a.words(i) >= MOVE_MIN_WORDS]
+    news = [j for j in news if b.words(j) >= MOVE_MIN_WORDS]
+    found: list[tuple[float, int, int]] = []
+    budget = MAX_MOVE_COMPARISONS
+    for i in olds:
+        gi = len(a.grams(i))
+        for j in news:
+            gj = len(b.grams(j))
+            if 2 * min(gi, gj) < MOVE_FLOOR * (gi + gj):
+                continue
+            budget -= 1
+            if budget < 0 or clock.out():
+                return found
+            s = sim(i, j)
+            if s >= PAIR_FLOOR:
+                found.append((s, i, j))
+    return found
+
+
 def pair_run(
-    olds: list[int], news: list[int], a: Paragraphs, b: Paragraphs, clock: Clock
+    olds: list[int], news: list[int], sim: Similarity, clock: Clock
 ) -> list[tuple[int, int]]:
     """Monotone pairs of similar paragraphs in one run, maximising total similarity.
 
@@ -56,12 +185,10 @@ def pair_run(
     """
     n, m = len(olds), len(news)
     if n == 1 and m == 1:
-        return (
-            [(olds[0], news[0])] if _dice(a.words(olds[0]), b.words(news[0])) >= PAIR_FLOOR else []
-        )
+        return [(olds[0], news[0])] if sim(olds[0], news[0]) >= PAIR_FLOOR else []
     band = m if n * m <= MAX_PAIR_CELLS else max(1, MAX_PAIR_CELLS // n)
     prev = [0.0] * (m + 1)
-    moves: list[tuple[int, bytearray]] = []  # per old row: (first column, choices)
+    steps: list[tuple[int, bytearray]] = []  # per old row: (first column, choices)
     for k in range(1, n + 1):
         if clock.out():
             clock.degrade("paragraphs")
@@ -72,24 +199,24 @@ def pair_run(
         for col in range(1, lo):
             cur[col] = max(prev[col], cur[col - 1])
         choice = bytearray(hi - lo + 1)
-        words_k = a.words(olds[k - 1])
+        i = olds[k - 1]
         for col in range(lo, hi + 1):
             best, how = prev[col], 0
             if cur[col - 1] > best:
                 best, how = cur[col - 1], 1
-            sim = _dice(words_k, b.words(news[col - 1]))
-            if sim >= PAIR_FLOOR and prev[col - 1] + sim > best:
-                best, how = prev[col - 1] + sim, 2
+            s = sim(i, news[col - 1])
+            if s >= PAIR_FLOOR and prev[col - 1] + s > best:
+                best, how = prev[col - 1] + s, 2
             cur[col] = best
             choice[col - lo] = how
         for col in range(hi + 1, m + 1):
             cur[col] = max(prev[col], cur[col - 1])
-        moves.append((lo, choice))
+        steps.append((lo, choice))
         prev = cur
     pairs: list[tuple[int, int]] = []
     k, col = n, m
     while k > 0 and col > 0:
-        lo, choice = moves[k - 1]
+        lo, choice = steps[k - 1]
         how = choice[col - lo] if lo <= col < lo + len(choice) else (1 if col > lo else 0)
         if how == 2:
             pairs.append((olds[k - 1], news[col - 1]))
@@ -101,36 +228,13 @@ def pair_run(
     return pairs[::-1]
 
 
-def near_moves(
-    olds: list[int], news: list[int], a: Paragraphs, b: Paragraphs, clock: Clock
-) -> list[tuple[int, int]]:
-    """One-to-one near-exact matches among leftover removed and added paragraphs, best first."""
-    olds = [i for i in olds if len(a.words(i)) >= MOVE_MIN_WORDS]
-    news = [j for j in news if len(b.words(j)) >= MOVE_MIN_WORDS]
-    found: list[tuple[float, int, int]] = []
-    budget = MAX_MOVE_COMPARISONS
-    for i in olds:
-        wi = a.words(i)
-        for j in news:
-            wj = b.words(j)
-            if min(len(wi), len(wj)) < MOVE_FLOOR * max(len(wi), len(wj)):
-                continue
-            budget -= 1
-            if budget < 0 or clock.out():
-                return _one_to_one(found)
-            sim = _dice(wi, wj)
-            if sim >= MOVE_FLOOR:
-                found.append((sim, i, j))
-    return _one_to_one(found)
-
-
-def _one_to_one(found: list[tuple[float, int, int]]) -> list[tuple[int, int]]:
+def _one_to_one(found: list[tuple[float, int, int]]) -> dict[int, int]:
     used_i: set[int] = set()
     used_j: set[int] = set()
-    out = []
+    out: dict[int, int] = {}
     for _, i, j in sorted(found, key=lambda t: (-t[0], t[1], t[2])):
         if i not in used_i and j not in used_j:
             used_i.add(i)
             used_j.add(j)
-            out.append((i, j))
+            out[i] = j
     return out

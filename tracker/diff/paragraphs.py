@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from tracker.diff.align import Clock, align
 from tracker.diff.model import Diff, Op, Row, RowKind, Stats
-from tracker.diff.pairing import Paragraphs, near_moves, pair_run
+from tracker.diff.pairing import Paragraphs, match
 from tracker.diff.tokens import count_words
 from tracker.diff.words import equal_words, mirror_ops, token_ops
 
@@ -32,39 +32,9 @@ def diff_paragraph_lists(old: Sequence[str], new: Sequence[str], clock: Clock) -
         else:
             j += n
             blocks[-1][4] = j
-    changes = [blk for blk in blocks if blk[0]]
 
-    # exact moves anywhere, then in-place pairs inside each run, then near-exact moves
-    moves: dict[int, int] = {}
-    removed_at: dict[str, list[int]] = {}
-    for blk in changes:
-        for i in range(blk[1], blk[2]):
-            removed_at.setdefault(old[i], []).append(i)
-    for blk in changes:
-        for j in range(blk[3], blk[4]):
-            sources = removed_at.get(new[j])
-            if sources:
-                moves[sources.pop(0)] = j
-    moved_new = set(moves.values())
-    pairs: dict[int, int] = {}
-    for blk in changes:
-        olds = [i for i in range(blk[1], blk[2]) if i not in moves]
-        news = [j for j in range(blk[3], blk[4]) if j not in moved_new]
-        if olds and news:
-            pairs.update(pair_run(olds, news, a, b, clock))
-    paired_new = set(pairs.values())
-    left_old = [
-        i for blk in changes for i in range(blk[1], blk[2]) if i not in moves and i not in pairs
-    ]
-    left_new = [
-        j
-        for blk in changes
-        for j in range(blk[3], blk[4])
-        if j not in moved_new and j not in paired_new
-    ]
-    if left_old and left_new:
-        for i, j in near_moves(left_old, left_new, a, b, clock):
-            moves[i] = j
+    runs = [(range(blk[1], blk[2]), range(blk[3], blk[4])) for blk in blocks if blk[0]]
+    pairs, moves = match(runs, a, b, clock) if runs else ({}, {})
 
     # word diffs inside pairs and moves; a pair with too little in common is split again
     ops_of: dict[tuple[int, int], list[Op]] = {}
@@ -78,7 +48,7 @@ def diff_paragraph_lists(old: Sequence[str], new: Sequence[str], clock: Clock) -
             ops = token_ops(a.tokens(i), b.tokens(j), clock)
             if i in pairs:
                 common = 2 * equal_words(ops)
-                total = count_words(old[i]) + count_words(new[j])
+                total = a.words(i) + b.words(j)
                 if total and common < KEEP_FLOOR * total:
                     del pairs[i]
                     continue
