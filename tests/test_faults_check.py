@@ -200,3 +200,24 @@ def test_run_pauses_on_a_full_disk_and_resumes_by_itself(tmp_path: Path, site: L
     assert text.count("paused") == 1 and text.count("resumed") == 1, text
     assert "Traceback" not in text
     assert "story 1: error" not in text  # the trials are not reported one by one
+
+
+@needs_small_disk
+def test_cli_writes_on_a_full_disk_are_one_line_and_exit_1(tmp_path: Path) -> None:
+    prepared = tmp_path / "t.db"
+    with Store(prepared) as store:
+        store.add_story("https://news.example/a")
+    big = tmp_path / "big.txt"
+    big.write_text("\n\n".join(f"Paragraph {i} about the bridge." * 5 for i in range(4000)))
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    argv = on_small_disk(
+        disk, prepared, sys.executable, "-m", "tracker", "--db", str(disk / "t.db"), "ingest"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    done = subprocess.run(
+        [*argv, "1", str(big)], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "disk is full" in lines[0], done.stderr

@@ -316,6 +316,9 @@ class CheckPool:
         except Unwritable as exc:  # disk full, read-only: the gate pauses checks and says so
             self.gate.failed(exc)
             return check.CheckResult(story_id, "error", error=str(exc))
+        except StoreError as exc:  # damaged or locked: the story cannot be logged either
+            log.error("check of story %s: %s", story_id, exc)
+            result = check.CheckResult(story_id, "error", error=str(exc))
         except Exception as exc:  # a bug must not stop the pool nor refire every tick
             log.exception("check of story %s failed", story_id)
             try:

@@ -14,7 +14,7 @@ import click
 
 from tracker import config
 from tracker.record import backfill
-from tracker.store import NotFound, Row, Store, StoreError
+from tracker.store import NotFound, Row, Store, StoreError, translate_errors
 
 
 @dataclass
@@ -40,9 +40,10 @@ class Context:
         except StoreError as exc:
             raise click.ClickException(str(exc)) from None
         try:
-            if store.changes_missing_stats(limit=1):
-                backfill(store)
-            yield store
+            with translate_errors(self.db_path):
+                if store.changes_missing_stats(limit=1):
+                    backfill(store)
+                yield store
         except StoreError as exc:
             raise click.ClickException(str(exc)) from None
         finally:

@@ -27,6 +27,7 @@ from tracker.store.base import (
     Unwritable,
     compress,
     decompress,
+    translate_errors,
 )
 from tracker.store.checks import ChecksMixin
 from tracker.store.data import DataMixin, NewStory, verify_database
@@ -71,5 +72,6 @@ __all__ = [
     "Unwritable",
     "compress",
     "decompress",
+    "translate_errors",
     "verify_database",
 ]

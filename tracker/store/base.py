@@ -14,7 +14,12 @@ from typing import Any
 
 import sqlite_utils
 
-from tracker.store.schema import MIGRATIONS, SCHEMA_VERSION
+from tracker.store.schema import (
+    APPLICATION_ID,
+    EARLIER_RELEASE_TABLES,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+)
 
 Row = dict[str, Any]
 
@@ -39,6 +44,7 @@ class Unwritable(StoreError):
 # SQLite's primary result codes for "the file cannot take this write" (the low byte of
 # extended codes such as SQLITE_IOERR_WRITE or SQLITE_READONLY_DIRECTORY).
 _UNWRITABLE_CODES = frozenset({sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR})
+_DAMAGED_CODES = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
 
 
 class _Probed(Exception):
@@ -169,6 +175,10 @@ class StoreBase:
                 self.path, timeout=timeout, isolation_level=None, check_same_thread=False
             )
             conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            refusal = _not_ours(conn, self.path)
+            if refusal:
+                conn.close()
+                raise StoreError(refusal)
             conn.execute("PRAGMA foreign_keys = ON")
             mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
             if mode != "wal" and self.path != ":memory:":
@@ -176,6 +186,8 @@ class StoreBase:
             conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.DatabaseError as exc:
             raise _store_error(exc, self.path) from None
+        except UnicodeDecodeError:  # SQLite's message quoted bytes of a damaged schema
+            raise StoreError(_explain(sqlite3.DatabaseError("malformed"), self.path)) from None
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
         try:
@@ -210,7 +222,7 @@ class StoreBase:
         except BaseException as exc:
             with suppress(sqlite3.DatabaseError):  # SQLite may have rolled back already
                 self.conn.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.DatabaseError) and _unwritable(exc):
+            if isinstance(exc, sqlite3.DatabaseError) and _translated(exc):
                 raise _store_error(exc, self.path) from None
             raise
         else:
@@ -268,7 +280,9 @@ class StoreBase:
             return list(self.db.query(sql, params))
         except OverflowError:
             raise NotFound("no such row: the number is too large") from None
-        except sqlite3.OperationalError as exc:
+        except sqlite3.IntegrityError:
+            raise
+        except sqlite3.DatabaseError as exc:
             raise _store_error(exc, self.path) from None
 
     def _update(
@@ -313,9 +327,58 @@ def _decode_subscription(row: Row) -> Row:
     return row
 
 
+def _not_ours(conn: sqlite3.Connection, path: str) -> str | None:
+    """Why this SQLite file must not be touched, or None when it is storydiff's or new.
+
+    Read before anything is written (not even the switch to WAL): a file stamped with
+    storydiff's `application_id` is ours; one made by an earlier release has no stamp yet but
+    has its tables and a schema version (migration 13 stamps it); an empty database is new.
+    Anything else belongs to another program, and storydiff would otherwise add its tables to it.
+    """
+    app = int(conn.execute("PRAGMA application_id").fetchone()[0])
+    if app == APPLICATION_ID:
+        return None
+    if app != 0:
+        return (
+            f"{path} belongs to another program (SQLite application_id {app:#x}); "
+            "storydiff leaves it alone: give --db a new file"
+        )
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    tables = {
+        row[0]
+        for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    }
+    if not tables and version == 0:
+        return None
+    if version >= 1 and tables >= EARLIER_RELEASE_TABLES:
+        return None
+    return (
+        f"{path} is a SQLite database of another program, not a storydiff database; "
+        "storydiff leaves it alone: give --db a new file"
+    )
+
+
 def _unwritable(exc: sqlite3.DatabaseError) -> bool:
     code = getattr(exc, "sqlite_errorcode", None)
     return code is not None and code & 0xFF in _UNWRITABLE_CODES
+
+
+def _translated(exc: sqlite3.DatabaseError) -> bool:
+    """Errors of the file rather than of the statement: turned into StoreError wherever met."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in _UNWRITABLE_CODES | _DAMAGED_CODES
+
+
+@contextmanager
+def translate_errors(path: str) -> Iterator[None]:
+    """Raise StoreError (one sentence) for what SQLite says about the file itself: damaged,
+    full, read-only, locked. For callers that read through a Store outside its helpers."""
+    try:
+        yield
+    except sqlite3.IntegrityError:
+        raise
+    except sqlite3.DatabaseError as exc:
+        raise _store_error(exc, path) from None
 
 
 def _store_error(exc: sqlite3.DatabaseError, path: str) -> StoreError:
@@ -335,7 +398,12 @@ def _explain(exc: sqlite3.DatabaseError, path: str) -> str:
         return f"database {path}: the disk failed to write (disk I/O error); nothing was written"
     if "locked" in text or "busy" in text:
         return f"database {path} is locked by another process; try again"
-    if "not a database" in text or "malformed" in text:
+    if "malformed" in text:
+        return (
+            f"database {path} is damaged ({text}); restore a backup, or rescue what is left "
+            f"with: sqlite3 {path} .recover"
+        )
+    if "not a database" in text:
         return f"{path} is not a storydiff database (not a SQLite file, or damaged)"
     if "unable to open" in text:
         folder = Path(path).expanduser().resolve().parent

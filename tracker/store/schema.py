@@ -6,6 +6,11 @@ from collections.abc import Callable
 
 import sqlite_utils
 
+APPLICATION_ID = 0x53446966  # "SDif" in the file header: `file` and other tools can tell
+"""storydiff's `PRAGMA application_id`; a file with another one belongs to another program."""
+EARLIER_RELEASE_TABLES = frozenset({"stories", "versions", "changes", "checks"})
+"""What migration 1 made: how a database from before migration 12 (no application_id) is known."""
+
 
 def _m1_core(db: sqlite_utils.Database) -> None:
     db.executescript(
@@ -319,6 +324,12 @@ def _m12_extractor_identity(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m13_application_id(db: sqlite_utils.Database) -> None:
+    """Stamp the file as storydiff's, so that a file of another program is refused unread and
+    unchanged instead of being given storydiff's tables (see `base._not_ours`)."""
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _m1_core,
     _m2_change_stats,
@@ -332,5 +343,6 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _m10_signin_failures,
     _m11_story_ids_never_reused,
     _m12_extractor_identity,
+    _m13_application_id,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
