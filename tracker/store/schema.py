@@ -9,7 +9,7 @@ import sqlite_utils
 APPLICATION_ID = 0x53446966  # "SDif" in the file header: `file` and other tools can tell
 """storydiff's `PRAGMA application_id`; a file with another one belongs to another program."""
 EARLIER_RELEASE_TABLES = frozenset({"stories", "versions", "changes", "checks"})
-"""What migration 1 made: how a database from before migration 12 (no application_id) is known."""
+"""What migration 1 made: how a database from before migration 13 (no application_id) is known."""
 
 
 def _m1_core(db: sqlite_utils.Database) -> None:
