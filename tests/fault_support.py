@@ -1,10 +1,14 @@
-"""Faults made real for tests: a read-only file or folder, a small disk that fills up."""
+"""Faults made real for tests: a read-only file or folder, a small disk that fills up, a server
+that drips its answer."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
+import threading
+import time
 from functools import cache
 from pathlib import Path
 
@@ -75,3 +79,68 @@ def on_small_disk(
         free,
         *command,
     ]
+
+
+class DripServer:
+    """A TCP server on 127.0.0.1 that answers every request one byte at a time, `gap` seconds
+    apart (inside any read timeout), for at most `limit` seconds, then hangs up.
+
+    `phase` is where the drip happens: "status" (the status line itself), "headers" (an endless
+    header after a good status line) or "body" (a body far longer than the drip lasts).
+    """
+
+    def __init__(self, phase: str, gap: float = 0.05, limit: float = 20.0) -> None:
+        self.phase, self.gap, self.limit = phase, gap, limit
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self.hung_up = 0  # clients that went away before the drip was over
+        self.outlasted = 0  # clients still listening when the drip reached its limit
+        self._stop = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def url(self, path: str = "/") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
+
+    def _drip(self, conn: socket.socket) -> None:
+        head = {
+            "status": b"HTTP/1.1 200 OK" + b"K" * 100_000,
+            "headers": b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 100_000,
+            "body": b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100000\r\n\r\n"
+            + b"<p>" * 40_000,
+        }[self.phase]
+        sent_head = head.index(b"\r\n\r\n") + 4 if self.phase == "body" else 0
+        end = time.monotonic() + self.limit
+        with conn:
+            try:
+                conn.recv(65536)
+                conn.sendall(head[:sent_head])
+                for i in range(sent_head, len(head)):
+                    if self._stop.is_set():
+                        return
+                    if time.monotonic() > end:
+                        self.outlasted += 1
+                        return
+                    conn.sendall(head[i : i + 1])
+                    time.sleep(self.gap)
+            except OSError:
+                self.hung_up += 1
+
+    def close(self) -> None:
+        self._stop.set()
+        self.sock.close()
+
+    def __enter__(self) -> DripServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -37,8 +37,9 @@ from urllib3.exceptions import (
     SSLError,
 )
 
-from tracker import robots
+from tracker import deadline, robots
 from tracker.config import Settings
+from tracker.deadline import DeadlineHTTPConnection, DeadlineHTTPSConnection
 from tracker.netguard import Refused, Target, resolve, split_url
 from tracker.urls import redact
 
@@ -364,10 +365,12 @@ class Fetcher:
                     ca_certs=self.ca_certs,
                     server_hostname=None if target.address is not None else target.host,
                 )
+                pool.ConnectionCls = DeadlineHTTPSConnection
             else:
                 pool = urllib3.HTTPConnectionPool(
                     ip, target.port, maxsize=size, block=False, retries=False
                 )
+                pool.ConnectionCls = DeadlineHTTPConnection
             self._pools[key] = pool
             evicted = []
             while len(self._pools) > self.max_pools:
@@ -387,7 +390,30 @@ class Fetcher:
         cap: int,
         truncate: bool = False,
     ) -> _Reply:
-        """One request to the approved addresses (next address only if connecting fails)."""
+        """One request to the approved addresses (next address only if connecting fails),
+        ended at the budget's deadline whatever phase it is in (see `deadline`)."""
+        with deadline.watching(budget.deadline) as watch:
+            try:
+                reply = self._attempt(target, ips, method, headers, body, budget, cap, truncate)
+            except FetchError as exc:
+                if watch.fired and exc.kind != "too_large":
+                    raise _timeout(target, self.settings.total_timeout) from None
+                raise
+            if watch.fired:  # the shut socket may have looked like the end of the body
+                raise _timeout(target, self.settings.total_timeout)
+            return reply
+
+    def _attempt(
+        self,
+        target: Target,
+        ips: list[str],
+        method: str,
+        headers: dict[str, str],
+        body: bytes | None,
+        budget: _Budget,
+        cap: int,
+        truncate: bool,
+    ) -> _Reply:
         send = {"User-Agent": self.user_agent, **headers, "Host": target.host_header}
         failure: FetchError | None = None
         for ip in ips:

@@ -1,0 +1,56 @@
+"""Faults on the wire: servers that drip their answer, bombs and loops, empty pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from fault_support import DripServer
+from notify_support import big_edit, new_story
+from servers import wait_for
+
+from tracker.cli import main
+from tracker.config import Settings
+from tracker.notify.outbox import deliver_due
+from tracker.store import Store
+
+ENV = {
+    "TRACKER_ALLOW_HOSTS": "127.0.0.1",
+    "TRACKER_PER_HOST_GAP": "0",
+    "TRACKER_RETRIES": "0",
+    "TRACKER_RESPECT_ROBOTS": "false",
+    "TRACKER_TOTAL_TIMEOUT": "1",
+    "TRACKER_READ_TIMEOUT": "5",  # each byte comes well inside it: only the total can stop it
+}
+
+
+@pytest.mark.parametrize("phase", ["status", "headers", "body"])
+def test_a_dripping_server_cannot_hold_a_check_past_total_timeout(
+    db_path: Path, phase: str
+) -> None:
+    with DripServer(phase) as drip:
+        with Store(db_path) as store:
+            story_id, _ = store.add_story(drip.url("/story"))
+        result = CliRunner(env=ENV).invoke(main, ["--db", str(db_path), "check", str(story_id)])
+        wait_for(lambda: drip.hung_up + drip.outlasted >= 1)
+    assert drip.outlasted == 0  # the check hung up on the server, not the other way round
+    assert result.exit_code == 1, result.output
+    assert "took longer than 1s in total" in result.output
+    with Store(db_path) as store:
+        assert store.get_story(story_id)["version_count"] == 0
+
+
+@pytest.mark.parametrize("phase", ["status", "headers"])
+def test_a_dripping_webhook_receiver_cannot_hold_a_delivery(store: Store, phase: str) -> None:
+    story_id = new_story(store)
+    with DripServer(phase) as drip:
+        store.add_subscription(scope="all", channel="webhook", target=drip.url("/hook"))
+        big_edit(store, story_id)
+        settings = Settings(allow_private=True, total_timeout=1.0, read_timeout=5.0)
+        report = deliver_due(store, settings)
+        wait_for(lambda: drip.hung_up + drip.outlasted >= 1)
+    assert drip.outlasted == 0
+    assert report.retrying == 1
+    (row,) = store.list_deliveries()
+    assert "took longer than 1s in total" in row["last_error"]
