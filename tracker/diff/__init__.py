@@ -83,12 +83,20 @@ def diff_paragraphs(
     old: Sequence[str], new: Sequence[str], *, budget_ms: float | None = None
 ) -> Diff:
     """Diff two lists of paragraphs."""
-    old = [check_text("paragraph", p) for p in old]
-    new = [check_text("paragraph", p) for p in new]
+    old, new = _paragraph_list(old), _paragraph_list(new)
     clock = Clock(budget_ms)
     if new < old:
         return mirror(diff_paragraph_lists(new, old, clock))
     return diff_paragraph_lists(old, new, clock)
+
+
+def _paragraph_list(paragraphs: Sequence[str]) -> list[str]:
+    """The paragraphs as a list, refusing anything but strings (checked by type, in C)."""
+    out = list(paragraphs)
+    if not set(map(type, out)) <= {str}:
+        for p in out:
+            check_text("paragraph", p)
+    return out
 
 
 def diff_texts(old: str, new: str, *, budget_ms: float | None = None) -> Diff:

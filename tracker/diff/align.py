@@ -6,6 +6,7 @@ import math
 import sys
 import time
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Sequence
 
 from diff_match_patch import diff_match_patch
@@ -129,19 +130,16 @@ def _dmp_shared(a: Sequence[str], b: Sequence[str], clock: Clock) -> list[tuple[
 
 def _unique_anchors(a: Sequence[str], b: Sequence[str]) -> list[tuple[int, int]]:
     """Tokens occurring once in each side, as (i, j) pairs, longest increasing run in j."""
-    count_a: dict[str, int] = {}
-    for tok in a:
-        count_a[tok] = count_a.get(tok, 0) + 1
-    where_b: dict[str, int] = {}
-    for j, tok in enumerate(b):
-        where_b[tok] = -1 if tok in where_b else j
+    count_a, count_b = Counter(a), Counter(b)
+    where_b = {tok: j for j, tok in enumerate(b)}
     pairs = [
-        (i, where_b[tok])
-        for i, tok in enumerate(a)
-        if count_a[tok] == 1 and where_b.get(tok, -1) >= 0
+        (i, where_b[tok]) for i, tok in enumerate(a) if count_a[tok] == 1 and count_b.get(tok) == 1
     ]
     if not pairs:
         return []
+    js = [j for _, j in pairs]
+    if js == sorted(js):  # nothing crossed over (the usual case): every pair is an anchor
+        return pairs
     tails: list[int] = []  # patience sorting: j of the smallest tail of each pile length
     tail_at: list[int] = []
     back: list[int] = []
@@ -204,8 +202,12 @@ def align(a: Sequence[str], b: Sequence[str], clock: Clock) -> list[tuple[int, i
         subtasks: list[tuple[int, int, int, int] | int] = []
         pa, pb = a0, b0
         for i, j in anchors:
-            subtasks += [(pa, a0 + i, pb, b0 + j), 1]
-            pa, pb = a0 + i + 1, b0 + j + 1
+            i, j = a0 + i, b0 + j
+            if i == pa and j == pb and subtasks:  # no gap: the previous equal run grows
+                subtasks[-1] += 1
+            else:
+                subtasks += [(pa, i, pb, j), 1]
+            pa, pb = i + 1, j + 1
         subtasks.append((pa, a1, pb, b1))
         stack.extend(reversed(subtasks))
     return merge_runs(runs)

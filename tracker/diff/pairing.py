@@ -3,15 +3,15 @@
 Similarity is the Dice coefficient of the two paragraphs' sets of character trigrams (spaces
 collapsed). Trigrams work the same for every script: Thai or Chinese without spaces, and Hindi
 or Russian where a small change alters word endings, still share most of their trigrams, while
-two unrelated Thai lines no longer look alike because they share some characters. Every
-removed paragraph is compared with every added one (within a budget) before anything is
-decided, so a paragraph that moved and was edited finds its true partner even when another
-paragraph at its old place looks a little like it.
+two unrelated Thai lines no longer look alike because they share some characters. Moves are
+looked for before the in-place pairing (every removed paragraph against every added one in
+another run, within a budget), so a paragraph that moved and was edited finds its true partner
+even when another paragraph at its old place looks a little like it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from tracker.diff.align import Clock
 from tracker.diff.tokens import count_words, tokenize
@@ -91,9 +91,10 @@ def match(
     """Moves and in-place pairs for the runs of removed x added paragraphs: (pairs, moves).
 
     In order: exact moves (the same text elsewhere; never a blank paragraph); then moved and
-    edited paragraphs, taken only when the two are each other's best partner anywhere and
-    stand in different runs; then monotone in-place pairs inside each run; then, among what is
-    left, the most similar pairs across runs as moves.
+    edited paragraphs: a removed and an added paragraph in different runs, similar enough,
+    with no better partner in either one's own run (so the in-place pairing could not claim
+    either); then monotone in-place pairs inside each run; then, among what is left, the most
+    similar pairs as moves.
     """
     olds = [i for r, _ in runs for i in r]
     news = [j for _, r in runs for j in r]
@@ -110,20 +111,21 @@ def match(
             moves[sources.pop(0)] = j
     taken = set(moves.values())
     sim = Similarity(a, b)
-    left_old = [i for i in olds if i not in moves]
-    left_new = [j for j in news if j not in taken]
-    candidates = _candidates(left_old, left_new, a, b, sim, clock)
-    best_old: dict[int, tuple[float, int]] = {}
-    best_new: dict[int, tuple[float, int]] = {}
-    for s, i, j in candidates:
-        if s > best_old.get(i, (0.0, -1))[0]:
-            best_old[i] = (s, j)
-        if s > best_new.get(j, (0.0, -1))[0]:
-            best_new[j] = (s, i)
-    for i, (s, j) in best_old.items():
-        if s >= MOVE_FLOOR and best_new[j][1] == i and run_old[i] != run_new[j]:
+    budget = [MAX_MOVE_COMPARISONS]
+    movable_old = [i for i in olds if i not in moves and a.words(i) >= MOVE_MIN_WORDS]
+    movable_new = [j for j in news if j not in taken and b.words(j) >= MOVE_MIN_WORDS]
+    cross = _similar(
+        movable_old, movable_new, lambda i, j: run_old[i] != run_new[j], a, b, sim, clock, budget
+    )
+    for s, i, j in cross:
+        if i in moves or j in taken:
+            continue
+        own_new, own_old = runs[run_old[i]][1], runs[run_new[j]][0]
+        if all(sim(i, k) <= s for k in own_new if k not in taken) and all(
+            sim(k, j) <= s for k in own_old if k not in moves
+        ):
             moves[i] = j
-    taken = set(moves.values())
+            taken.add(j)
     pairs: dict[int, int] = {}
     for r_old, r_new in runs:
         ro = [i for i in r_old if i not in moves]
@@ -131,48 +133,48 @@ def match(
         if ro and rn:
             pairs.update(pair_run(ro, rn, sim, clock))
     paired = set(pairs.values())
-    rest = [
-        (s, i, j)
-        for s, i, j in candidates
-        if s >= MOVE_FLOOR
-        and i not in moves
-        and i not in pairs
-        and j not in taken
-        and j not in paired
-    ]
+    left_old = [i for i in movable_old if i not in moves and i not in pairs]
+    left_new = [j for j in movable_new if j not in taken and j not in paired]
+    same = _similar(
+        left_old, left_new, lambda i, j: run_old[i] == run_new[j], a, b, sim, clock, budget
+    )
+    still_old, still_new = set(left_old), set(left_new)
+    rest = [(s, i, j) for s, i, j in cross + same if i in still_old and j in still_new]
     moves.update(_one_to_one(rest))
     return pairs, moves
 
 
-def _candidates(
+def _similar(
     olds: list[int],
     news: list[int],
+    wanted: Callable[[int, int], bool],
     a: Paragraphs,
     b: Paragraphs,
     sim: Similarity,
     clock: Clock,
+    budget: list[int],
 ) -> list[tuple[float, int, int]]:
-    """(similarity, i, j) for removed x added paragraphs long enough to move, within budget.
-
-    Pairs whose sizes alone rule out MOVE_FLOOR are skipped without being scored.
-    """
-    olds = [i for i in olds if a.words(i) >= MOVE_MIN_WORDS]
-    news = [j for j in news if b.words(j) >= MOVE_MIN_WORDS]
+    """(similarity, i, j) at or above MOVE_FLOOR for the wanted pairs, best first, while the
+    shared comparison budget lasts. Pairs whose sizes alone rule the floor out are skipped
+    without being scored."""
     found: list[tuple[float, int, int]] = []
-    budget = MAX_MOVE_COMPARISONS
     for i in olds:
         gi = len(a.grams(i))
         for j in news:
             gj = len(b.grams(j))
-            if 2 * min(gi, gj) < MOVE_FLOOR * (gi + gj):
+            if 2 * min(gi, gj) < MOVE_FLOOR * (gi + gj) or not wanted(i, j):
                 continue
-            budget -= 1
-            if budget < 0 or clock.out():
-                return found
+            budget[0] -= 1
+            if budget[0] < 0 or clock.out():
+                return sorted(found, key=_best_first)
             s = sim(i, j)
-            if s >= PAIR_FLOOR:
+            if s >= MOVE_FLOOR:
                 found.append((s, i, j))
-    return found
+    return sorted(found, key=_best_first)
+
+
+def _best_first(t: tuple[float, int, int]) -> tuple[float, int, int]:
+    return (-t[0], t[1], t[2])
 
 
 def pair_run(
@@ -186,7 +188,9 @@ def pair_run(
     n, m = len(olds), len(news)
     if n == 1 and m == 1:
         return [(olds[0], news[0])] if sim(olds[0], news[0]) >= PAIR_FLOOR else []
-    band = m if n * m <= MAX_PAIR_CELLS else max(1, MAX_PAIR_CELLS // n)
+    if n == m and all(sim(i, j) >= PAIR_FLOOR for i, j in zip(olds, news, strict=True)):
+        return list(zip(olds, news, strict=True))  # every paragraph edited in place: no search
+    band = m if n * m <= MAX_PAIR_CELLS else max(1, MAX_PAIR_CELLS // (2 * n))
     prev = [0.0] * (m + 1)
     steps: list[tuple[int, bytearray]] = []  # per old row: (first column, choices)
     for k in range(1, n + 1):

@@ -57,16 +57,20 @@ def diff_paragraph_lists(old: Sequence[str], new: Sequence[str], clock: Clock) -
     target_of = dict(moves)
 
     rows: list[Row] = []
+    changed: list[Row] = []  # the rows that are not equal, for the stats
+    unchanged_chars = 0
     move_ids: dict[int, int] = {}
     for j in sorted(source_of):
         move_ids[source_of[j]] = len(move_ids) + 1
     for is_change, i0, i1, j0, j1 in blocks:
         if not is_change:
             rows += [
-                Row("equal", i0 + k, j0 + k, old[i0 + k], new[j0 + k], [Op("equal", old[i0 + k])])
-                for k in range(i1 - i0)
+                Row("equal", i, j, t, t, [Op("equal", t)])
+                for i, j, t in _equal_run(old, i0, i1, j0)
             ]
+            unchanged_chars += 2 * sum(map(len, old[i0:i1]))
             continue
+        first = len(rows)
         oi, nj = i0, j0
         run_pairs = sorted((i, pairs[i]) for i in range(i0, i1) if i in pairs)
         for pi, pj in [*run_pairs, (i1, j1)]:
@@ -88,7 +92,13 @@ def diff_paragraph_lists(old: Sequence[str], new: Sequence[str], clock: Clock) -
             if pi < i1:
                 rows.append(Row("changed", pi, pj, old[pi], new[pj], ops_of[pi, pj]))
             oi, nj = pi + 1, pj + 1
-    return Diff(rows, stats_of(rows, old, new), clock.degraded, clock.elapsed_ms())
+        changed += rows[first:]
+    stats = stats_of(changed, unchanged_chars)
+    return Diff(rows, stats, clock.degraded, clock.elapsed_ms())
+
+
+def _equal_run(old: Sequence[str], i0: int, i1: int, j0: int) -> zip[tuple[int, int, str]]:
+    return zip(range(i0, i1), range(j0, j0 + i1 - i0), old[i0:i1], strict=True)
 
 
 _SWAPPED_KIND: dict[RowKind, RowKind] = {"added": "removed", "removed": "added"}
@@ -99,38 +109,46 @@ def mirror(d: Diff) -> Diff:
 
     Diffs are computed in one canonical direction and mirrored for the other, so swapping the
     arguments swaps additions and removals exactly, whatever tie-breaks the alignment made.
+    The rows are fresh from the diff, so they are turned around in place: an unchanged
+    paragraph costs one swap.
     """
     partner = {r.move_id: r for r in d.rows if r.kind == "moved_to"}
     rows: list[Row] = []
     for r in d.rows:
-        if r.kind == "moved_from":  # its place is on the new side now: that is where it went
+        kind = r.kind
+        if kind == "equal":
+            r.old_index, r.new_index = r.new_index, r.old_index
+            rows.append(r)
+        elif kind == "moved_from":  # its place is on the new side now: that is where it went
             p = partner[r.move_id]
             rows.append(Row("moved_to", p.new_index, r.old_index, p.new, r.old, mirror_ops(p.ops)))
-        elif r.kind == "moved_to":
+        elif kind == "moved_to":
             rows.append(
                 Row("moved_from", r.new_index, None, r.new, None, [Op("equal", r.new or "")])
             )
         else:
-            kind = _SWAPPED_KIND.get(r.kind, r.kind)
+            kind = _SWAPPED_KIND.get(kind, kind)
             rows.append(Row(kind, r.new_index, r.old_index, r.new, r.old, mirror_ops(r.ops)))
     # within each stretch between rows on both sides, old-side rows come first, as when diffing
     ordered: list[Row] = []
     stretch: list[Row] = []
-    for r in [*rows, None]:
-        if r is None or r.kind in ("equal", "changed"):
-            ordered += sorted(stretch, key=lambda x: not x.on_old_side)
-            stretch.clear()
-            if r is not None:
-                ordered.append(r)
+    for r in rows:
+        if r.kind == "equal" or r.kind == "changed":
+            if stretch:
+                ordered += sorted(stretch, key=lambda x: not x.on_old_side)
+                stretch.clear()
+            ordered.append(r)
         else:
             stretch.append(r)
+    ordered += sorted(stretch, key=lambda x: not x.on_old_side)
     ids: dict[int | None, int] = {}
     for r in ordered:
         if r.kind == "moved_to":
             ids[(r.old_index)] = len(ids) + 1
-    for r in ordered:
-        if r.kind in ("moved_to", "moved_from"):
-            r.move_id = ids[r.old_index]
+    if ids:
+        for r in ordered:
+            if r.kind in ("moved_to", "moved_from"):
+                r.move_id = ids[r.old_index]
     s = d.stats
     stats = dataclasses.replace(  # a new Stats field is carried over, not silently dropped
         s,
@@ -142,32 +160,54 @@ def mirror(d: Diff) -> Diff:
     return Diff(ordered, stats, d.degraded, d.elapsed_ms)
 
 
-def stats_of(rows: list[Row], old: Sequence[str], new: Sequence[str]) -> Stats:
+def stats_of(rows: list[Row], unchanged_chars: int) -> Stats:
+    """Word and paragraph counts of the rows that are not equal. Only those paragraphs are
+    counted word by word; the unchanged ones are only measured (see `share_changed`)."""
     stats = Stats()
+    changed_chars = changed_words = 0
     for row in rows:
-        if row.kind == "changed":
+        kind = row.kind
+        if kind == "changed":
             stats.paragraphs_changed += 1
-        elif row.kind == "added":
+        elif kind == "added":
             stats.paragraphs_added += 1
-        elif row.kind == "removed":
+        elif kind == "removed":
             stats.paragraphs_removed += 1
-        elif row.kind == "moved_to":
+        elif kind == "moved_to":
             stats.paragraphs_moved += 1
-        if row.kind == "equal":
-            continue
+        old_side, new_side = row.on_old_side, row.on_new_side
         deleted = 0
         for op in row.ops:
-            if op.op == "delete":
-                deleted = count_words(op.text)
-                stats.words_removed += deleted
-                continue
-            if op.op == "insert":
-                inserted = count_words(op.text)
-                stats.words_added += inserted
-                stats.words_changed += min(deleted, inserted)
-            deleted = 0
-    total = sum(map(count_words, old)) + sum(map(count_words, new))
-    if total:
-        share = (stats.words_added + stats.words_removed) / total
-        stats.share_changed = round(min(1.0, share), 4)
+            n = count_words(op.text)
+            if op.op == "equal":
+                changed_words += n * (old_side + new_side)
+                deleted = 0
+            elif op.op == "delete":
+                changed_words += n * old_side
+                stats.words_removed += n
+                deleted = n
+            else:
+                changed_words += n
+                stats.words_added += n
+                stats.words_changed += min(deleted, n)
+                deleted = 0
+        changed_chars += len(row.old or "") * old_side + len(row.new or "") * new_side
+    stats.share_changed = share_changed(
+        stats.words_added + stats.words_removed, changed_words, changed_chars, unchanged_chars
+    )
     return stats
+
+
+def share_changed(
+    words_changed: int, changed_words: int, changed_chars: int, unchanged_chars: int
+) -> float:
+    """(words added + removed) / (words in old + words in new), from 0 to 1, rounded to 4 places.
+
+    The words of the changed paragraphs (both sides) are counted; those of the unchanged ones
+    are estimated as their characters times the changed paragraphs' words per character. That
+    keeps the cost proportional to what changed: an unchanged paragraph is never counted.
+    """
+    if not words_changed or not changed_chars:
+        return 0.0
+    total = changed_words + unchanged_chars * changed_words / changed_chars
+    return round(min(1.0, words_changed / total), 4) if total else 0.0

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
+from itertools import compress
+from operator import not_
 from typing import Any
 
 from tracker.diff.align import Clock, align, merge_runs
@@ -104,8 +106,10 @@ def _segments_by_words(ta: list[str], tb: list[str], clock: Clock) -> list[Any]:
     the sequences diff-match-patch has to walk and give it false anchors. Between two matched
     words, whitespace the two sides share is equal and the rest joins the change around it.
     """
-    ia = [i for i, t in enumerate(ta) if not t[0].isspace()]
-    ib = [j for j, t in enumerate(tb) if not t[0].isspace()]
+    keep_a = list(map(not_, map(str.isspace, ta)))  # C loops: this runs on every changed pair
+    keep_b = list(map(not_, map(str.isspace, tb)))
+    ia = list(compress(range(len(ta)), keep_a))
+    ib = list(compress(range(len(tb)), keep_b))
     runs: list[tuple[int, int]] = []
     pa = pb = -1
 
@@ -124,17 +128,26 @@ def _segments_by_words(ta: list[str], tb: list[str], clock: Clock) -> list[Any]:
         runs.extend([(0, head), (-1, na - head - tail), (1, nb - head - tail), (0, tail)])
 
     x = y = 0
-    for op, n in align([ta[i] for i in ia], [tb[j] for j in ib], clock):
+    for op, n in align(list(compress(ta, keep_a)), list(compress(tb, keep_b)), clock):
         if op < 0:
             x += n
         elif op > 0:
             y += n
         else:
-            for k in range(n):
-                qa, qb = ia[x + k], ib[y + k]
+            # a stretch of matched words whose spaces match too is one equal run (the usual
+            # case, checked by one slice comparison); otherwise word by word
+            qa, qb = ia[x], ib[y]
+            ea, eb = ia[x + n - 1], ib[y + n - 1]
+            if ea - qa == eb - qb and ta[qa : ea + 1] == tb[qb : eb + 1]:
                 gap(qa, qb)
-                runs.append((0, 1))
-                pa, pb = qa, qb
+                runs.append((0, ea - qa + 1))
+                pa, pb = ea, eb
+            else:
+                for k in range(n):
+                    qa, qb = ia[x + k], ib[y + k]
+                    gap(qa, qb)
+                    runs.append((0, 1))
+                    pa, pb = qa, qb
             x, y = x + n, y + n
     gap(len(ta), len(tb))
     return _segments(ta, tb, merge_runs(runs))
