@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import re
 
@@ -29,11 +30,16 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", r
 
 
 def decode(body: bytes, content_type: str | None = None) -> str:
-    """Decode page bytes: a BOM, then valid UTF-8, then the declared charsets, then detection.
+    """Decode page bytes the way browsers do where they get it right, and better where not.
 
-    Valid UTF-8 wins over a declared single-byte charset because servers mislabel pages far
-    more often than Latin-1 text happens to be valid UTF-8; UTF-16 is taken from a BOM, the
-    declaration, or the zero bytes that ASCII markup leaves in it.
+    A BOM first; UTF-16 from its declaration or the zero bytes ASCII markup leaves in it; then
+    valid UTF-8, which wins over a declared single-byte charset (servers mislabel pages far more
+    often than Latin-1 text happens to be valid UTF-8); UTF-8 with a few stray Windows-1252
+    bytes (a template pasted into a UTF-8 page) keeps its UTF-8 and reads the strays as
+    Windows-1252. Then the declared charsets (header, then meta; Latin-1 and ASCII labels mean
+    Windows-1252 as in the WHATWG Encoding standard), unless their text is clearly mojibake
+    (charset-normalizer's mess ratio) while detection finds a clean reading. Detection last,
+    preferring Windows-1252 when it reads as cleanly as the best guess, as browsers default to.
     """
     for bom, enc in (
         (b"\xef\xbb\xbf", "utf-8"),
@@ -47,6 +53,7 @@ def decode(body: bytes, content_type: str | None = None) -> str:
         declared.append(header)
     if match := _META_CHARSET.search(body[:4096]):
         declared.append(match.group(1).decode("ascii", "ignore").lower())
+    declared = [_WHATWG_ALIASES.get(enc, enc) for enc in declared]
     head = body[:4096]
     if head.count(0) * 4 > len(head) > 0:
         wide = "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
@@ -57,15 +64,60 @@ def decode(body: bytes, content_type: str | None = None) -> str:
                 return body.decode(enc)
     with contextlib.suppress(UnicodeDecodeError):
         return body.decode("utf-8")
-    for enc in declared:
-        with contextlib.suppress(LookupError, UnicodeDecodeError):
-            return body.decode(enc)
+    if _mostly_utf8(body):
+        return body.decode("utf-8", errors=_STRAY_CP1252)
     from charset_normalizer import from_bytes
+    from charset_normalizer.md import mess_ratio
 
-    best = from_bytes(body[:200_000]).best()
-    if best is not None and best.encoding:
-        return body.decode(best.encoding, errors="replace")
-    return body.decode("utf-8", errors="replace")
+    guesses = from_bytes(body[:200_000])
+    best = guesses.best()
+    for enc in declared:
+        try:
+            text = body.decode(enc)
+        except (LookupError, UnicodeDecodeError):
+            continue
+        mess = mess_ratio(text[:20_000], maximum_threshold=1.0)
+        if best is None or mess < 0.05 or mess <= best.chaos + 0.05:
+            return text
+    if best is None or not best.encoding or best.encoding == "utf_8":
+        return body.decode("utf-8", errors=_STRAY_CP1252)
+    for guess in guesses:
+        if guess.encoding == "cp1252" and guess.chaos <= best.chaos + 0.01:
+            return body.decode("cp1252", errors="replace")
+    return body.decode(best.encoding, errors="replace")
+
+
+# Labels browsers read as another encoding (WHATWG Encoding standard): Latin-1 is Windows-1252.
+_WHATWG_ALIASES = {
+    "iso-8859-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "l1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "windows-1252": "cp1252",
+    "x-sjis": "shift_jis",
+}
+
+
+def _mostly_utf8(body: bytes) -> bool:
+    """Valid UTF-8 sequences are at least as many as the bytes that are not UTF-8."""
+    text = body.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    good = sum(1 for ch in text if ord(ch) > 0x7F) - bad
+    return good >= bad > 0
+
+
+def _stray_cp1252(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    byte = error.object[error.start : error.start + 1]
+    return byte.decode("cp1252", errors="replace"), error.start + 1
+
+
+_STRAY_CP1252 = "storydiff-stray-cp1252"
+codecs.register_error(_STRAY_CP1252, _stray_cp1252)
 
 
 def looks_binary(text: str) -> bool:
