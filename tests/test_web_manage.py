@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from servers import LocalSite
 from web_support import add_story, csrf_of, doc, make_app, sign_in
 
 from tracker.store import NotFound, Store
@@ -45,10 +46,38 @@ def test_add_story_rejects_bad_urls(admin: FlaskClient, store: Store, url: str) 
     assert store.count_stories() == 0
 
 
-def test_add_feed(admin: FlaskClient, store: Store) -> None:
-    r = post(admin, "/manage/feeds", url="https://news.example/rss.xml", title="News")
-    assert b"Feed added" in r.data and b"News" in r.data
-    assert store.list_feeds()[0]["url"] == "https://news.example/rss.xml"
+RSS = (
+    '<?xml version="1.0"?><rss version="2.0"><channel><title>Harbour news</title>'
+    "<item><title>A</title><link>{link}</link></item></channel></rss>"
+)
+
+
+def test_add_feed_checks_it_like_the_command(db_path: Path, store: Store, site: LocalSite) -> None:
+    """The form fetches and reads the feed first, as `tracker add-feed` does: an unreachable
+    address or a web page is refused with the reason, and nothing is saved."""
+    admin = make_app(db_path, allow_hosts=("127.0.0.1",), respect_robots=False).test_client()
+    sign_in(admin)
+    site.set("/page", "<html><body><p>Not a feed</p></body></html>", content_type="text/html")
+    refused = post(admin, "/manage/feeds", url=site.url("/page"))
+    assert b"Cannot follow" in refused.data and store.list_feeds() == []
+    gone = post(admin, "/manage/feeds", url=site.url("/missing"))
+    assert b"Cannot follow" in gone.data and b"404" in gone.data and store.list_feeds() == []
+    site.set("/rss", RSS.format(link=site.url("/a")), content_type="application/rss+xml")
+    r = post(admin, "/manage/feeds", url=site.url("/rss"), title="News")
+    assert b"Feed added: 1 entries, 1 new stories" in r.data and b"News" in r.data
+    assert store.list_feeds()[0]["url"] == site.url("/rss")
+
+
+def test_messages_are_true_to_the_running_mode(db_path: Path, store: Store) -> None:
+    """Under `tracker serve` nothing checks stories: never promise "checked shortly" there."""
+    served = make_app(db_path).test_client()
+    sign_in(served)
+    r = post(served, "/manage/stories", url="https://news.example/served")
+    assert b"checked shortly" not in r.data and b"does not check stories" in r.data
+    running = make_app(db_path, CHECKS_RUN=True).test_client()
+    sign_in(running)
+    r = post(running, "/manage/stories", url="https://news.example/running")
+    assert b"will be checked within a minute" in r.data
 
 
 def test_pause_resume_delete(admin: FlaskClient, store: Store) -> None:

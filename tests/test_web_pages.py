@@ -31,10 +31,13 @@ def test_stories_list_shows_each_story_with_its_figures(store: Store, client: Fl
     assert f'href="/stories/{sid}"' in html
     assert seeds.SEED_TITLE in html
     assert "storydiff.invalid" in html
-    row = html[html.index(seeds.SEED_TITLE) :].split("</tr>")[0]
-    assert ">2<" in row  # versions
+    row = html[html.index(seeds.SEED_TITLE) :].split("</li>")[0]
+    assert "2 versions" in row
     change = store.list_changes(story_id=sid)[0]
-    assert f"{change['size']} words" in row
+    assert f">+{change['words_added']}<" in row and f">−{change['words_removed']}<" in row
+    for kind in change["kinds"][:3]:
+        assert f"kind-{kind}" in row  # what kind of change, not only its size
+    assert f'href="/stories/{sid}/diff/1..2"' in row  # the latest diff, one click away
     assert "developing" in row  # the seed ends with "(More to come)"
 
 
@@ -48,7 +51,7 @@ def test_search_finds_text_that_was_later_removed(store: Store, client: FlaskCli
     html = client.get("/?q=resigned").data.decode()
     assert f'href="/stories/{sid}/versions/1"' in html
     assert "<mark>resigned</mark>" in html
-    assert "/stories/2" not in html.split("<tbody>")[1]
+    assert "/stories/2" not in html.split('class="story-list"')[1]
     assert "No version of any story" in client.get("/?q=zebra").data.decode()
 
 

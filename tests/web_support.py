@@ -23,6 +23,8 @@ _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def make_app(db_path: Path, **settings: Any) -> Flask:
+    """The app over `db_path`; lower-case keywords are Settings, upper-case ones app config."""
+    config = {k: settings.pop(k) for k in list(settings) if k.isupper()}
     base = {"admin_password": PASSWORD, "api_token": TOKEN, **settings}
     return create_app(
         {
@@ -30,6 +32,7 @@ def make_app(db_path: Path, **settings: Any) -> Flask:
             "SETTINGS": Settings(db=str(db_path), **base),
             "SECRET_KEY": "test-secret-key",
             "TESTING": True,
+            **config,
         }
     )
 

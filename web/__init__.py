@@ -4,7 +4,8 @@ Shaped like Flask's tutorial: an app factory, one blueprint per concern (pages, 
 manage, notify pages, notify api, unsubscribe), templates and one stylesheet, and no global
 state: each request opens its own Store.
 Config keys: DATABASE (path), SETTINGS (a tracker.config.Settings), SECRET_KEY, TESTING, and
-DIFF_CACHE_SIZE (how many computed diffs to keep in memory; 0 turns the cache off).
+DIFF_CACHE_SIZE (how many computed diffs to keep in memory; 0 turns the cache off), CHECKS_RUN
+(True under `tracker run`, whose scheduler checks stories) and LIVE_POLL_SECONDS.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from flask import Flask
 from tracker.config import Settings
 from web import (
     api,
+    apidocs,
     auth,
     db,
     errors,
     feeds,
     filters,
+    live,
     manage,
     notify_api,
     notify_pages,
@@ -28,6 +31,7 @@ from web import (
     routing,
     security,
     session_key,
+    status,
     unsubscribe,
 )
 from web.diffview import DiffCache
@@ -57,6 +61,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
         DIFF_CACHE_SIZE=256,
         PAGE_SIZE=50,
+        CHECKS_RUN=False,
+        LIVE_POLL_SECONDS=15,
     )
     if config:
         app.config.update(config)
@@ -88,4 +94,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(notify_pages.bp)
     app.register_blueprint(notify_api.bp)
     app.register_blueprint(unsubscribe.bp)
+    app.register_blueprint(status.bp)
+    app.register_blueprint(live.bp)
+    app.register_blueprint(apidocs.bp)
+    app.jinja_env.globals.update(checks_run=bool(app.config["CHECKS_RUN"]))
     return app

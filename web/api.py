@@ -12,11 +12,12 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request
 
 from tracker import clock
 from tracker.extract import ExtractError, extract, sniff
+from tracker.health import health
 from tracker.imports.common import Entry, add_entries
-from tracker.record import record, version_pair
+from tracker.record import record
 from tracker.store import CHANGE_STATS, Row
 from tracker.urls import BadURL, normalize, site
-from web import listing
+from web import compare, listing
 from web.db import get_store, settings
 from web.filters import plain_snippet
 from web.openapi import document
@@ -69,7 +70,9 @@ CHANGE_FIELDS = (
 
 
 def story_json(row: Row) -> dict[str, Any]:
+    """A story with its check health (`shown_state`, `last_error`, `failures`, ISO times)."""
     data = {k: row.get(k) for k in STORY_FIELDS}
+    data.update(health(row))
     data["developing"] = bool(data["developing"])
     if "match_version" in row:
         data["match_version"] = row["match_version"]
@@ -237,14 +240,10 @@ def push_version(story_id: int) -> Any:
 
 @bp.get("/stories/<id:story_id>/diff")
 def diff(story_id: int) -> Response:
-    """The diff between versions `from` and `to` (default: the latest change)."""
+    """The diff between versions `from` and `to` (or the web's `a` and `b`; default: the latest
+    change); a version the story does not have is a 404 naming the ones it has."""
     store = get_store()
-    store.get_story(story_id)
-    a, b = int_arg("from", None, low=1), int_arg("to", None, low=1)
-    pair = version_pair(store, story_id, a, b)
-    if pair is None:
-        abort(404, description="this story has no versions yet")
-    a, b = pair
+    a, b = compare.pair_for(store, store.get_story(story_id))
     old, new = store.get_version(story_id, a), store.get_version(story_id, b)
     ddiff = current_app.extensions["storydiff_diffs"].diff(old, new)
     return jsonify({"story_id": story_id, "from": a, "to": b, **ddiff.to_json()})

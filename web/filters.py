@@ -10,6 +10,7 @@ from flask import Flask
 from markupsafe import Markup, escape
 
 from tracker import clock
+from tracker.health import shown_state
 from tracker.store import SNIPPET_END, SNIPPET_START
 
 _SNIPPET_MARK = re.compile(f"{SNIPPET_START}([^{SNIPPET_END}]*){SNIPPET_END}")
@@ -49,11 +50,32 @@ def ago(stamp: str | None, now: datetime | None = None) -> str:
         seconds = ((now or datetime.now(UTC)) - clock.parse(stamp)).total_seconds()
     except ValueError:
         return stamp
+    future = seconds < 0
+    seconds = abs(seconds)
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds >= size:
             n = int(seconds // size)
-            return f"{n} {unit}{'s' if n != 1 else ''} ago"
-    return "just now"
+            text = f"{n} {unit}{'s' if n != 1 else ''}"
+            return f"in {text}" if future else f"{text} ago"
+    return "in a moment" if future else "just now"
+
+
+def timetag(stamp: str | None, relative: bool = True) -> Markup:
+    """`<time>` for a stored or page-given time: UTC text that app.js turns into the reader's
+    local time; the ISO form in `datetime` and the tooltip; a relative hint ("3 hours ago").
+    Text that is not a time is shown as it is."""
+    if not stamp:
+        return Markup('<span class="none">never</span>')
+    try:
+        moment = clock.parse(str(stamp))
+    except ValueError:
+        return Markup(escape(stamp))
+    iso = clock.iso(moment)
+    hint = f" · {ago(iso)}" if relative else ""
+    return Markup(
+        f'<time datetime="{iso}" title="{iso}"{" data-rel" if relative else ""}>'
+        f"{moment.strftime('%Y-%m-%d %H:%M UTC')}{hint}</time>"
+    )
 
 
 def snippet(text: str | None) -> Markup:
@@ -72,8 +94,19 @@ def plural(n: int | None, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def filesize(n: int | None) -> str:
+    size = float(n or 0)
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GB"
+
+
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(when=when, ago=ago, snippet=snippet, plural=plural)
-    app.jinja_env.globals.update(safe_href=safe_href)
+    app.jinja_env.filters.update(
+        when=when, ago=ago, snippet=snippet, plural=plural, timetag=timetag, filesize=filesize
+    )
+    app.jinja_env.globals.update(safe_href=safe_href, shown_state=shown_state)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -9,9 +9,11 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
+from tracker import feeds
+from tracker.fetch import Fetcher, FetchError
 from tracker.imports.common import Entry, add_entries
-from tracker.urls import BadURL, normalize, site
-from web.db import get_store
+from tracker.urls import BadURL, normalize, redact, site
+from web.db import get_store, settings
 from web.routing import int_arg
 from web.security import login_required
 
@@ -55,7 +57,7 @@ def add_story() -> Any:
     title = _form_text("title", TITLE_LIMIT) or None
     story_id, created = get_store().add_story(url, title=title, site=site(url))
     flash(
-        "Story added; it will be checked shortly." if created else "That story is already tracked.",
+        f"Story added: {checked_when()}." if created else "That story is already tracked.",
         "ok",
     )
     return redirect(url_for("pages.story", story_id=story_id)), 303
@@ -83,14 +85,38 @@ def _add_many(lines: list[str]) -> Any:
 @bp.post("/feeds")
 @login_required
 def add_feed() -> Any:
+    """Like `tracker add-feed`: the feed is fetched and read first, so an unreachable address or
+    a web page is refused (and nothing is saved) with the same reason the command gives."""
+    raw = request.form.get("url", "")
+    store = get_store()
     try:
-        url = normalize(request.form.get("url", ""))
+        with Fetcher(settings()) as fetcher:
+            feed_id, created, result = feeds.follow(store, raw, fetcher)
     except BadURL as exc:
         flash(f"Cannot follow that feed: {exc}.", "error")
         return redirect(url_for("manage.index")), 303
-    _feed_id, created = get_store().add_feed(url, title=_form_text("title", TITLE_LIMIT) or None)
-    flash("Feed added." if created else "That feed is already followed.", "ok")
+    except (feeds.FeedError, FetchError) as exc:
+        reason = exc.reason if isinstance(exc, FetchError) else str(exc)
+        flash(f"Cannot follow {redact(raw.strip())}: {reason}", "error")
+        return redirect(url_for("manage.index")), 303
+    title = _form_text("title", TITLE_LIMIT)
+    if created and title:
+        store.update_feed(feed_id, title=title)
+    if not created:
+        flash("That feed is already followed.", "ok")
+    else:
+        flash(f"Feed added: {result.entries} entries, {len(result.added)} new stories.", "ok")
     return redirect(url_for("manage.index")), 303
+
+
+def checked_when() -> str:
+    """What happens next to a story that is due now, true to how this server runs."""
+    if current_app.config.get("CHECKS_RUN"):
+        return "it will be checked within a minute"
+    return (
+        "this server does not check stories (it runs under `tracker serve`); "
+        "`tracker run` or `tracker check --due` will check it"
+    )
 
 
 def _back(story_id: int, message: str) -> Any:
@@ -112,7 +138,7 @@ def pause(story_id: int) -> Any:
 def resume(story_id: int) -> Any:
     """Active again and due now, whatever stopped it (paused, gone, archived)."""
     get_store().resume_story(story_id)  # NotFound (404) for no such story
-    return _back(story_id, "Story resumed: it will be checked shortly.")
+    return _back(story_id, f"Story resumed: {checked_when()}.")
 
 
 @bp.route("/stories/<id:story_id>/delete", methods=["GET", "POST"])

@@ -122,8 +122,10 @@ def _paths() -> dict[str, dict[str, Any]]:
                 "The diff between two versions (default: the latest change)",
                 params=[
                     STORY_ID,
-                    _param("from", kind="integer", doc="older version number"),
-                    _param("to", kind="integer", doc="newer version number"),
+                    _param("from", kind="integer", doc="older version number (or `a`)"),
+                    _param("to", kind="integer", doc="newer version number (or `b`)"),
+                    _param("a", kind="integer", doc="the web's name for `from`"),
+                    _param("b", kind="integer", doc="the web's name for `to`"),
                 ],
                 schema="Diff",
             )
@@ -150,7 +152,16 @@ def _paths() -> dict[str, dict[str, Any]]:
             )
         },
         **_notify_paths(),
+        "/api/status": {
+            "get": _op(
+                "Check health: stories by state, checks and errors in the last hour and day, "
+                "scheduler lag, outbox backlog and dead letters, database size",
+                schema="Status",
+            )
+        },
         "/api/openapi.json": {"get": _op("This document")},
+        "/api/": {"get": _op("This document as a page for people (HTML)")},
+        "/api/docs": {"get": _op("The same page as /api/")},
     }
 
 
@@ -351,6 +362,15 @@ def _schemas() -> dict[str, Any]:
             "developing": {"type": "boolean"},
             "version_count": {"type": "integer"},
             "last_changed_at": text,
+            "shown_state": {
+                "type": "string",
+                "description": "never checked, failing, developing, quiet, paused, gone or "
+                "archived: the state as the checks see it",
+            },
+            "last_checked_at": {**text, "description": "ISO 8601 UTC; null: never checked"},
+            "next_check_at": {**text, "description": "ISO 8601 UTC; null unless active"},
+            "last_error": {**text, "description": "why the last check failed"},
+            "failures": {"type": "integer", "description": "failed checks in a row"},
         },
     }
     return {
@@ -372,6 +392,13 @@ def _schemas() -> dict[str, Any]:
                 "rows": {"type": "array", "items": row},
                 "stats": {"type": "object"},
                 "degraded": text,
+            },
+        },
+        "Status": {
+            "type": "object",
+            "properties": {
+                name: {"type": "object"}
+                for name in ("stories", "checks", "errors", "scheduler", "outbox", "database")
             },
         },
         **_notify_schemas(),

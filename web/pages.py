@@ -18,12 +18,12 @@ from flask import (
     url_for,
 )
 
-from tracker.record import version_pair
 from tracker.store import Row
+from web import compare as compare_args
 from web import diffview, listing, timeline
 from web.db import get_store
 from web.filters import when
-from web.routing import choice_arg, int_arg
+from web.routing import choice_arg
 
 bp = Blueprint("pages", __name__)
 VIEWS = ("side", "inline")
@@ -44,10 +44,13 @@ def stories() -> str:
     limit, offset = listing.paging(current_app.config["PAGE_SIZE"])
     result = listing.stories(filters, limit, offset)
     store = get_store()
+    filtered = any(filters[k] for k in ("q", "site", "feed", "state", "recent"))
     return render_template(
         "pages/stories.html",
         listing=result,
         filters=filters,
+        latest=store.latest_changes([r["id"] for r in result.rows]),
+        nothing_tracked=not result.rows and not filtered and store.count_stories() == 0,
         sites=store.sites(),
         feeds=store.list_feeds(),
         states=listing.STATES,
@@ -75,15 +78,11 @@ def story(story_id: int) -> str:
 
 @bp.get("/stories/<id:story_id>/diff")
 def compare(story_id: int) -> Response:
-    """The version pickers' GET form lands here and is sent on to the stable permalink."""
+    """The version pickers' GET form (`a`/`b`, or the API's `from`/`to`) lands here and is sent
+    on to the stable permalink; a version the story lacks is a 404 that says which exist."""
     store = get_store()
-    store.get_story(story_id)
-    a, b = int_arg("a", None, low=1), int_arg("b", None, low=1)
+    a, b = compare_args.pair_for(store, store.get_story(story_id))
     view = choice_arg("view", VIEWS, None)
-    pair = version_pair(store, story_id, a, b)
-    if pair is None:
-        abort(404, description="This story has no versions yet, so there is nothing to compare.")
-    a, b = pair
     return redirect(url_for("pages.diff", story_id=story_id, a=a, b=b, view=view))
 
 
@@ -95,9 +94,11 @@ def diff(story_id: int, a: int, b: int) -> Any:
         return redirect(url_for("pages.diff", story_id=story_id, a=b, b=a, view=keep))
     store = get_store()
     row = store.get_story(story_id)
+    compare_args.check_range(row, a, b)
     old, new = store.get_version(story_id, a), store.get_version(story_id, b)
     ddiff = current_app.extensions["storydiff_diffs"].diff(old, new)
     versions = store.list_versions(story_id)
+    change = recorded_change(story_id, a, b)
     return render_template(
         "pages/diff.html",
         story=row,
@@ -107,7 +108,8 @@ def diff(story_id: int, a: int, b: int) -> Any:
         view=view,
         versions=versions,
         options=version_options(versions),
-        change=recorded_change(story_id, a, b),
+        change=change or compare_args.summary_of(ddiff, old, new),
+        adjacent=change is not None,
         other_view="inline" if view == "side" else "side",
     )
 

@@ -144,7 +144,7 @@ def _before() -> Any:
     if settings().private and request.endpoint not in PUBLIC_ENDPOINTS:
         if signed_in() or bearer_ok():
             return None
-        if is_api or request.path.startswith("/feeds/"):
+        if is_api or request.path.startswith(("/feeds/", "/live/", "/metrics")):
             abort(401, description="this site is private: sign in or send an API token")
         return redirect(url_for("auth.signin", next=request.full_path.rstrip("?")))
     return None

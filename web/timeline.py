@@ -1,4 +1,5 @@
-"""The story's timeline as SVG geometry: one mark per version, bar height by change size.
+"""The story's timeline as SVG geometry: one mark per version, bar height by change size, and
+the dates under it (drawn as HTML so they stay legible when the SVG shrinks on a phone).
 
 Computed here, drawn by the story template as inline SVG (no script, no external image), so it
 works without JavaScript and under a strict Content-Security-Policy.
@@ -8,11 +9,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from tracker import clock
 from tracker.store import Row
 
-WIDTH, HEIGHT, PAD, BASE = 720, 96, 16, 72
+WIDTH, HEIGHT, PAD, BASE = 720, 80, 16, 72
 
 
 @dataclass
@@ -31,6 +33,7 @@ class Timeline:
     marks: list[Mark]
     start: str
     end: str
+    ticks: list[str]
     width: int = WIDTH
     height: int = HEIGHT
     base: int = BASE
@@ -71,4 +74,10 @@ def build(versions: list[Row], changes: list[Row]) -> Timeline | None:
                 kind=change.get("kind") if change else None,
             )
         )
-    return Timeline(marks, versions[0]["fetched_at"], versions[-1]["fetched_at"])
+    start, end = versions[0]["fetched_at"], versions[-1]["fetched_at"]
+    ticks = [start]
+    if span > 0:
+        ticks += [clock.iso(datetime.fromtimestamp(first + span / 2, UTC)), end]
+    elif len(versions) > 1:
+        ticks.append(end)
+    return Timeline(marks, start, end, ticks)

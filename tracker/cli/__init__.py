@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from tracker import __version__
-from tracker.cli import admin, data, notify, service, stories
+from tracker.cli import admin, data, notify, service, status, stories
 from tracker.cli.common import Context
 
 
@@ -39,6 +39,7 @@ def main(ctx: click.Context, db_path: str, config_path: str | None) -> None:
     Quick tour:
       tracker demo                 load the built-in seed story
       tracker stories              list tracked stories
+      tracker status               are checks working? errors, lag, outbox
       tracker log 1                versions and changes of story 1, newest first
       tracker diff 1               what changed in its latest version
       tracker ingest 1 new.html    record a version from a file
@@ -54,5 +55,6 @@ for command in [
     *service.COMMANDS,
     *notify.COMMANDS,
     *admin.COMMANDS,
+    *status.COMMANDS,
 ]:
     main.add_command(command)

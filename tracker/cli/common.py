@@ -70,7 +70,7 @@ def use_color() -> bool:
     return sys.stdout.isatty()
 
 
-def load_web_app(settings: Any) -> Any:
+def load_web_app(settings: Any, checks_run: bool = False) -> Any:
     """The WSGI app registered under the `storydiff.web` entry point (the `web` package).
 
     tracker/ never imports web/: the web app plugs itself in, the way Flask and Datasette
@@ -80,7 +80,9 @@ def load_web_app(settings: Any) -> Any:
     if not found:
         raise click.ClickException("the web app is not installed (pip install -e .)")
     factory = next(iter(found)).load()
-    return factory({"SETTINGS": settings, "DATABASE": settings.db})
+    # CHECKS_RUN tells the pages whether this process checks stories (`tracker run`) or only
+    # serves them (`tracker serve`), so they never promise a check that will not happen.
+    return factory({"SETTINGS": settings, "DATABASE": settings.db, "CHECKS_RUN": checks_run})
 
 
 def parse_interval(value: str | None) -> int | None:

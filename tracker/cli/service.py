@@ -282,7 +282,7 @@ def _serve(
     if web:
         import waitress
 
-        app = load_web_app(settings)
+        app = load_web_app(settings, checks_run=True)
         try:
             server = waitress.create_server(
                 app,

@@ -18,10 +18,15 @@ from tracker.cli.common import (
 )
 from tracker.diff import diff_documents
 from tracker.extract import ExtractError, extract, sniff
+from tracker.health import health, shown_state
 from tracker.record import document_of, record, version_pair
 from tracker.store import NotFound
 
 MAX_INGEST_BYTES = 50 * 1024 * 1024
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 @click.command()
@@ -107,20 +112,37 @@ def ingest(
 @json_option
 @pass_ctx
 def list_stories(ctx: Context, state: str | None, limit: int, as_json: bool) -> None:
-    """List tracked stories, most recently changed first."""
+    """List tracked stories, most recently changed first, with their check health.
+
+    Each line shows the state as the checks see it (never checked, failing, developing, quiet,
+    paused, gone, archived), the version count, the last change, when it was last checked and,
+    for a failing story, how many checks in a row failed and why.
+    """
     with ctx.store() as store:
         rows = store.list_stories(state=state, limit=limit)
+        empty = not rows and (state is None or store.count_stories() == 0)
     if as_json:
-        emit_json(rows)
+        emit_json([{**r, **health(r)} for r in rows])
         return
     if not rows:
-        click.echo("no stories yet: `tracker add URL` or `tracker demo`")
+        if empty:
+            click.echo("no stories yet: `tracker add URL` or `tracker demo`")
+        else:
+            click.echo(f"no {state} stories (`tracker stories` lists them all)")
+        return
     for r in rows:
-        flag = " developing" if r["developing"] else ""
+        checked = r["last_checked_at"] or "never"
         click.echo(
-            f"{r['id']:>5}  {r['state']}{flag}  v{r['version_count']}  "
+            f"{r['id']:>5}  {shown_state(r):<13}  v{r['version_count']:<3}  "
             f"{r['last_changed_at'] or '-':20}  {r['title'] or r['url']}"
         )
+        line = f"       last check {checked}"
+        if r["state"] == "active" and r["next_check_at"]:
+            line += f", next {r['next_check_at']}"
+        click.echo(line)
+        if int(r["failures"] or 0):
+            failed = plural(r["failures"], "failed check")
+            click.echo(f"       {failed} in a row: {r['last_error']}")
 
 
 @click.command()

@@ -1,7 +1,8 @@
 """The one SQLite file, and the only package that speaks SQL.
 
 Schema and forward migrations (`schema.py`), and one module per concern: stories, versions and
-changes, search, checks, feeds, subscriptions and the outbox, secrets and sign-in. `Store` joins
+changes, search, checks, feeds, subscriptions and the outbox, secrets and sign-in, and the
+tracker's own health (status). `Store` joins
 them over one connection. The file is plain SQLite in WAL mode: open it with `sqlite3`,
 `sqlite-utils` or Datasette while the tracker runs. docs/SCHEMA.md describes every table.
 
@@ -35,6 +36,7 @@ from tracker.store.feeds import FeedsMixin
 from tracker.store.notify import NotifyMixin
 from tracker.store.schema import MIGRATIONS, SCHEMA_VERSION
 from tracker.store.search import SearchMixin
+from tracker.store.status import StatusMixin
 from tracker.store.stories import StoriesMixin
 from tracker.store.versions import VersionsMixin
 
@@ -48,6 +50,7 @@ class Store(
     NotifyMixin,
     AuthMixin,
     DataMixin,
+    StatusMixin,
 ):
     """A connection to one storydiff database, migrated to the current schema on open."""
 

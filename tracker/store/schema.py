@@ -330,6 +330,12 @@ def _m13_application_id(db: sqlite_utils.Database) -> None:
     db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
 
+def _m14_checks_by_time(db: sqlite_utils.Database) -> None:
+    """Checks by time, for the status page and /metrics (checks and errors in the last hour and
+    day) without scanning the whole check log."""
+    db.execute("CREATE INDEX checks_at ON checks(at)")
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _m1_core,
     _m2_change_stats,
@@ -344,5 +350,6 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _m11_story_ids_never_reused,
     _m12_extractor_identity,
     _m13_application_id,
+    _m14_checks_by_time,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from contextlib import suppress
 from typing import Any
 
 from tracker import clock
@@ -18,6 +19,7 @@ from tracker.store.base import (
     _as_id,
     _dumps,
 )
+from tracker.urls import BadURL, normalize
 
 
 class StoriesMixin(StoreBase):
@@ -74,25 +76,28 @@ class StoriesMixin(StoreBase):
         return row
 
     def find_story(self, ref: str | int) -> Row:
-        """A story by numeric id or by URL (as registered or canonical)."""
+        """A story by numeric id or by URL (as registered or canonical), the URL as given or
+        normalised like `tracker add` stores it (so `?utm_source=x` or an upper-case host finds
+        the story too)."""
         text = str(ref).strip()
         if text.isascii() and text.isdigit():
             number = _as_id(text)
             if number is None:
                 raise NotFound(f"no story with id {text[:30]}")
             return self.get_story(number)
-        row = self._one(
-            "SELECT id FROM stories WHERE url = ? OR canonical_url = ? ORDER BY id LIMIT 1",
-            [text, text],
-        )
-        if row is None:
+        candidates = [text]
+        with suppress(BadURL):
+            candidates.append(normalize(text))
+        found = self.find_story_by_urls(candidates)
+        if found is None:
             raise NotFound(f"no story with id or URL {text!r}")
-        return self.get_story(int(row["id"]))
+        return found
 
     def find_story_by_urls(self, urls: Iterable[str]) -> Row | None:
         for url in urls:
             row = self._one(
-                "SELECT id FROM stories WHERE url = ? OR canonical_url = ? LIMIT 1", [url, url]
+                "SELECT id FROM stories WHERE url = ? OR canonical_url = ? ORDER BY id LIMIT 1",
+                [url, url],
             )
             if row:
                 return self.get_story(int(row["id"]))

@@ -56,3 +56,153 @@
     });
   });
 })();
+
+// Times: every <time datetime> is written in UTC by the server; show it in the reader's own
+// time zone, keep a relative hint ("3 hours ago") and leave the ISO form in the tooltip.
+(function () {
+  "use strict";
+  var fmt = new Intl.DateTimeFormat(undefined, {
+    year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit"
+  });
+  var rel = typeof Intl.RelativeTimeFormat === "function"
+    ? new Intl.RelativeTimeFormat(undefined, { numeric: "auto" }) : null;
+  var units = [["day", 86400], ["hour", 3600], ["minute", 60]];
+
+  function relative(ms) {
+    var seconds = (ms - Date.now()) / 1000;
+    for (var i = 0; i < units.length; i++) {
+      if (Math.abs(seconds) >= units[i][1]) {
+        var n = Math.round(seconds / units[i][1]);
+        return rel ? rel.format(n, units[i][0]) : "";
+      }
+    }
+    return rel ? rel.format(0, "minute") : "";
+  }
+
+  function localize(root) {
+    root.querySelectorAll("time[datetime]").forEach(function (t) {
+      var ms = Date.parse(t.getAttribute("datetime"));
+      if (isNaN(ms)) { return; }
+      t.title = t.getAttribute("datetime");
+      var text = fmt.format(new Date(ms));
+      if (t.hasAttribute("data-rel")) { text += " · " + relative(ms); }
+      t.textContent = text;
+      t.classList.add("local");
+    });
+  }
+  window.storydiffLocalize = localize;
+  localize(document);
+})();
+
+// On a narrow screen the inline diff reads better than two squeezed columns: a diff page opened
+// without an explicit ?view= switches to it (the Side by side link carries ?view=side).
+(function () {
+  "use strict";
+  var diff = document.getElementById("diff");
+  if (!diff || !diff.classList.contains("side")) { return; }
+  if (/[?&]view=/.test(location.search)) { return; }
+  if (window.matchMedia && window.matchMedia("(max-width: 40rem)").matches) {
+    var inline = document.getElementById("view-inline");
+    if (inline) { location.replace(inline.href + location.hash); }
+  }
+})();
+
+// Live updates by conditional polling (see web/live.py): ask with the last ETag; a 304 costs
+// nothing; anything else refreshes the parts of the page marked data-live-swap and says what
+// arrived in a polite live region. Polling pauses while the tab is hidden.
+(function () {
+  "use strict";
+  var box = document.getElementById("live");
+  if (!box || !window.fetch) { return; }
+  var url = box.getAttribute("data-live-url");
+  var every = Math.max(1, parseInt(box.getAttribute("data-poll"), 10) || 15) * 1000;
+  var status = document.getElementById("live-status");
+  var etag = null;
+  var timer = null;
+
+  function say(html) {
+    box.hidden = false;
+    status.innerHTML = "";
+    status.appendChild(html);
+  }
+
+  function swap() {
+    return fetch(location.href, { credentials: "same-origin" }).then(function (r) {
+      return r.ok ? r.text() : null;
+    }).then(function (text) {
+      if (!text) { return; }
+      var doc = new DOMParser().parseFromString(text, "text/html");
+      document.querySelectorAll("[data-live-swap]").forEach(function (el) {
+        var fresh = el.id && doc.getElementById(el.id);
+        if (fresh) {
+          el.replaceWith(fresh);
+          if (window.storydiffLocalize) { window.storydiffLocalize(fresh); }
+        }
+      });
+    });
+  }
+
+  function arrived(data) {
+    var frag = document.createDocumentFragment();
+    if (data.version_count !== undefined) {
+      var before = parseInt(box.getAttribute("data-versions"), 10) || 0;
+      if (data.version_count > before) {
+        box.setAttribute("data-versions", String(data.version_count));
+        frag.appendChild(document.createTextNode("Version " + data.version_count + " just arrived. "));
+        if (data.latest_diff) {
+          var a = document.createElement("a");
+          a.href = data.latest_diff;
+          a.textContent = "See what changed";
+          frag.appendChild(a);
+        }
+        return frag;
+      }
+      if (data.failures) {
+        frag.appendChild(document.createTextNode("Checked again: " + data.failures +
+          " failed check" + (data.failures === 1 ? "" : "s") + " in a row."));
+        return frag;
+      }
+      return null;
+    }
+    var seen = {};
+    document.querySelectorAll("[data-story]").forEach(function (li) {
+      seen[li.getAttribute("data-story")] = parseInt(li.getAttribute("data-versions"), 10) || 0;
+    });
+    var fresh = (data.changes || []).filter(function (c) {
+      return seen[c.story_id] !== undefined && c.version > seen[c.story_id];
+    });
+    if (!fresh.length) { return null; }
+    var c = fresh[0];
+    frag.appendChild(document.createTextNode(
+      "Version " + c.version + " of “" + c.title + "” just arrived."));
+    return frag;
+  }
+
+  function poll() {
+    timer = null;
+    if (document.hidden) { return; }
+    var headers = etag ? { "If-None-Match": etag } : {};
+    fetch(url, { headers: headers, credentials: "same-origin", cache: "no-cache" })
+      .then(function (r) {
+        if (r.status === 304 || !r.ok) { return null; }
+        var first = etag === null;
+        etag = r.headers.get("ETag");
+        return r.json().then(function (data) {
+          if (first) { return; }
+          var note = arrived(data);
+          return swap().then(function () { if (note) { say(note); } });
+        });
+      })
+      .catch(function () { return null; })
+      .then(function () { schedule(); });
+  }
+
+  function schedule() {
+    if (!timer && !document.hidden) { timer = setTimeout(poll, every); }
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden) { schedule(); }
+  });
+  poll();
+})();
