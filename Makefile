@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench install system-deps
+.PHONY: run test lint bench install system-deps npm-deps
 
 $(BIN)/tracker: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,12 @@ run: install
 system-deps:
 	bash scripts/system-deps
 
-## test: install everything (Python packages, chromium, ICU), then run the whole suite
-test: system-deps install
+## npm-deps: axe-core for the accessibility checks in the browser tests (into build/npm/)
+npm-deps: system-deps
+	bash scripts/npm-deps
+
+## test: install everything (Python packages, chromium, ICU, axe-core), then run the whole suite
+test: system-deps install npm-deps
 	$(BIN)/python -m pip install --quiet -e '.[icu]'
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -n auto

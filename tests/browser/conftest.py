@@ -74,8 +74,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         thread.join(timeout=5)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
+    """One chromium for the whole session (each test gets its own context, which is cheap)."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} not installed (scripts/system-deps installs it)")
     from playwright.sync_api import sync_playwright
