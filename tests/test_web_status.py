@@ -112,6 +112,9 @@ def test_live_polling_answers_304_until_a_version_arrives(
         "detected_at": listing["changes"][0]["detected_at"],
     }
     assert client.get("/live/stories/999").status_code == 404
+    tag = client.get("/live/stories").headers["ETag"]
+    store.update_story(sid, state="paused")  # a pause shows in the list too
+    assert client.get("/live/stories", headers={"If-None-Match": tag}).status_code == 200
 
 
 def test_either_parameter_name_and_out_of_range_versions(store: Store, client: FlaskClient) -> None:

@@ -181,6 +181,13 @@ def test_phone_reads_the_diff_inline_with_text_on_the_first_screen(
             "return d.getBoundingClientRect().left - a.right; })()"
         )
         assert gap >= 3
+        # the "edited" tag sits on its own paragraph, not above a gap like the one before
+        tag_gap = page.evaluate(
+            "(() => { const l = document.querySelector('.diff .row.changed .rowlabel');"
+            "return l.nextElementSibling.getBoundingClientRect().top"
+            " - l.getBoundingClientRect().bottom; })()"
+        )
+        assert tag_gap <= 6
         page.get_by_role("link", name="Side by side").click()
         expect(page.locator(".diff.side")).to_be_visible()  # an explicit choice is kept
         page.goto(f"{site.url}/stories/{site.ids['three']}/diff/2..3?view=side")

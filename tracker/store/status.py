@@ -156,7 +156,6 @@ class StatusMixin(StoreBase):
         row = self._one(
             "SELECT (SELECT max(id) FROM versions) AS v, (SELECT max(id) FROM checks) AS c, "
             "(SELECT max(id) FROM stories) AS s, (SELECT count(*) FROM stories) AS n, "
-            "(SELECT group_concat(state) FROM (SELECT state FROM stories "
-            "WHERE state != 'active' ORDER BY id)) AS st"
+            "(SELECT count(*) || ':' || total(id) FROM stories WHERE state != 'active') AS st"
         )
         return "|".join(str(v) for v in (row or {}).values())
