@@ -175,3 +175,13 @@ def test_empty_states_say_what_to_do(db_path: Path, store: Store) -> None:
     store.add_story("https://news.example/x")
     none_paused = client.get("/?state=paused").data.decode()
     assert "No stories match these filters" in none_paused and 'href="/"' in none_paused
+
+
+def test_blocked_checks_count_as_failed(store: Store, client: FlaskClient) -> None:
+    """A wall (consent page, paywall, bot check) found no article: the status says it failed."""
+    sid, _ = store.add_story("https://news.example/wall")
+    store.log_check(sid, outcome="blocked", error="blocked by a consent wall")
+    report = client.get("/api/status").json
+    assert report["failed"]["last_hour"] == 1
+    assert report["errors"]["last_hour"][0]["reason"] == "blocked by a consent wall"
+    assert "1 failed" in client.get("/status").data.decode()

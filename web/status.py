@@ -17,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import GaugeMetricFamily, Metric
 
 from tracker import clock
+from tracker.check import OUTCOMES
 from web.db import get_store
 
 bp = Blueprint("status", __name__)
@@ -56,7 +57,7 @@ class _Report:
                 f"Checks logged in the last {seconds} seconds, by outcome",
                 labels=["outcome"],
             )
-            for outcome in ("unchanged", "not_modified", "new_version", "error", "gone"):
+            for outcome in OUTCOMES:
                 checks.add_metric([outcome], r["checks"][span].get(outcome, 0))
             yield checks
         sched = r["scheduler"]

@@ -28,10 +28,13 @@ from web_support import PASSWORD, add_story, doc, make_app
 
 from tracker import seeds
 from tracker.check import Checker
+from tracker.config import Settings
+from tracker.notify.unsubscribe import unsubscribe_token
 from tracker.store import Store
 
 pytestmark = pytest.mark.browser
 SIZES = {"desktop": DESKTOP, "mobile": MOBILE}
+SECRET = "a-secret-key-for-unsubscribe-links-0123456789"
 
 
 @dataclass
@@ -59,6 +62,12 @@ def _fill(store: Store, news: LocalSite) -> dict[str, int]:
                 doc("Breaking.", *para, "The vote was lost.", title="Vote lost"),
             ],
         ),
+    }
+    # a subscription to everything before the next change, so it leaves a delivery in the outbox
+    ids["sub"] = store.add_subscription(
+        scope="all", channel="webhook", target="https://hooks.example.org/all"
+    )
+    ids |= {
         "numbers": add_story(
             store,
             "https://news.example/numbers",
@@ -70,7 +79,8 @@ def _fill(store: Store, news: LocalSite) -> dict[str, int]:
     }
     news.set("/watched", article("Bridge to close", *FIRST))
     ids["watched"], _ = store.add_story(news.url("/watched"), title="Bridge to close")
-    feed_id, _ = store.add_feed("https://news.example/rss.xml", title="Harbour wire")
+    ids["feed"], _ = store.add_feed("https://news.example/rss.xml", title="Harbour wire")
+    ids["delivery"] = int(store.list_deliveries()[0]["id"])
     store.add_subscription(
         scope="story",
         story_id=ids["three"],
@@ -80,7 +90,11 @@ def _fill(store: Store, news: LocalSite) -> dict[str, int]:
         min_words=3,
     )
     store.add_subscription(
-        scope="feed", feed_id=feed_id, channel="email", target="reader@example.org", mode="daily"
+        scope="feed",
+        feed_id=ids["feed"],
+        channel="email",
+        target="reader@example.org",
+        mode="daily",
     )
     return ids
 
@@ -102,6 +116,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         finally:
             server.close()
             thread.join(timeout=5)
+
+
+def unsubscribe_path(sub_id: int) -> str:
+    return f"/unsubscribe/{sub_id}/{unsubscribe_token(Settings(secret_key=SECRET), sub_id)}"
 
 
 def _context(browser: Any, size: dict[str, int], **options: Any) -> Any:
@@ -136,12 +154,17 @@ def test_every_page_fits_the_screen_and_passes_axe(browser: Any, site: Site, siz
         "feeds": "/feeds/",
         "signin": "/signin",
         "not-found": "/stories/999999",
+        "unsubscribe": unsubscribe_path(site.ids["sub"]),
     }
     private = {
         "manage": "/manage/",
         "subscriptions": "/manage/subscriptions",
         "subscribe-form": f"/manage/subscriptions/new?story={three}",
         "deliveries": "/manage/deliveries",
+        "delivery": f"/manage/deliveries/{site.ids['delivery']}",
+        "delete-story": f"/manage/stories/{three}/delete",
+        "delete-feed": f"/manage/feeds/{site.ids['feed']}/delete",
+        "delete-subscription": f"/manage/subscriptions/{site.ids['sub']}/delete",
     }
     context = _context(browser, SIZES[size])
     page = context.new_page()

@@ -15,11 +15,10 @@ def _size(n: int) -> str:
     return f"{n} bytes"
 
 
-def _checks(counts: dict[str, int]) -> str:
+def _checks(counts: dict[str, int], failed: int) -> str:
     total = sum(counts.values())
     if not total:
         return "none"
-    failed = counts.get("error", 0) + counts.get("gone", 0)
     parts = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
     return f"{total} ({failed} failed: {parts})"
 
@@ -40,7 +39,8 @@ def status(ctx: Context, as_json: bool) -> None:
     click.echo(f"stories: {sum(stories.values())}")
     click.echo("  " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in stories.items()))
     for span in ("last_hour", "last_day"):
-        click.echo(f"checks in the {span.replace('_', ' ')}: {_checks(report['checks'][span])}")
+        counts = _checks(report["checks"][span], report["failed"][span])
+        click.echo(f"checks in the {span.replace('_', ' ')}: {counts}")
         for reason in report["errors"][span]:
             click.echo(
                 f"    {reason['count']:>4} x {reason['reason']} "

@@ -16,7 +16,8 @@ from tracker.store.base import Row, StoreBase, _decode_change
 
 # Story states as a reader sees them: "active" splits by what the checks found.
 STATUS_STATES = ("developing", "quiet", "never_checked", "failing", "paused", "gone", "archived")
-ERROR_OUTCOMES = ("error", "gone")
+# Checks that found no article: an error, a page gone, or a wall (consent, paywall, bot check).
+FAILED_OUTCOMES = ("error", "gone", "blocked")
 TOP_REASONS = 10
 
 
@@ -51,7 +52,7 @@ class StatusMixin(StoreBase):
         return self._all(
             "SELECT coalesce(error, outcome) AS reason, count(*) AS count, "
             "count(DISTINCT story_id) AS stories, max(at) AS last_at FROM checks "
-            "WHERE at >= ? AND outcome IN ('error', 'gone') GROUP BY reason "
+            f"WHERE at >= ? AND outcome IN {FAILED_OUTCOMES} GROUP BY reason "
             "ORDER BY count DESC, last_at DESC LIMIT ?",
             [since, int(limit)],
         )
@@ -112,12 +113,13 @@ class StatusMixin(StoreBase):
         moment = clock.parse(now)
         hour = clock.iso(moment - timedelta(hours=1))
         day = clock.iso(moment - timedelta(days=1))
+        checks = {"last_hour": self.check_counts(hour), "last_day": self.check_counts(day)}
         return {
             "now": now,
             "stories": self.stories_by_state(),
-            "checks": {
-                "last_hour": self.check_counts(hour),
-                "last_day": self.check_counts(day),
+            "checks": checks,
+            "failed": {
+                span: sum(checks[span].get(o, 0) for o in FAILED_OUTCOMES) for span in checks
             },
             "errors": {
                 "last_hour": self.error_reasons(hour),
