@@ -34,6 +34,7 @@ from tracker.store import Store
 
 pytestmark = pytest.mark.browser
 SIZES = {"desktop": DESKTOP, "mobile": MOBILE}
+ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
 SECRET = "a-secret-key-for-unsubscribe-links-0123456789"
 
 
@@ -180,6 +181,9 @@ def test_every_page_fits_the_screen_and_passes_axe(browser: Any, site: Site, siz
                 if wide > 0:
                     problems.append(f"{name}: {wide} px wider than the {size} screen")
                 problems += [f"{name}: {v}" for v in axe_violations(page)]
+                text = page.locator("main").inner_text()
+                if name != "api-docs" and ISO.search(text):  # the API page shows the format
+                    problems.append(f"{name}: a raw ISO time for readers: {ISO.search(text)[0]}")
                 shot(page, f"{name}-{size}")
     finally:
         context.close()
