@@ -31,6 +31,8 @@ def test_status_and_stories_show_failing_checks(db_path: Path, site: LocalSite) 
     assert code == 0
     assert "failing" in out and "3 failed checks in a row" in out and "503" in out
     assert "never checked" in out
+    code, out = run(db_path, "stories", "--state", "failing")
+    assert "Harbour bridge" in out and "Never seen" not in out
     code, out = run(db_path, "stories", "--json")
     rows = {r["title"]: r for r in json.loads(out)}
     assert rows["Harbour bridge"]["failures"] == 3

@@ -56,7 +56,13 @@ def test_a_failing_check_is_visible_everywhere(
     assert api["shown_state"] == "failing" and api["last_checked_at"].endswith("Z")
     assert client.get(f"/api/stories/{fresh}").json["shown_state"] == "never checked"
 
+    failing = client.get("/?state=failing").data.decode()
+    assert "Harbour bridge" in failing and "Calm story" not in failing
+    unchecked = client.get("/?state=never_checked").data.decode()
+    assert "Never seen" in unchecked and "Harbour bridge" not in unchecked
+
     status = client.get("/status").data.decode()
+    assert 'href="/?state=failing"' in status
     assert "2 failed" in status and "503" in status
     report = client.get("/api/status").json
     assert report["stories"]["failing"] == 1 and report["stories"]["never_checked"] == 1

@@ -17,7 +17,16 @@ from tracker.store import STORY_SORTS, Row
 from web.db import get_store
 from web.routing import choice_arg, int_arg, text_arg
 
-STATES = ("developing", "quiet", "active", "paused", "gone", "archived")
+STATES = (
+    "developing",
+    "quiet",
+    "failing",
+    "never_checked",
+    "active",
+    "paused",
+    "gone",
+    "archived",
+)
 SORTS = tuple(STORY_SORTS)
 MAX_LIMIT = 200
 ARG_NAMES = ("q", "site", "feed", "state", "recent", "sort", "limit")

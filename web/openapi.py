@@ -71,7 +71,10 @@ def _paths() -> dict[str, dict[str, Any]]:
         _param("q", doc="full-text search over every version"),
         _param("site"),
         _param("feed", kind="integer"),
-        _param("state", doc="developing, quiet, active, paused, gone or archived"),
+        _param(
+            "state",
+            doc="developing, quiet, failing, never_checked, active, paused, gone or archived",
+        ),
         _param("recent", doc="1: changed in the last 24 hours"),
         _param("sort", doc="changed, added, title or versions"),
         *PAGING,

@@ -107,7 +107,11 @@ def ingest(
 
 
 @click.command("stories")
-@click.option("--state", type=click.Choice(["active", "paused", "gone", "archived", "developing"]))
+@click.option(
+    "--state",
+    type=click.Choice(["active", "paused", "gone", "archived", "developing", "failing"]),
+    help="Only these; failing: active stories whose last check failed.",
+)
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 10_000))
 @json_option
 @pass_ctx

@@ -141,6 +141,10 @@ class StoriesMixin(StoreBase):
             where.append("s.developing = 1 AND s.state = 'active'")
         elif state == "quiet":
             where.append("s.developing = 0 AND s.state = 'active'")
+        elif state == "failing":
+            where.append("s.state = 'active' AND s.failures > 0")
+        elif state == "never_checked":
+            where.append("s.state = 'active' AND s.last_checked_at IS NULL AND s.version_count = 0")
         elif state:
             where.append("s.state = ?")
             params.append(state)
