@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from fault_support import DripServer
-from notify_support import big_edit, new_story
+from notify_support import Hook, big_edit, new_story, running
 from servers import wait_for
 
 from tracker.cli import main
@@ -54,3 +55,23 @@ def test_a_dripping_webhook_receiver_cannot_hold_a_delivery(store: Store, phase:
     assert report.retrying == 1
     (row,) = store.list_deliveries()
     assert "took longer than 1s in total" in row["last_error"]
+
+
+def test_the_documented_idempotency_key_is_the_one_sent(store: Store) -> None:
+    docs = (Path(__file__).parent.parent / "docs" / "NOTIFY.md").read_text(encoding="utf-8")
+    assert "`storydiff-{subscription id}-{change id}-{8 lowercase hex" in docs
+    example = re.search(r'"idempotency_key": "([^"]+)"', docs)
+    instant = re.compile(r"storydiff-(\d+)-(\d+)-[0-9a-f]{8}")
+    assert example and instant.fullmatch(example.group(1))
+    story_id = new_story(store)
+    with running(Hook()) as hook:
+        sub = store.add_subscription(
+            scope="all", channel="webhook", target=hook.url(), secret=hook.secret
+        )
+        change_id = big_edit(store, story_id)
+        assert deliver_due(store, Settings(allow_private=True)).sent == 1
+    (call,) = hook.calls
+    sent = instant.fullmatch(call.key)
+    assert sent and sent.groups() == (str(sub), str(change_id))
+    assert call.headers["webhook-id"] == call.headers["Idempotency-Key"] == call.key
+    assert call.json()["idempotency_key"] == call.key
