@@ -161,3 +161,44 @@ def test_a_full_database_is_an_unwritable_store_error_not_a_sqlite_one(tmp_path:
         store.conn.execute("PRAGMA max_page_count = 1000000")
         store.add_story("https://news.example/after")  # writes work again on the same store
         assert store.count_stories() == added + 1
+
+
+KILL_MID_MIGRATION = """
+import os, signal, sys
+import tracker.store.base as base
+
+steps = list(base.MIGRATIONS)
+rebuild = steps[10]  # migration 11 rebuilds the stories table
+
+
+def rebuild_then_die(db):
+    rebuild(db)
+    os.kill(os.getpid(), signal.SIGKILL)  # the table is rebuilt, nothing is committed yet
+
+
+steps[10] = rebuild_then_die
+base.MIGRATIONS = tuple(steps)
+base.StoreBase(sys.argv[1])
+"""
+
+
+def test_kill_9_in_the_middle_of_a_migration_loses_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "old.db"
+    with Store(db, migrate_to=10) as store:
+        for i in range(3):
+            store.add_story(f"https://news.example/{i}", title=f"Story {i}")
+    killed = subprocess.run([sys.executable, "-c", KILL_MID_MIGRATION, str(db)], timeout=60)
+    assert killed.returncode == -9
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 10
+        assert conn.execute("SELECT count(*) FROM stories").fetchone()[0] == 3
+    finally:
+        conn.close()
+    done = tracker(db, "stories")
+    assert done.returncode == 0, done.stderr
+    assert all(f"Story {i}" in done.stdout for i in range(3))
+    with Store(db) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert store.conn.execute("PRAGMA foreign_key_check").fetchall() == []
