@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from tracker.cli import main
-from tracker.store import SCHEMA_VERSION, Store
+from tracker.store import MIGRATIONS, SCHEMA_VERSION, Store
 from tracker.store.schema import APPLICATION_ID
 
 
@@ -82,7 +82,8 @@ def test_another_programs_sqlite_file_is_refused_before_a_byte_is_written(
 
 def test_an_earlier_releases_database_is_recognised_and_stamped(tmp_path: Path) -> None:
     db = tmp_path / "old.db"
-    with Store(db, migrate_to=SCHEMA_VERSION - 1) as store:  # before the application_id
+    stamp = next(i for i, m in enumerate(MIGRATIONS) if m.__name__.endswith("application_id"))
+    with Store(db, migrate_to=stamp) as store:  # the release before the application_id
         store.add_story("https://news.example/a")
         assert store.conn.execute("PRAGMA application_id").fetchone()[0] == 0
     done = tracker(db, "stories")
