@@ -11,7 +11,7 @@ even when another paragraph at its old place looks a little like it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from tracker.diff.align import Clock
 from tracker.diff.tokens import count_words, tokenize
@@ -25,7 +25,9 @@ MOVE_MIN_WORDS = 5
 MAX_PAIR_CELLS = 20_000
 """Similarity cells computed for one run of removed x added paragraphs (the rest is banded)."""
 MAX_MOVE_COMPARISONS = 5_000
-"""Paragraph comparisons spent looking for moved paragraphs across runs in one diff."""
+"""Paragraphs compared looking for moves in one diff; a pair ruled out by length counts 1/10."""
+MAX_GRAM_CHARS = 20_000
+"""A longer paragraph is compared by the trigrams of its first and last 10,000 characters."""
 
 
 def _dice(a: frozenset[str], b: frozenset[str]) -> float:
@@ -37,6 +39,8 @@ def _dice(a: frozenset[str], b: frozenset[str]) -> float:
 def trigrams(text: str) -> frozenset[str]:
     """The character trigrams of a text with its whitespace collapsed to single spaces."""
     s = " ".join(text.split())
+    if len(s) > MAX_GRAM_CHARS:
+        s = s[: MAX_GRAM_CHARS // 2] + s[-MAX_GRAM_CHARS // 2 :]
     if len(s) < 3:
         return frozenset([s]) if s else frozenset()
     return frozenset([s[k : k + 3] for k in range(len(s) - 2)])
@@ -111,12 +115,17 @@ def match(
             moves[sources.pop(0)] = j
     taken = set(moves.values())
     sim = Similarity(a, b)
-    budget = [MAX_MOVE_COMPARISONS]
+    budget = [10 * MAX_MOVE_COMPARISONS]
     movable_old = [i for i in olds if i not in moves and a.words(i) >= MOVE_MIN_WORDS]
     movable_new = [j for j in news if j not in taken and b.words(j) >= MOVE_MIN_WORDS]
-    cross = _similar(
-        movable_old, movable_new, lambda i, j: run_old[i] != run_new[j], a, b, sim, clock, budget
-    )
+    by_run: dict[int, list[int]] = {}
+    for j in movable_new:
+        by_run.setdefault(run_new[j], []).append(j)
+
+    def elsewhere(i: int) -> Iterator[int]:
+        return (j for k, js in by_run.items() if k != run_old[i] for j in js)
+
+    cross = _similar(movable_old, elsewhere, a, b, sim, clock, budget)
     for s, i, j in cross:
         if i in moves or j in taken:
             continue
@@ -135,9 +144,10 @@ def match(
     paired = set(pairs.values())
     left_old = [i for i in movable_old if i not in moves and i not in pairs]
     left_new = [j for j in movable_new if j not in taken and j not in paired]
-    same = _similar(
-        left_old, left_new, lambda i, j: run_old[i] == run_new[j], a, b, sim, clock, budget
-    )
+    left_by_run: dict[int, list[int]] = {}
+    for j in left_new:
+        left_by_run.setdefault(run_new[j], []).append(j)
+    same = _similar(left_old, lambda i: left_by_run.get(run_old[i], ()), a, b, sim, clock, budget)
     still_old, still_new = set(left_old), set(left_new)
     rest = [(s, i, j) for s, i, j in cross + same if i in still_old and j in still_new]
     moves.update(_one_to_one(rest))
@@ -146,27 +156,29 @@ def match(
 
 def _similar(
     olds: list[int],
-    news: list[int],
-    wanted: Callable[[int, int], bool],
+    partners: Callable[[int], Iterable[int]],
     a: Paragraphs,
     b: Paragraphs,
     sim: Similarity,
     clock: Clock,
     budget: list[int],
 ) -> list[tuple[float, int, int]]:
-    """(similarity, i, j) at or above MOVE_FLOOR for the wanted pairs, best first, while the
-    shared comparison budget lasts. Pairs whose sizes alone rule the floor out are skipped
-    without being scored."""
+    """(similarity, i, j) at or above MOVE_FLOOR for each old paragraph and its possible
+    partners, best first, while the shared comparison budget (in tenths) lasts. Pairs whose
+    lengths put the floor out of reach are skipped without being scored."""
     found: list[tuple[float, int, int]] = []
     for i in olds:
-        gi = len(a.grams(i))
-        for j in news:
-            gj = len(b.grams(j))
-            if 2 * min(gi, gj) < MOVE_FLOOR * (gi + gj) or not wanted(i, j):
-                continue
+        if budget[0] <= 0 or clock.out():
+            break
+        li = len(a.texts[i])
+        for j in partners(i):
             budget[0] -= 1
-            if budget[0] < 0 or clock.out():
-                return sorted(found, key=_best_first)
+            lj = len(b.texts[j])
+            if 2 * min(li, lj) < MOVE_FLOOR * (li + lj):
+                continue
+            budget[0] -= 9
+            if budget[0] < 0:
+                break
             s = sim(i, j)
             if s >= MOVE_FLOOR:
                 found.append((s, i, j))
@@ -188,8 +200,15 @@ def pair_run(
     n, m = len(olds), len(news)
     if n == 1 and m == 1:
         return [(olds[0], news[0])] if sim(olds[0], news[0]) >= PAIR_FLOOR else []
-    if n == m and all(sim(i, j) >= PAIR_FLOOR for i, j in zip(olds, news, strict=True)):
-        return list(zip(olds, news, strict=True))  # every paragraph edited in place: no search
+    if n == m:  # every paragraph edited in place is taken as it is, without the search
+        for i, j in zip(olds, news, strict=True):
+            if clock.out():
+                clock.degrade("paragraphs")
+                return []
+            if sim(i, j) < PAIR_FLOOR:
+                break
+        else:
+            return list(zip(olds, news, strict=True))
     band = m if n * m <= MAX_PAIR_CELLS else max(1, MAX_PAIR_CELLS // (2 * n))
     prev = [0.0] * (m + 1)
     steps: list[tuple[int, bytearray]] = []  # per old row: (first column, choices)

@@ -90,10 +90,10 @@ def _build_tokenizer() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str
     # edit inside a URL, a path, a hyphenated word or "color:vocals" marks the part that changed
     words = rf"{word}(?:['\u2019]{word})*"
     token = rf"\s+{e}*|{run}|{number}|{words}|{b}{e}*|{p}(?:\u200d\S|{e})*|{e}+|[\s\S]"
-    return re.compile(token), re.compile(rf"{run}|{number}|{words}|{b}"), re.compile(run)
+    return re.compile(token), re.compile(rf"{run}|{number}|{words}|{b}"), re.compile(rf"[{d_b}]")
 
 
-_TOKEN, WORD, _RUN = _build_tokenizer()
+_TOKEN, WORD, _DICTIONARY_CHAR = _build_tokenizer()  # the last finds one such character
 
 try:  # ICU's dictionary word breaks for Thai, Lao, Khmer and Myanmar; optional (docs/DIFF.md)
     import icu as _icu
@@ -159,7 +159,7 @@ def _in_dictionary_script(token: str) -> bool:
 def tokenize(text: str) -> list[str]:
     """Split text into tokens whose concatenation is exactly `text` (see the module docstring)."""
     tokens = _TOKEN.findall(text)
-    if _RUN.search(text) is None:
+    if _DICTIONARY_CHAR.search(text) is None:
         return tokens
     out: list[str] = []
     for tok in tokens:
@@ -173,7 +173,7 @@ def tokenize(text: str) -> list[str]:
 def count_words(text: str) -> int:
     """Words as the diff counts them: whole words, each CJK character, each Thai (…) word."""
     found = WORD.findall(text)
-    if _RUN.search(text) is None:
+    if _DICTIONARY_CHAR.search(text) is None:
         return len(found)
     return sum(len(segment(w)) if _in_dictionary_script(w) else 1 for w in found)
 
@@ -181,7 +181,7 @@ def count_words(text: str) -> int:
 def words_of(text: str) -> list[str]:
     """The words of a text, in order (dictionary words for Thai, Lao, Khmer and Myanmar)."""
     found = WORD.findall(text)
-    if _RUN.search(text) is None:
+    if _DICTIONARY_CHAR.search(text) is None:
         return found
     out: list[str] = []
     for w in found:
