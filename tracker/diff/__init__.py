@@ -1,14 +1,16 @@
 """Two texts or Documents in, one `Diff` out: aligned paragraph rows with word-level operations.
 
 The diff reads like a good wiki diff because it works in two levels. Paragraphs are aligned first
-(each paragraph one token), removed and added paragraphs are then paired by word similarity, and
-only inside a pair are words compared, so a rewritten paragraph shows as removed + added rather
-than word confetti. Paragraphs that left one place and reappear elsewhere (exactly or nearly) are
-shown as moves with their own inner diff. Alignment at either level is patience-style (unique
-tokens anchor the sequence) with diff-match-patch filling the gaps, which keeps long documents
-with scattered edits near linear. Tokens are whole words (numbers such as "11,000" included),
-single punctuation marks, whitespace runs, and single characters of scripts written without
-spaces; combining marks and format characters stay with the character before them, so no
+(each paragraph one token), removed and added paragraphs are then paired by similarity (character
+trigrams, so every script works), and only inside a pair are words compared, so a rewritten
+paragraph shows as removed + added rather than word confetti. Paragraphs that left one place and
+reappear elsewhere (exactly or nearly) are shown as moves with their own inner diff. Alignment at
+either level is patience-style (unique tokens anchor the sequence) with diff-match-patch filling
+the gaps, which keeps long documents with scattered edits near linear; an unchanged paragraph is
+never tokenized or counted. Tokens are words (split at `. / : -`, so an edit in a URL or a
+hyphenated word marks only its part; numbers such as "11,000" stay whole), single punctuation
+marks, whitespace runs, dictionary words of Thai, Lao, Khmer and Myanmar (ICU), and single CJK
+characters; combining marks and format characters stay with the character before them, so no
 operation boundary falls inside a word. Past the time budget the work gets coarser (paragraphs
 instead of words, then whole blocks) and the result says so in `degraded`.
 

@@ -1,4 +1,5 @@
-"""Tokens: words, punctuation, whitespace runs, and single characters of scripts without spaces.
+"""Tokens: words, numbers, punctuation, whitespace runs, dictionary words of Thai, Lao, Khmer
+and Myanmar (ICU when installed, else characters) and single CJK characters.
 
 Tokens always concatenate back to the input; combining marks and format characters stay with the
 character before them, so no operation boundary falls inside a word.
