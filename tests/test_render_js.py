@@ -147,3 +147,31 @@ def test_a_page_that_never_finishes_is_stopped_and_the_browser_recovers(
         good = checker.check(store, good_id)
     assert spun.outcome == "error" and "could not render" in (spun.error or "")
     assert good.outcome == "new_version", good.error
+
+
+def test_tracker_add_js_renders_that_story_only(db_path: Path, js_site: LocalSite) -> None:
+    from click.testing import CliRunner
+
+    from tracker.cli import main
+
+    env = {"TRACKER_ALLOW_HOSTS": f"127.0.0.1:{js_site.port}", "TRACKER_RESPECT_ROBOTS": "0"}
+
+    def cli(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(main, ["--db", str(db_path), *args], env=env)
+        return result.exit_code, result.output
+
+    code, out = cli("add", js_site.url("/story"), "--js", "--json")
+    assert code == 0, out
+    story_id = json.loads(out)["id"]
+    code, out = cli("add", js_site.url("/story?other=1"), "--no-js")
+    assert code == 0, out
+    code, out = cli("check", "--all", "--json")
+    with Store(db_path) as store:
+        assert store.get_story(story_id)["options"] == {"render_js": True}
+        assert "4.2 million euros" in store.get_version(story_id, 1)["text"]
+        other = store.find_story(js_site.url("/story?other=1"))
+        assert other["options"] == {"render_js": False}
+        assert (
+            other["version_count"] == 0
+            or "4.2 million" not in store.get_version(other["id"], 1)["text"]
+        )

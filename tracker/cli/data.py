@@ -35,22 +35,41 @@ def _report(outcomes: list[Outcome], as_json: bool) -> None:
         click.echo(", ".join(f"{n} {status}" for status, n in sorted(counts.items())), err=True)
 
 
-def _add_all(ctx: Context, entries: Iterable[Entry], label: str) -> list[Outcome]:
+def _add_all(
+    ctx: Context, entries: Iterable[Entry], label: str, js: bool | None = None
+) -> list[Outcome]:
     entries = list(entries)
     with ctx.store() as store, _progress(len(entries), label) as bar:
-        return add_entries(
+        outcomes = add_entries(
             store, entries, progress=bar.update, budget_ms=ctx.settings.diff_budget_ms
         )
+        if js is not None:  # the story's own choice, over the render_js site setting
+            for outcome in outcomes:
+                if outcome.id is not None:
+                    options = dict(store.get_story(outcome.id).get("options") or {})
+                    store.update_story(outcome.id, options={**options, "render_js": js})
+        return outcomes
 
 
 @click.command()
 @click.argument("urls", nargs=-1, required=True)
 @click.option("--title", help="A title to show until the first version brings the headline.")
 @click.option("--interval", help="Check every INTERVAL (900, 15m, 2h, 1d) instead of adapting.")
+@click.option(
+    "--js/--no-js",
+    default=None,
+    help="Render these pages in chromium before reading them (pages that build the article by "
+    "script; needs the js extra), or never, whatever the render_js site setting says.",
+)
 @json_option
 @pass_ctx
 def add(
-    ctx: Context, urls: tuple[str, ...], title: str | None, interval: str | None, as_json: bool
+    ctx: Context,
+    urls: tuple[str, ...],
+    title: str | None,
+    interval: str | None,
+    js: bool | None,
+    as_json: bool,
 ) -> None:
     """Track the stories at URLS and print their ids ('-' reads one URL a line from stdin).
 
@@ -61,7 +80,7 @@ def add(
     """
     seconds = parse_interval(interval)
     if len(urls) == 1 and urls[0] != "-":
-        _add_one(ctx, urls[0], title, seconds, as_json)
+        _add_one(ctx, urls[0], title, seconds, js, as_json)
         return
     entries: list[Entry] = []
     for url in urls:
@@ -71,14 +90,16 @@ def add(
             entries.append(Entry(url=url, title=title, interval=seconds))
     for entry in entries:
         entry.interval = seconds
-    outcomes = _add_all(ctx, entries, "adding")
+    outcomes = _add_all(ctx, entries, "adding", js)
     _report(outcomes, as_json)
     if any(o.status == "invalid" for o in outcomes):
         sys.exit(1)
 
 
-def _add_one(ctx: Context, url: str, title: str | None, seconds: int | None, as_json: bool) -> None:
-    outcome = _add_all(ctx, [Entry(url=url, title=title, interval=seconds)], "adding")[0]
+def _add_one(
+    ctx: Context, url: str, title: str | None, seconds: int | None, js: bool | None, as_json: bool
+) -> None:
+    outcome = _add_all(ctx, [Entry(url=url, title=title, interval=seconds)], "adding", js)[0]
     if outcome.status == "invalid":
         raise click.ClickException(f"invalid URL {url!r}: {outcome.reason}")
     created = outcome.status == "added"
