@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from fault_support import DripServer
 from notify_support import Hook, big_edit, new_story, running
-from servers import wait_for
+from servers import LocalSite, wait_for
 
 from tracker.cli import main
 from tracker.config import Settings
@@ -75,3 +76,32 @@ def test_the_documented_idempotency_key_is_the_one_sent(store: Store) -> None:
     assert sent and sent.groups() == (str(sub), str(change_id))
     assert call.headers["webhook-id"] == call.headers["Idempotency-Key"] == call.key
     assert call.json()["idempotency_key"] == call.key
+
+
+def test_a_webhook_receiver_answering_with_a_gzip_bomb_is_read_no_further_than_the_cap(
+    store: Store, site: LocalSite
+) -> None:
+    bomb = gzip.compress(b"\0" * (100 * 1024 * 1024))  # 100 MB once inflated, 100 KB sent
+    site.set("/hook", bomb, content_type="text/plain", headers={"Content-Encoding": "gzip"})
+    story_id = new_story(store)
+    store.add_subscription(scope="all", channel="webhook", target=site.url("/hook"))
+    big_edit(store, story_id)
+    assert deliver_due(store, Settings(allow_private=True)).sent == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "said"),
+    [("/empty", "empty document"), ("/blank", "empty document"), ("/loop", "redirects")],
+)
+def test_empty_pages_and_redirect_loops_are_one_line_each(
+    db_path: Path, site: LocalSite, path: str, said: str
+) -> None:
+    site.set("/empty", b"")
+    site.set("/blank", b" \n\t \r\n")
+    site.set("/loop", b"", status=302, headers={"Location": "/loop"})
+    with Store(db_path) as store:
+        story_id, _ = store.add_story(site.url(path))
+    result = CliRunner(env=ENV).invoke(main, ["--db", str(db_path), "check", str(story_id)])
+    assert result.exit_code == 1
+    assert said in result.output
+    assert isinstance(result.exception, SystemExit)  # an exit code, not a traceback
