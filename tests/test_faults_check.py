@@ -203,10 +203,14 @@ def test_run_pauses_on_a_full_disk_and_resumes_by_itself(tmp_path: Path, site: L
 
 
 @needs_small_disk
-def test_cli_writes_on_a_full_disk_are_one_line_and_exit_1(tmp_path: Path) -> None:
+def test_cli_writes_on_a_full_disk_are_one_line_and_exit_1(tmp_path: Path, site: LocalSite) -> None:
+    paragraphs = [
+        f"Paragraph {i} says the council met about bridge {i} again." for i in range(3000)
+    ]
+    site.set("/a", page("Bridge", *paragraphs))
     prepared = tmp_path / "t.db"
     with Store(prepared) as store:
-        store.add_story("https://news.example/a")
+        store.add_story(site.url("/a"))
     big = tmp_path / "big.txt"
     big.write_text("\n\n".join(f"Paragraph {i} about the bridge." * 5 for i in range(4000)))
     disk = tmp_path / "disk"
@@ -221,3 +225,10 @@ def test_cli_writes_on_a_full_disk_are_one_line_and_exit_1(tmp_path: Path) -> No
     assert done.returncode == 1, (done.stdout, done.stderr)
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "disk is full" in lines[0], done.stderr
+    argv[argv.index("ingest")] = "check"
+    done = subprocess.run(
+        [*argv, "--all"], env={**env, **ENV}, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert "story 1: error: database" in done.stdout and "disk is full" in done.stdout
+    assert done.stderr == ""  # no traceback, and no word of pausing: nothing runs on a schedule

@@ -17,6 +17,13 @@ from collections.abc import Callable
 log = logging.getLogger("storydiff.schedule")
 
 
+def _say(level: int, message: str, *args: object) -> None:
+    """Log when a service set logging up (`tracker run`); `tracker check` prints each story's
+    error itself and runs nothing on a schedule, so a line about pausing would be wrong there."""
+    if logging.getLogger().handlers:
+        log.log(level, message, *args)
+
+
 class WriteGate:
     """Open while writes work; shut after an Unwritable error until a trial write succeeds."""
 
@@ -44,7 +51,8 @@ class WriteGate:
         with self._lock:
             if not self._shut:
                 self._shut, self._wait = True, self.first
-                log.error(
+                _say(
+                    logging.ERROR,
                     "%s: checks and deliveries are paused; a check is tried again every %g s "
                     "or less until writing works",
                     reason,
@@ -59,7 +67,10 @@ class WriteGate:
         with self._lock:
             if self._shut:
                 self._shut = False
-                log.warning("the database can be written again: checks and deliveries resumed")
+                _say(
+                    logging.WARNING,
+                    "the database can be written again: checks and deliveries resumed",
+                )
 
     def room(self, wanted: int) -> int:
         """How many checks may start now: all when open; one trial when shut and its time has
