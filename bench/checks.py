@@ -1,327 +1,201 @@
-"""Checks per second against a local site of 1,000 stories built from the corpus pages.
+"""Checks per second, as a user runs them: `tracker check --all` as a whole process.
 
-    python3 bench/checks.py [--stories 1000] [--runs 3] [--workers 8] [--processes 2]
-                            [--scheduled 10000] [--skip-memory]
+    python3 bench/checks.py [--stories 500] [--runs 3] [--kinds small,corpus]
+    python3 bench/checks.py --queue [--workers 1,2,4] [--latency 0.2] [--stories 400]
 
-For each run and for conditional requests on and off: a fresh database of N stories, one full
-pass (every page fetched and extracted), then 10% of the pages change and a second pass. Prints
-per pass the median over runs of checks per second, CPU seconds per check (this process and its
-extraction processes; the site is a separate process, as the internet would be) and peak RSS
-(this process, and the extraction processes summed). Then the memory of `tracker run`'s
-scheduler with `--scheduled` stories in the store, checking them against the same site for a
-while.
+Default mode: for each kind of page (`small`: short article pages; `corpus`: the 181 real
+article pages) and each run, a fresh database of N stories on a local site (a process of its
+own, as the internet would be), then `tracker check --all --json` as a subprocess with default
+settings (first pass: every page fetched and extracted), then 10% of the pages change and a
+second pass (conditional requests: the rest answer 304). Prints the median over runs of checks
+per second (the whole process: start-up, imports and extraction processes included) and CPU
+per check (the command and its extraction processes; not the site), and checks that the
+outcomes are exact: every story new on the first pass, exactly the changed ones on the second.
 
-The site runs on 127.0.0.1 in its own process. Every story lives on that one host, so the
-per-host politeness limits are lifted for the benchmark (a real deployment spreads over sites).
+The only settings changed are the ones every benchmark on one host must change: 127.0.0.1 is
+allowed and the per-host politeness limits (two at once, one second apart) are lifted, since
+every story lives on that one host.
+
+`--queue` (bench/queueing.py): the same passes through Redis and 1, 2 and 4 `tracker worker`
+processes, against the site answering each page after `--latency` seconds.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import gzip
-import hashlib
-import multiprocessing
+import ctypes
+import json
 import os
-import re
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from corpus import CORPUS  # noqa: E402
+from benchsite import Site  # noqa: E402
 
-from tracker import clock  # noqa: E402
-from tracker.config import Settings  # noqa: E402
-from tracker.schedule import CheckPool, Scheduler  # noqa: E402
 from tracker.store import Store  # noqa: E402
 
-PAGES = CORPUS / "html"
-TICK = os.sysconf("SC_CLK_TCK")
+
+def bench_env(db: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
+    env.update(
+        TRACKER_DB=db,
+        TRACKER_ALLOW_HOSTS="127.0.0.1",
+        TRACKER_RESPECT_ROBOTS="0",
+        TRACKER_PER_HOST_GAP="0",
+        TRACKER_PER_HOST_CONCURRENCY="64",
+    )
+    env.update(extra or {})
+    return env
 
 
-# --------------------------------------------------------------------------- the site
+def fill(db: str, site: Site, count: int) -> None:
+    with Store(db) as store, store.write():
+        for i in range(count):
+            store.add_story(site.url(i))
 
 
-def _pages(count: int) -> list[bytes]:
-    """`count` distinct pages: corpus page i % 181 with a line naming story i in its body."""
-    sources = [gzip.decompress(p.read_bytes()) for p in sorted(PAGES.glob("*.html.gz"))]
-    pages = []
-    for i in range(count):
-        html = sources[i % len(sources)]
-        pages.append(_insert(html, f"Story number {i} of the storydiff benchmark."))
-    return pages
+def _subreaper() -> None:
+    """Become the parent of orphaned descendants (the extraction processes' forkserver outlives
+    `tracker check` by a moment), so their CPU time reaches RUSAGE_CHILDREN when reaped."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
 
 
-def _insert(html: bytes, sentence: str) -> bytes:
-    """Add a sentence to the middle paragraph of the page (inside the article, usually)."""
-    marks = [m.start() for m in re.finditer(rb"</p>", html, re.IGNORECASE)]
-    if not marks:
-        return html.replace(b"</body>", f"<p>{sentence}</p></body>".encode(), 1)
-    at = marks[len(marks) // 2]
-    return html[:at] + f" {sentence}".encode() + html[at:]
+def _reap() -> None:
+    """Wait for every orphan adopted so far (each within a few seconds; the site is left)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        kids = [p for p in _children() if p != SITE_PID[0]]
+        if not kids:
+            return
+        for pid in kids:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+        time.sleep(0.02)
 
 
-def serve_site(count: int, port_out: multiprocessing.Queue, changes: multiprocessing.Queue) -> None:
-    """The site process: /s/N serves story N % count with an ETag; a message on `changes`
-    (a fraction) rewrites that share of the stories."""
-    pages = _pages(count)
-    tags = [hashlib.sha1(p).hexdigest() for p in pages]
-    lock = threading.Lock()
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            try:
-                n = int(self.path.rsplit("/", 1)[-1]) % count
-            except ValueError:
-                n = -1
-            if n < 0:
-                self._send(404, b"")
-                return
-            with lock:
-                body, tag = pages[n], f'"{tags[n]}"'
-            if self.headers.get("If-None-Match") == tag:
-                self._send(304, b"", tag)
-            else:
-                self._send(200, body, tag)
-
-        def _send(self, status: int, body: bytes, tag: str | None = None) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            if tag:
-                self.send_header("ETag", tag)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    server.request_queue_size = 256
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    port_out.put(server.server_address[1])
-    edition = 0
-    while True:
-        share = changes.get()
-        if share is None:
-            break
-        edition += 1
-        with lock:
-            for n in range(0, count, max(1, round(1 / share))):
-                pages[n] = _insert(pages[n], f"Update {edition}: the council confirmed it.")
-                tags[n] = hashlib.sha1(pages[n]).hexdigest()
-        port_out.put("changed")
-    server.shutdown()
-
-
-# --------------------------------------------------------------------------- measuring
-
-
-def _descendants(root: int, exclude: set[int]) -> list[int]:
-    parents: dict[int, int] = {}
+def _children() -> list[int]:
+    me, found = os.getpid(), []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 stat = Path(f"/proc/{entry}/stat").read_text()
             except OSError:
                 continue
-            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found, frontier = [], [root]
-    while frontier:
-        pid = frontier.pop()
-        kids = [p for p, pp in parents.items() if pp == pid and p not in exclude]
-        found += kids
-        frontier += kids
+            if int(stat.rsplit(")", 1)[1].split()[1]) == me:
+                found.append(int(entry))
     return found
 
 
-def _cpu(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICK
+SITE_PID: list[int | None] = [None]
 
 
-def _hwm_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-def _reset_peak(pid: int) -> None:
-    with contextlib.suppress(OSError):
-        Path(f"/proc/{pid}/clear_refs").write_text("5")
-
-
-class Meter:
-    """CPU seconds and peak RSS of this process and its helpers (not the site) over a block."""
-
-    def __init__(self, site_pid: int) -> None:
-        self.site = site_pid
-
-    def helpers(self) -> list[int]:
-        return _descendants(os.getpid(), {self.site})
-
-    def __enter__(self) -> Meter:
-        self.pids = [os.getpid(), *self.helpers()]
-        for pid in self.pids:
-            _reset_peak(pid)
-        self.cpu0 = {pid: _cpu(pid) for pid in self.pids}
-        self.site0 = _cpu(self.site)
-        self.t0 = time.perf_counter()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.wall = time.perf_counter() - self.t0
-        pids = [os.getpid(), *self.helpers()]
-        self.cpu = sum(_cpu(p) - self.cpu0.get(p, 0.0) for p in pids)
-        self.cpu_main = _cpu(pids[0]) - self.cpu0[pids[0]]
-        self.cpu_site = _cpu(self.site) - self.site0
-        self.rss_main = _hwm_mb(os.getpid())
-        self.rss_helpers = sum(_hwm_mb(p) for p in pids[1:])
-
-
-# --------------------------------------------------------------------------- the passes
-
-
-def settings_for(db: str, workers: int) -> Settings:
-    return Settings(
-        db=db,
-        allow_hosts=("127.0.0.1",),
-        respect_robots=False,
-        per_host_gap=0.0,
-        per_host_concurrency=workers,
-        workers=workers,
-        retries=0,
+def cli_pass(db: str, extra: dict[str, str] | None = None) -> dict:
+    """One `tracker check --all --json`: wall and CPU seconds (it and its children), outcomes."""
+    _reap()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "tracker", "check", "--all", "--json"],
+        env=bench_env(db, extra),
+        capture_output=True,
+        text=True,
+        check=False,
     )
+    wall = time.perf_counter() - started
+    _reap()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise SystemExit(f"tracker check failed ({done.returncode}): {done.stderr[-2000:]}")
+    summary = json.loads(done.stdout)["summary"]
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"wall": wall, "cpu": cpu, "summary": summary}
 
 
-def one_run(args: argparse.Namespace, conditional: bool, site: tuple) -> list[dict]:
-    port, site_pid, ports, changes = site
+def one_run(kind: str, site: Site, stories: int, extra: dict[str, str] | None) -> list[dict]:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         db = str(Path(tmp) / "bench.db")
-        settings = settings_for(db, args.workers)
-        with Store(db) as store, store.write():
-            for i in range(args.stories):
-                store.add_story(f"http://127.0.0.1:{port}/s/{i}")
-        pool = CheckPool(settings, extract_processes=args.processes, conditional=conditional)
-        try:
-            pool.submit_story(1).result()  # warm up: threads, processes, connections
-            ids = list(range(2, args.stories + 1))
-            for name in ("first", "second"):
-                if name == "second":
-                    changes.put(0.1)
-                    ports.get()
-                with Meter(site_pid) as meter:
-                    results = [f.result() for f in [pool.submit_story(i) for i in ids]]
-                outcomes = Counter(r.outcome for r in results)
-                rows.append(
-                    {
-                        "pass": name,
-                        "conditional": conditional,
-                        "checks_s": len(ids) / meter.wall,
-                        "cpu_ms": meter.cpu / len(ids) * 1000,
-                        "main_ms": meter.cpu_main / len(ids) * 1000,
-                        "site_ms": meter.cpu_site / len(ids) * 1000,
-                        "rss_main": meter.rss_main,
-                        "rss_helpers": meter.rss_helpers,
-                        "outcomes": dict(outcomes),
-                    }
-                )
-        finally:
-            pool.close()
+        fill(db, site, stories)
+        first = cli_pass(db, extra)
+        site.change(0.1)
+        second = cli_pass(db, extra)
+    changed = len(range(0, stories, 10))
+    for name, row, expected in (("first", first, stories), ("second", second, changed)):
+        found = row["summary"]["new_version"]
+        rows.append(
+            {
+                "pass": name,
+                "checks_s": stories / row["wall"],
+                "cpu_ms": row["cpu"] / stories * 1000,
+                "exact": found == expected and row["summary"]["error"] == 0,
+                "summary": row["summary"],
+            }
+        )
     return rows
 
 
-def memory_scheduled(args: argparse.Namespace, site: tuple) -> dict:
-    """Peak RSS of a running Scheduler with `--scheduled` stories in its store."""
-    port, site_pid, _, _ = site
-    with tempfile.TemporaryDirectory() as tmp:
-        db = str(Path(tmp) / "scheduled.db")
-        with Store(db) as store, store.write():
-            for i in range(args.scheduled):
-                store.add_story(f"http://127.0.0.1:{port}/s/{i}", now=clock.iso())
-        settings = settings_for(db, args.workers)
-        with Meter(site_pid) as meter:
-            scheduler = Scheduler(settings, tick=0.5, extract_processes=args.processes)
-            spread = scheduler.start()
-            time.sleep(args.memory_seconds)
-            scheduler.stop()
-        with Store(db) as store:
-            checked = store.db.execute("SELECT count(*) FROM checks").fetchone()[0]
-    return {
-        "stories": args.scheduled,
-        "spread": spread,
-        "checked": checked,
-        "seconds": args.memory_seconds,
-        "rss_main": meter.rss_main,
-        "rss_helpers": meter.rss_helpers,
-    }
+def report(kind: str, stories: int, runs: list[list[dict]], label: str = "") -> None:
+    for index in range(2):
+        rows = [r[index] for r in runs]
+        exact = all(r["exact"] for r in rows)
+        last = rows[-1]["summary"]
+        print(
+            f"{kind:<6} {label}{rows[0]['pass']:<6} pass: "
+            f"{statistics.median(r['checks_s'] for r in rows):7.1f} checks/s  "
+            f"{statistics.median(r['cpu_ms'] for r in rows):6.2f} CPU ms/check  "
+            f"{'exact' if exact else 'NOT EXACT'} (new {last['new_version']}, "
+            f"304 {last['not_modified']}, unchanged {last['unchanged']}, errors {last['error']})",
+            flush=True,
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--stories", type=int, default=1000)
+    parser.add_argument("--stories", type=int, default=500)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=8)
-    parser.add_argument("--processes", type=int, default=2, help="extraction processes")
-    parser.add_argument("--scheduled", type=int, default=10_000)
-    parser.add_argument("--memory-seconds", type=float, default=20.0)
-    parser.add_argument("--skip-memory", action="store_true")
-    args = parser.parse_args()
-    ctx = multiprocessing.get_context("spawn")
-    ports, changes = ctx.Queue(), ctx.Queue()
-    proc = ctx.Process(target=serve_site, args=(args.stories, ports, changes), daemon=True)
-    proc.start()
-    port = ports.get(timeout=120)
-    site = (port, proc.pid, ports, changes)
-    print(
-        f"{args.stories} stories, {args.workers} check threads, {args.processes} extraction "
-        f"processes, {os.cpu_count()} CPUs, median of {args.runs} runs"
+    parser.add_argument("--kinds", default="small,corpus")
+    parser.add_argument(
+        "--processes",
+        default="",
+        help="comma-separated TRACKER_EXTRACT_PROCESSES values to compare (default: the default)",
     )
-    try:
-        for conditional in (True, False):
-            runs = [one_run(args, conditional, site) for _ in range(args.runs)]
-            for index in range(2):
-                rows = [r[index] for r in runs]
-                print(
-                    f"conditional {'on ' if conditional else 'off'}  {rows[0]['pass']:<6} pass: "
-                    f"{statistics.median(r['checks_s'] for r in rows):7.1f} checks/s  "
-                    f"{statistics.median(r['cpu_ms'] for r in rows):6.2f} CPU ms/check "
-                    f"({statistics.median(r['main_ms'] for r in rows):5.2f} in the main process; "
-                    f"the site {statistics.median(r['site_ms'] for r in rows):4.2f})  "
-                    f"peak RSS {statistics.median(r['rss_main'] for r in rows):5.0f} MB main + "
-                    f"{statistics.median(r['rss_helpers'] for r in rows):5.0f} MB extractors  "
-                    f"{rows[-1]['outcomes']}"
-                )
-        if not args.skip_memory:
-            mem = memory_scheduled(args, site)
-            print(
-                f"scheduler with {mem['stories']} stories ({mem['spread']} spread on start, "
-                f"{mem['checked']} checked in {mem['seconds']:.0f} s): peak RSS "
-                f"{mem['rss_main']:.0f} MB main + {mem['rss_helpers']:.0f} MB extractors"
-            )
-    finally:
-        changes.put(None)
-        proc.join(10)
+    parser.add_argument("--queue", action="store_true", help="the queue mode (bench/queueing.py)")
+    parser.add_argument("--workers", default="1,2,4")
+    parser.add_argument("--latency", type=float, default=0.2)
+    args = parser.parse_args()
+    if args.queue:
+        from queueing import main as queue_main
+
+        queue_main(args)
+        return
+    _subreaper()
+    print(
+        f"tracker check --all on {args.stories} stories, whole process, {os.cpu_count()} CPUs, "
+        f"median of {args.runs} runs",
+        flush=True,
+    )
+    variants = [("", None)] + [
+        (f"procs={p} ", {"TRACKER_EXTRACT_PROCESSES": p}) for p in args.processes.split(",") if p
+    ]
+    for kind in args.kinds.split(","):
+        site = Site(args.stories, kind)
+        SITE_PID[0] = site.pid
+        try:
+            for label, extra in variants:
+                runs = [one_run(kind, site, args.stories, extra) for _ in range(args.runs)]
+                report(kind, args.stories, runs, label)
+        finally:
+            site.close()
 
 
 if __name__ == "__main__":

@@ -17,18 +17,18 @@ from servers import LocalSite, Request, Response, wait_for
 from tracker import clock, config
 from tracker.config import ConfigError, Settings
 from tracker.extract import ExtractError
-from tracker.schedule import (
+from tracker.interval import (
     DAY,
     HOUR,
     MINUTE,
     NEWSDIFFS,
     TIERS,
-    CheckPool,
-    Scheduler,
     ladder_interval,
     next_interval,
     plan,
 )
+from tracker.pool import CheckPool
+from tracker.schedule import Scheduler
 from tracker.store import Store
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=clock.now().tzinfo)
@@ -382,7 +382,7 @@ def test_pages_sent_with_a_hostile_one_are_not_blamed_for_its_time(db_path: Path
     try:
         with ThreadPoolExecutor(4) as threads:
             futures = [
-                threads.submit(pool.extract_elsewhere, body, "text/html", None)
+                threads.submit(pool.extractors, body, "text/html", None)
                 for body in (_hostile_page(150_000), normal, normal, normal)
             ]
             outcomes = []

@@ -76,6 +76,28 @@ def test_check_command_exits_1_when_every_check_failed(db_path: Path, site: Loca
     assert code == 1 and "loopback" in out and "Traceback" not in out
 
 
+def test_a_hostile_page_cannot_hang_tracker_check(db_path: Path, site: LocalSite) -> None:
+    """Default settings read pages in processes with a budget: the page that would keep
+    libxml2 busy for minutes is stopped, and the other story is checked as usual."""
+    names = " ".join(f"a{i}=x" for i in range(150_000))
+    site.set("/slow", f"<html><body><div {names}>hi</div></body></html>".encode())
+    site.set("/a", page("Bridge", *FIRST))
+    cli(db_path, "add", site.url("/slow"))
+    cli(db_path, "add", site.url("/a"))
+    env = {**os.environ, **ENV, "TRACKER_DB": str(db_path), "TRACKER_EXTRACT_TIMEOUT": "2"}
+    env.pop("TRACKER_EXTRACT_PROCESSES", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "tracker", "--db", str(db_path), "check", "--all"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "story 1: error" in done.stdout and "longer than 2 s" in done.stdout
+    assert "story 2: first version recorded" in done.stdout
+
+
 def test_newsroom_moves_from_v1_to_v2(db_path: Path) -> None:
     clock = [0.0]
     versions = load()

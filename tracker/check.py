@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from tracker import browser, clock, schedule
+from tracker import browser, clock, interval
 from tracker.baseline import Baseline, like_with_like
 from tracker.config import Settings
 from tracker.document import Document
@@ -229,7 +229,7 @@ class Checker:
                 elif done.developing is not None:  # record() judged the new text's markers
                     developing = done.developing
             changed = outcome == "new_version"
-            nxt = schedule.plan(
+            nxt = interval.plan(
                 story, moment, changed=changed, settings=self.settings, developing=developing
             )
             state = _settle(story, current, nxt.state)
@@ -276,7 +276,7 @@ class Checker:
         ):
             outcome, state = "gone", "gone"
             reason = f"{reason}; marked gone after {failures} checks in a row"
-        nxt = schedule.plan(
+        nxt = interval.plan(
             story,
             moment,
             changed=False,
@@ -340,7 +340,7 @@ def record_internal_error(
         return _removed(story_id, "error", None, time.monotonic())
     failures = int(story.get("failures") or 0) + 1
     reason = f"internal error while checking: {exc.__class__.__name__}: {exc}"
-    nxt = schedule.plan(story, moment, changed=False, settings=settings, failures=failures)
+    nxt = interval.plan(story, moment, changed=False, settings=settings, failures=failures)
     store.log_check(
         story_id,
         outcome="error",

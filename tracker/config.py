@@ -40,7 +40,8 @@ class Settings:
     per_host_concurrency: int = 2
     per_host_gap: float = 1.0
     archive_raw: bool = False
-    extract_timeout: float = 60.0  # per page, when pages are read in extraction processes
+    extract_timeout: float = 60.0  # per page, in the extraction processes
+    extract_processes: int = -1  # -1: one per CPU; 0: in the check's thread, without a budget
     allow_private: bool = False
     allow_hosts: tuple[str, ...] = ()
     render_js: tuple[str, ...] = ()  # sites whose pages are rendered in chromium (`js` extra)
@@ -185,6 +186,8 @@ def _check_ranges(settings: Settings) -> None:
         value = getattr(settings, name)
         if not 0 < value < 10**12:
             raise ConfigError(f"setting {name!r} must be a positive number, not {value!r}")
+    if not -1 <= settings.extract_processes <= 256:
+        raise ConfigError("setting 'extract_processes' must be -1 (one per CPU), 0 or a count")
     for name in ("retries", "max_redirects", "per_host_gap"):
         if not 0 <= getattr(settings, name) < 10**6:
             raise ConfigError(f"setting {name!r} must be zero or more")

@@ -28,9 +28,11 @@ from tracker.cli.common import (
 from tracker.cli.stories import log
 from tracker.config import Settings
 from tracker.fetch import Fetcher, FetchError
+from tracker.interval import human
 from tracker.newsroom import DEFAULT_DELAY, Newsroom
 from tracker.notify.outbox import deliver_job
-from tracker.schedule import CheckPool, Scheduler, human
+from tracker.pool import CheckPool
+from tracker.schedule import Scheduler
 from tracker.store import NotFound, Row, Store, Unwritable
 from tracker.urls import BadURL, redact, site
 
@@ -335,11 +337,9 @@ def _logging(settings: Settings) -> None:
 @click.option("--no-web", is_flag=True, help="Only run the scheduler, no web site.")
 @click.option(
     "--extract-processes",
-    type=click.IntRange(0, 64),
-    default=0,
-    show_default=True,
-    help="Extract pages in this many processes: more cores for thousands of stories, and a "
-    "page that runs over extract_timeout (60 s) is stopped.",
+    type=click.IntRange(0, 256),
+    help="Read pages in this many processes (default: the extract_processes setting, one per "
+    "CPU; 0 reads them in the check threads, with no time budget).",
 )
 @pass_ctx
 def run(
@@ -348,7 +348,7 @@ def run(
     port: int | None,
     threads: int,
     no_web: bool,
-    extract_processes: int,
+    extract_processes: int | None,
 ) -> None:
     """Follow every story on its own schedule and serve the web site, in one process.
 
