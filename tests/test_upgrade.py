@@ -65,6 +65,9 @@ def _tracker(db: Path, *args: str, upgrade: str | None = None, archive: bool = T
         "TRACKER_PER_HOST_GAP": "0",
         "TRACKER_RETRIES": "0",
         "TRACKER_ARCHIVE_RAW": "1" if archive else "0",
+        # the upgrade is simulated by patching this interpreter, so pages are read in it
+        # (extraction processes would run the code as installed)
+        "TRACKER_EXTRACT_PROCESSES": "0",
     }
     command = ["-c", UPGRADED, upgrade] if upgrade else ["-m", "tracker"]
     proc = subprocess.run(
