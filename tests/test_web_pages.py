@@ -147,7 +147,8 @@ def test_diff_permalinks_and_version_pickers(store: Store, client: FlaskClient) 
     assert r.headers["Location"].endswith(f"/stories/{sid}/diff/1..3?view=inline")
     assert client.get(f"/stories/{sid}/diff/3..1").headers["Location"].endswith("/diff/1..3")
     html = client.get(f"/stories/{sid}/diff/1..3").data.decode()
-    assert '<option value="1" selected>' in html and '<option value="3" selected>' in html
+    assert re.search(r'<option value="1" data-datetime="[^"]+" selected>', html)
+    assert re.search(r'<option value="3" data-datetime="[^"]+" selected>', html)
     assert "later revision" not in html and "earlier revision" not in html
     middle = client.get(f"/stories/{sid}/diff/2..2").data.decode()
     assert "Text: no changes" in middle

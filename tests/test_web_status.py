@@ -144,7 +144,7 @@ def test_either_parameter_name_and_out_of_range_versions(store: Store, client: F
     assert 'id="diff-summary"' in wide and "Across 2 versions" in wide and "kind-" in wide
 
 
-def test_api_and_feed_pages_for_people(client: FlaskClient) -> None:
+def test_api_and_feed_pages_for_people(store: Store, client: FlaskClient) -> None:
     spec = client.get("/api/openapi.json").json
     for path in ("/api/", "/api/docs"):
         r = client.get(path)
@@ -156,6 +156,12 @@ def test_api_and_feed_pages_for_people(client: FlaskClient) -> None:
     assert "cdn" not in client.get("/api/").data.decode().lower()
     feeds = client.get("/feeds/").data.decode()
     assert "/feeds/changes.atom" in feeds and "feed reader" in feeds
+    sid, _ = store.add_story("https://news.example/f", title="Followed")
+    story = client.get(f"/stories/{sid}").data.decode()
+    assert f'href="/feeds/?story={sid}"' in story  # a page for people, not raw XML
+    page = client.get(f"/feeds/?story={sid}").data.decode()
+    assert f"/feeds/stories/{sid}.atom" in page and "Followed" in page
+    assert client.get("/feeds/?story=999").status_code == 404
     nav = client.get("/").data.decode()
     assert 'href="/feeds/">Feeds<' in nav and 'href="/status">Status<' in nav
 

@@ -14,6 +14,7 @@ from flask import Blueprint, render_template, request, url_for
 from web.db import get_store
 from web.feeds import absolute
 from web.openapi import document
+from web.routing import int_arg
 
 bp = Blueprint("apidocs", __name__)
 METHODS = ("get", "post", "delete")
@@ -63,8 +64,13 @@ def api_page() -> str:
 
 @bp.get("/feeds/")
 def feeds_page() -> str:
+    """The feed addresses; `?story=ID` (the story page's link) shows that story's first."""
+    story_id = int_arg("story", None, low=1)
+    story = get_store().get_story(story_id) if story_id else None
     return render_template(
         "apidocs/feeds.html",
+        story=story,
+        story_feed=absolute("feeds.story_changes", story_id=story_id) if story else None,
         everything=absolute("feeds.all_changes"),
         feeds=[
             (f, absolute("feeds.feed_changes", feed_id=f["id"])) for f in get_store().list_feeds()

@@ -119,9 +119,13 @@ def recorded_change(story_id: int, a: int, b: int) -> Row | None:
     return get_store().get_change_between(story_id, b) if b == a + 1 else None
 
 
-def version_options(versions: list[Row]) -> list[tuple[int, str]]:
-    """(number, label) for the version pickers, formatted once for both selects."""
-    return [(v["number"], f"version {v['number']} · {when(v['fetched_at'])}") for v in versions]
+def version_options(versions: list[Row]) -> list[tuple[int, str, str]]:
+    """(number, label, time) for the version pickers, formatted once for both selects; app.js
+    rewrites the label in the reader's time zone from the time."""
+    return [
+        (v["number"], f"version {v['number']} · {when(v['fetched_at'])}", v["fetched_at"])
+        for v in versions
+    ]
 
 
 @bp.get("/stories/<id:story_id>/versions/<id:number>")

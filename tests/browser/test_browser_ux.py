@@ -239,6 +239,9 @@ def test_times_are_local_with_iso_in_the_tooltip(browser: Any, site: Site) -> No
         expect(seen).to_contain_text("10:00")  # 01:00 UTC is 10:00 in Tokyo
         expect(seen).to_contain_text("ago")
         assert "UTC" not in seen.inner_text()
+        page.goto(f"{site.url}/stories/{site.ids['three']}")
+        first = page.locator("#pick-a option[value='1']")
+        expect(first).to_have_text(re.compile(r"^version 1 · .*10:00"))
     finally:
         context.close()
 

@@ -89,6 +89,10 @@
       t.textContent = text;
       t.classList.add("local");
     });
+    root.querySelectorAll("option[data-datetime]").forEach(function (o) {
+      var ms = Date.parse(o.getAttribute("data-datetime"));
+      if (!isNaN(ms)) { o.textContent = "version " + o.value + " · " + fmt.format(new Date(ms)); }
+    });
   }
   window.storydiffLocalize = localize;
   localize(document);
