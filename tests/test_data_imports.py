@@ -144,3 +144,17 @@ def test_garbage_imports_fail_with_one_line(db_path: Path, tmp_path: Path) -> No
     assert code in (0, 1) and "Traceback" not in out
     code, out = run(db_path, "import", str(tmp_path / "missing.txt"))
     assert code == 1 and "cannot read" in out
+
+
+def test_urlwatch_and_list_round_trip_through_jsonl(db_path: Path, tmp_path: Path) -> None:
+    run(db_path, "import", str(FIXTURES / "urls.yaml"))
+    run(db_path, "import", str(FIXTURES / "urls.txt"))
+    out = tmp_path / "all.jsonl"
+    assert run(db_path, "export", "jsonl", "-o", str(out))[0] == 0
+    fresh = tmp_path / "fresh.db"
+    items = run_json(fresh, "import", str(out))
+    assert {i["status"] for i in items} == {"added"}
+    with Store(db_path) as a, Store(fresh) as b:
+        assert [(s["url"], s["title"]) for s in a.iter_stories()] == [
+            (s["url"], s["title"]) for s in b.iter_stories()
+        ]

@@ -84,6 +84,12 @@ class Settings:
     # diff
     diff_budget_ms: float = 200.0
 
+    # web archives (tracker backfill)
+    archive_cdx_url: str = "https://web.archive.org/cdx/search/cdx"
+    archive_replay_url: str = "https://web.archive.org/web/{timestamp}id_/{url}"
+    archive_timemap_url: str = ""
+    backfill_limit: int = 50
+
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)
 
@@ -165,6 +171,7 @@ _POSITIVE = (
     "proxy_hops",
     "render_timeout",
     "render_contexts",
+    "backfill_limit",
 )
 
 

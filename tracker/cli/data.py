@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import click
 
-from tracker import imports
+from tracker import backup, config_doc, imports
 from tracker.cli.common import Context, emit_json, json_option, parse_interval, pass_ctx
+from tracker.exports import gitrepo, jsonl, warc
 from tracker.imports.common import Entry, Outcome, add_entries, add_feeds
 from tracker.imports.urllist import parse as parse_lines
+from tracker.store import StoreError
 
 
 def _progress(total: int, label: str) -> Any:
@@ -38,8 +42,8 @@ def _report(outcomes: list[Outcome], as_json: bool) -> None:
 def _add_all(
     ctx: Context, entries: Iterable[Entry], label: str, js: bool | None = None
 ) -> list[Outcome]:
-    entries = list(entries)
-    with ctx.store() as store, _progress(len(entries), label) as bar:
+    total = len(entries) if isinstance(entries, list) else 0  # a stream has no length
+    with ctx.store() as store, _progress(total, label) as bar:
         outcomes = add_entries(
             store, entries, progress=bar.update, budget_ms=ctx.settings.diff_budget_ms
         )
@@ -136,6 +140,8 @@ def import_(ctx: Context, file: str, fmt: str | None, as_json: bool) -> None:
         with ctx.store() as store:
             outcomes = add_feeds(store, parsed.feeds)
         outcomes += _add_all(ctx, parsed.entries, f"importing {fmt}")
+    except imports.BadImport as exc:  # a stream (JSON Lines) can turn out bad midway
+        raise click.ClickException(f"{exc} (entries before it were imported)") from None
     finally:
         parsed.close()
     _report([*outcomes, *parsed.skipped], as_json)
@@ -164,4 +170,120 @@ def export_opml(ctx: Context, output: Any) -> None:
             output.write(piece)
 
 
-COMMANDS = [add, import_, export]
+@export.command("jsonl")
+@click.option(
+    "-o",
+    "--output",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    help="Write to FILE instead of standard output.",
+)
+@click.option("--no-text", is_flag=True, help="Leave the versions' text out (metadata only).")
+@pass_ctx
+def export_jsonl(ctx: Context, output: Any, no_text: bool) -> None:
+    """Stories, versions and changes as JSON Lines (schema: docs/DATA.md), streamed."""
+    with ctx.store() as store:
+        for line in jsonl.export(store, with_text=not no_text):
+            output.write(line)
+
+
+@export.command("git")
+@click.argument("folder", type=click.Path(file_okay=False))
+@pass_ctx
+def export_git(ctx: Context, folder: str) -> None:
+    """A git repository in FOLDER: one file per story, one commit per version, dated."""
+    with ctx.store() as store:
+        try:
+            count = gitrepo.export(store, Path(folder))
+        except gitrepo.GitError as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"{count} commits written to {folder}")
+
+
+@export.command("warc")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@pass_ctx
+def export_warc(ctx: Context, file: str) -> None:
+    """The archived raw pages (archive_raw, backfilled captures) as a .warc.gz FILE."""
+    with ctx.store() as store:
+        if file == "-":
+            count = warc.export(store, sys.stdout.buffer)
+        else:
+            try:
+                with open(file, "wb") as handle:
+                    count = warc.export(store, handle)
+            except OSError as exc:
+                raise click.ClickException(f"cannot write {file}: {exc.strerror}") from None
+    click.echo(f"{count} records written", err=True)
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+@json_option
+@pass_ctx
+def backup_(ctx: Context, file: str, force: bool, as_json: bool) -> None:
+    """Copy the database to FILE, safely while `tracker run` writes, and check the copy."""
+    try:
+        counts = backup.backup(ctx.db_path, file, force=force)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    _backup_report("backed up to", file, counts, as_json)
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace the database if it already exists.")
+@json_option
+@pass_ctx
+def restore(ctx: Context, file: str, force: bool, as_json: bool) -> None:
+    """Replace the database with the backup FILE, once FILE passes the integrity check.
+
+    Stop `tracker run` first: a running tracker would keep writing to the replaced database.
+    """
+    try:
+        counts = backup.restore(file, ctx.db_path, force=force)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    _backup_report(f"restored {ctx.db_path} from", file, counts, as_json)
+
+
+def _backup_report(verb: str, file: str, counts: dict[str, int], as_json: bool) -> None:
+    if as_json:
+        emit_json({"file": file, **counts})
+    else:
+        click.echo(
+            f"{verb} {file}: {counts['stories']} stories, {counts['versions']} versions, "
+            f"{counts['changes']} changes (integrity ok)"
+        )
+
+
+@click.command("config")
+@click.option(
+    "--example",
+    is_flag=True,
+    help="Print the example config file, every setting "
+    "commented at its default (docs/config.example.toml).",
+)
+@json_option
+@pass_ctx
+def config_(ctx: Context, example: bool, as_json: bool) -> None:
+    """Print the settings in force (defaults, --config file, TRACKER_* variables), secrets masked.
+
+    Settings that differ from their default are marked `# set`.
+    """
+    if example:
+        click.echo(config_doc.example(), nl=False)
+        return
+    settings = ctx.settings
+    shown = config_doc.effective(settings)
+    if as_json:
+        emit_json(shown)
+        return
+    changed = config_doc.changed(settings)
+    for name, value in shown.items():
+        mark = "  # set" if name in changed else ""
+        click.echo(f"{name} = {json.dumps(value, ensure_ascii=False)}{mark}")
+
+
+COMMANDS = [add, import_, export, backup_, restore, config_]

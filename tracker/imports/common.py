@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from itertools import islice
 from typing import Any
 
 from tracker.extract import ExtractError, extract
@@ -61,7 +62,7 @@ class Outcome:
 
 @dataclass
 class Parsed:
-    entries: list[Entry] = field(default_factory=list)
+    entries: Iterable[Entry] = field(default_factory=list)  # a list, or a stream (JSON Lines)
     feeds: list[Entry] = field(default_factory=list)
     skipped: list[Outcome] = field(default_factory=list)
     closer: Callable[[], None] | None = None  # releases what the entries' snapshots read from
@@ -79,9 +80,11 @@ class BadImport(ValueError):
     """The input cannot be imported at all; the message says why, for a person."""
 
 
-def _chunks(items: list[Entry], size: int) -> Iterator[list[Entry]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def _chunks(items: Iterable[Entry], size: int) -> Iterator[list[Entry]]:
+    """Batches taken lazily, so entries read from a stream are never all in memory."""
+    source = iter(items)
+    while chunk := list(islice(source, size)):
+        yield chunk
 
 
 def add_entries(
@@ -97,7 +100,7 @@ def add_entries(
     Invalid URLs are reported, not fatal; a URL already tracked is `exists` (idempotent).
     """
     outcomes: list[Outcome] = []
-    for chunk in _chunks(list(entries), batch):
+    for chunk in _chunks(entries, batch):
         valid: list[tuple[Entry, NewStory]] = []
         results: list[Outcome | None] = []
         for entry in chunk:

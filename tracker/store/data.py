@@ -70,9 +70,50 @@ class DataMixin(StoreBase):
             yield from rows
             last = int(rows[-1]["id"])
 
+    def iter_version_keys(self, *, by_time: bool = False) -> Iterator[tuple[int, int, str]]:
+        """(story_id, number, fetched_at) of every version, by story or by time seen.
+
+        One cursor, so a 100k-version database streams (SQLite's sorter spills to disk); read
+        each version's text with `get_version`, which knows how versions are stored.
+        """
+        order = "fetched_at, story_id, number" if by_time else "story_id, number"
+        cur = self.conn.execute(
+            f"SELECT story_id, number, fetched_at FROM versions ORDER BY {order}"
+        )
+        for story_id, number, at in cur:
+            yield int(story_id), int(number), str(at)
+
     def story_changes(self, story_id: int) -> list[Row]:
         """A story's changes in version order (for exports)."""
         return self.list_changes(story_id=story_id, limit=1_000_000)[::-1]  # type: ignore[attr-defined]
+
+    def capture_of(self, version: Row) -> Row | None:
+        """The web-archive capture a version came from (`tracker backfill`), or None."""
+        if not version.get("id"):
+            return None
+        return self._one(
+            "SELECT archive_url, captured_at, digest FROM archived_captures WHERE version_id = ?",
+            [version["id"]],
+        )
+
+    def known_captures(self, story_id: int) -> set[str]:
+        """Digests and archive URLs of the captures already recorded for a story."""
+        rows = self._all(
+            "SELECT digest, archive_url FROM archived_captures WHERE story_id = ?", [story_id]
+        )
+        return {r["digest"] for r in rows if r["digest"]} | {r["archive_url"] for r in rows}
+
+    def mark_capture(
+        self, story_id: int, number: int, archive_url: str, captured_at: str, digest: str | None
+    ) -> None:
+        """Mark version `number` as an archived capture (its id survives renumbering)."""
+        version = self.get_version(story_id, number)  # type: ignore[attr-defined]
+        with self.write():
+            self.conn.execute(
+                "INSERT OR REPLACE INTO archived_captures (version_id, story_id, archive_url, "
+                "captured_at, digest) VALUES (?, ?, ?, ?, ?)",
+                [version["id"], story_id, archive_url, captured_at, digest],
+            )
 
     def backup_to(self, target: str | Path, pages: int = 256) -> None:
         """Copy the database to `target` with SQLite's online backup API.
@@ -116,3 +157,20 @@ def verify_database(path: str | Path) -> dict[str, int]:
         raise StoreError(_explain(exc, str(path))) from None
     finally:
         conn.close()
+
+
+def restore_database(source: str | Path, target: str | Path) -> None:
+    """Copy the verified database `source` over `target` through SQLite's backup API, so
+    `target`'s WAL and any reader see one consistent replacement, never a half-copied file."""
+    try:
+        src = sqlite3.connect(f"file:{Path(source).resolve()}?mode=ro", uri=True)
+        dest = sqlite3.connect(str(target), timeout=10.0)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(_explain(exc, str(target))) from None
+    try:
+        src.backup(dest)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(_explain(exc, str(target))) from None
+    finally:
+        src.close()
+        dest.close()

@@ -336,6 +336,23 @@ def _m14_checks_by_time(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX checks_at ON checks(at)")
 
 
+def _m15_archived_captures(db: sqlite_utils.Database) -> None:
+    """Versions that came from a web archive (`tracker backfill`): the capture's archive URL,
+    when the archive made it, and its digest, so the same capture is never fetched twice."""
+    db.executescript(
+        """
+        CREATE TABLE archived_captures (
+            version_id INTEGER PRIMARY KEY REFERENCES versions(id) ON DELETE CASCADE,
+            story_id INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+            archive_url TEXT NOT NULL,
+            captured_at TEXT NOT NULL,
+            digest TEXT
+        );
+        CREATE INDEX archived_captures_story ON archived_captures(story_id, digest);
+        """
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _m1_core,
     _m2_change_stats,
@@ -351,5 +368,6 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _m12_extractor_identity,
     _m13_application_id,
     _m14_checks_by_time,
+    _m15_archived_captures,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,115 @@
+"""A git repository of the stories' history, the NewsDiffs / diffengine way researchers know:
+one file per story (`stories/<id>.md`: headline, then the text), one commit per version, dated
+when the version was seen, with the change summary as the message. `git log -p`, `git blame`
+and every git tool then work on the news.
+
+Commits are written by `git fast-import` (one process, no working tree, no index), in the order
+the versions were seen across all stories, streamed: memory stays flat whatever the size.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+from tracker import clock
+from tracker.store import Row, Store
+
+AUTHOR = "storydiff <storydiff@localhost>"
+
+
+class GitError(RuntimeError):
+    """git is missing or refused the export; the message says which."""
+
+
+def story_file(story_id: int) -> str:
+    return f"stories/{story_id}.md"
+
+
+def render(version: Row, story: Row) -> bytes:
+    """The file for one version: headline, source and metadata lines, then the text."""
+    title = version.get("title") or story.get("title") or story["url"]
+    head = [f"# {title}", "", f"<{story['url']}>"]
+    for key in ("byline", "published", "updated"):
+        if version.get(key):
+            head.append(f"{key}: {version[key]}")
+    return ("\n".join(head) + "\n\n" + (version.get("text") or "") + "\n").encode()
+
+
+def _data(payload: bytes) -> bytes:
+    return b"data %d\n%s\n" % (len(payload), payload)
+
+
+def _message(store: Store, story: Row, version: Row) -> str:
+    number = int(version["number"])
+    title = version.get("title") or story.get("title") or story["url"]
+    if number == 1:
+        first = f"story {story['id']}: first version: {title}"
+    else:
+        change = store.get_change_between(story["id"], number)
+        summary = (change or {}).get("summary") or "edited"
+        first = f"story {story['id']} v{number}: {summary}"
+    first = " ".join(first.split())[:200]
+    return f"{first}\n\nStory: {story['url']}\nVersion: {number}\nSeen: {version['fetched_at']}\n"
+
+
+def stream(store: Store, branch: str = "main") -> Iterator[bytes]:
+    """The fast-import command stream: one commit per version, oldest seen first."""
+    stories: dict[int, Row] = {}
+    keys = store.iter_version_keys(by_time=True)
+    for mark, (story_id, number, _at) in enumerate(keys, start=1):
+        if story_id not in stories:
+            row = store.get_story(story_id)
+            stories[story_id] = {"id": story_id, "url": row["url"], "title": row["title"]}
+        story = stories[story_id]
+        version = store.get_version(story_id, number)
+        when = int(clock.parse(version["fetched_at"]).timestamp())
+        out = [
+            f"commit refs/heads/{branch}\n".encode(),
+            b"mark :%d\n" % mark,
+            f"committer {AUTHOR} {when} +0000\n".encode(),
+            _data(_message(store, story, version).encode()),
+        ]
+        if mark > 1:
+            out.append(b"from :%d\n" % (mark - 1))
+        out.append(f"M 100644 inline {story_file(story_id)}\n".encode())
+        out.append(_data(render(version, story)))
+        yield b"".join(out)
+
+
+def export(store: Store, target: Path, branch: str = "main") -> int:
+    """Write the repository at `target` (a new or empty folder); returns the commits written."""
+    if target.exists() and any(target.iterdir()):
+        raise GitError(f"{target} is not empty; give a new folder")
+    target.mkdir(parents=True, exist_ok=True)
+    try:
+        subprocess.run(
+            ["git", "init", "-q", "-b", branch, str(target)], check=True, capture_output=True
+        )
+        proc = subprocess.Popen(
+            ["git", "fast-import", "--quiet", "--done"],
+            cwd=target,
+            stdin=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed (apt-get install git)") from None
+    except subprocess.CalledProcessError as exc:
+        raise GitError(f"git init failed: {exc.stderr.decode(errors='replace').strip()}") from None
+    assert proc.stdin is not None
+    count = 0
+    try:
+        for chunk in stream(store, branch):
+            proc.stdin.write(chunk)
+            count += 1
+        proc.stdin.write(b"done\n")
+        proc.stdin.close()
+    except BrokenPipeError:
+        pass
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    if proc.wait() != 0:
+        raise GitError(f"git fast-import failed: {err.strip()[:500]}")
+    if count:
+        subprocess.run(["git", "checkout", "-q", branch], cwd=target, check=False)
+    return count
