@@ -39,6 +39,8 @@ DOCS = {
     "per_host_concurrency": "Requests in flight to one host at a time.",
     "per_host_gap": "Seconds between the starts of two requests to one host.",
     "archive_raw": "Keep each version's fetched page, compressed (for WARC export).",
+    "extract_processes": "Processes that read pages: -1 one per CPU, 0 in the check's own thread "
+    "(then without a time budget).",
     "extract_timeout": "Seconds a page may take to read in extraction processes.",
     "allow_private": "Let fetching and webhooks reach private and local addresses.",
     "allow_hosts": "Names, addresses or networks (optionally :port) let past the SSRF guard.",
