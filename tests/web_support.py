@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import requests
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tracker import clock
+from tracker import clock, serving
 from tracker.config import Settings
 from tracker.document import Document
 from tracker.record import record
@@ -67,3 +71,26 @@ def add_story(
 
 def doc(*paragraphs: str, title: str | None = None, **meta: Any) -> Document:
     return Document.build(title=title, paragraphs=paragraphs, **meta)
+
+
+@contextmanager
+def live(app: Flask) -> Iterator[str]:
+    """`app` served over real HTTP on 127.0.0.1 by waitress, configured as `tracker serve` does
+    (tracker.serving); yields the base URL."""
+    server = serving.create_server(app, "127.0.0.1", 0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.task_dispatcher.shutdown()
+        server.close()
+
+
+def browser_session(base: str, password: str = PASSWORD) -> requests.Session:
+    """A requests session signed in as the admin over real HTTP."""
+    http = requests.Session()
+    token = csrf_of(http.get(f"{base}/signin", timeout=10).text)
+    r = http.post(f"{base}/signin", data={"password": password, "csrf_token": token}, timeout=30)
+    assert r.status_code == 200 and "Sign out" in r.text, r.text[:300]
+    return http

@@ -147,7 +147,7 @@ def delete(story_id: int) -> Any:
     """GET asks for confirmation; only the POST from that page deletes."""
     store = get_store()
     story = store.get_story(story_id)
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD only ask; HEAD skips CSRF, never acts
         return render_template("manage/delete.html", story=story)
     store.delete_story(story_id)
     flash(f"Deleted story {story_id} and all its versions.", "ok")
@@ -160,7 +160,7 @@ def delete_feed(feed_id: int) -> Any:
     """GET asks for confirmation; only the POST from that page stops following the feed."""
     store = get_store()
     feed = store.get_feed(feed_id)
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD only ask; HEAD skips CSRF, never acts
         return render_template("manage/delete_feed.html", feed=feed)
     store.delete_feed(feed_id)
     flash(f"Stopped following feed {feed_id}; its stories are still tracked.", "ok")

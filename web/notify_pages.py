@@ -124,7 +124,7 @@ def delete_subscription(sub_id: int) -> Any:
     """GET asks for confirmation; only the POST from that page deletes."""
     store = get_store()
     row = store.get_subscription(sub_id)
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD only ask; HEAD skips CSRF, never acts
         return render_template(
             "manage/subscription_delete.html",
             sub=subs.subscription_json(row),

@@ -30,7 +30,7 @@ def unsubscribe(sub_id: int, token: str) -> Any:
         row = store.get_subscription(sub_id)
     except NotFound:
         return _page("done", None)
-    if request.method == "GET":
+    if request.method != "POST":  # link scanners send GET and HEAD: those only ask
         return _page("confirm", subs.subscription_json(row))
     with suppress(NotFound):  # two clicks at once: the other one unsubscribed
         store.delete_subscription(sub_id)

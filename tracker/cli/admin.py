@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from tracker import auth
+from tracker import auth, serving
 from tracker.cli.common import Context, emit_json, json_option, load_web_app, pass_ctx
 
 
@@ -64,8 +64,6 @@ def create_token(ctx: Context, as_json: bool) -> None:
 @pass_ctx
 def serve(ctx: Context, host: str | None, port: int | None, threads: int) -> None:
     """Serve the web site and JSON API (only; no checks run) with waitress."""
-    import waitress
-
     settings = ctx.settings
     with ctx.store() as store:  # a bad --db fails here, once, not on every request
         store.counts()
@@ -73,14 +71,18 @@ def serve(ctx: Context, host: str | None, port: int | None, threads: int) -> Non
     host = host or settings.host
     port = port or settings.port
     click.echo(f"serving storydiff on http://{host}:{port}/ (Ctrl-C stops)", err=True)
-    waitress.serve(
-        app,
-        host=host,
-        port=port,
-        threads=threads,
-        ident="storydiff",
-        clear_untrusted_proxy_headers=False,  # the app trusts only `trusted_proxies` (web.proxy)
-    )
+    try:
+        server = serving.create_server(app, host, port, threads)
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+        ) from None
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
 
 
 COMMANDS: list[click.Command] = [set_password, create_token, serve]

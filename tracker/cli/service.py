@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from tracker import clock, feeds, logs, seeds
+from tracker import clock, feeds, logs, seeds, serving
 from tracker.check import OUTCOMES, CheckResult
 from tracker.cli.common import (
     Context,
@@ -282,19 +282,9 @@ def _serve(
     cleanly: no new checks, running checks finish, every store closes."""
     server: Any = None
     if web:
-        import waitress
-
         app = load_web_app(settings, checks_run=True)
         try:
-            server = waitress.create_server(
-                app,
-                host=host,
-                port=port,
-                threads=threads,
-                ident="storydiff",
-                # forwarded headers reach the app, which trusts only `trusted_proxies` (web.proxy)
-                clear_untrusted_proxy_headers=False,
-            )
+            server = serving.create_server(app, host, port, threads)
         except OSError as exc:
             raise click.ClickException(
                 f"cannot listen on {host}:{port}: {exc.strerror or exc}"

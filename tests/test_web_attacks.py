@@ -1,0 +1,95 @@
+"""Attacks on the running site over real HTTP (waitress on 127.0.0.1, configured as `tracker
+serve` does): methods that must not act, sessions that must end, inputs that must not 500."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from web_support import add_story, browser_session, doc, live, make_app
+
+from tracker.config import Settings
+from tracker.notify.unsubscribe import unsubscribe_token
+from tracker.store import NotFound, Store
+
+SECRET = "unsubscribe-signing-key"
+
+
+@pytest.fixture
+def base(db_path: Path) -> Iterator[str]:
+    with live(make_app(db_path, secret_key=SECRET, allow_private=True)) as url:
+        yield url
+
+
+def _objects(store: Store) -> tuple[int, int, int]:
+    story = add_story(store, "https://news.example/a", [doc("One.")])
+    feed, _ = store.add_feed("https://news.example/feed.xml")
+    sub = store.add_subscription(scope="story", story_id=story, channel="email", target="a@b.cd")
+    return story, feed, sub
+
+
+def test_head_and_options_never_delete(base: str, store: Store) -> None:
+    """HEAD skips the CSRF check like GET; a view that took every non-GET for the confirming
+    POST deleted on HEAD with the admin's cookie (issue #10)."""
+    story, feed, sub = _objects(store)
+    admin = browser_session(base)
+    urls = [
+        f"/manage/stories/{story}/delete",
+        f"/manage/feeds/{feed}/delete",
+        f"/manage/subscriptions/{sub}/delete",
+        f"/unsubscribe/{sub}/{unsubscribe_token(Settings(secret_key=SECRET), sub)}",
+    ]
+    for path in urls:
+        for method in ("HEAD", "OPTIONS"):
+            r = admin.request(method, base + path, timeout=10, allow_redirects=False)
+            assert r.status_code < 300, (method, path, r.status_code)
+    store.get_story(story)
+    store.get_feed(feed)
+    store.get_subscription(sub)
+    # the confirming POST (with the page's CSRF token) still deletes
+    page = admin.get(base + urls[0], timeout=10).text
+    token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    admin.post(base + urls[0], data={"csrf_token": token}, timeout=10)
+    with pytest.raises(NotFound):
+        store.get_story(story)
+
+
+def test_method_override_headers_are_ignored(base: str, store: Store) -> None:
+    story, _feed, sub = _objects(store)
+    admin = browser_session(base)
+    for header in ("X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override"):
+        r = admin.get(
+            f"{base}/manage/subscriptions/{sub}/delete",
+            headers={header: "POST"},
+            timeout=10,
+        )
+        assert r.status_code == 200
+        r = admin.post(f"{base}/api/subscriptions/{sub}", headers={header: "DELETE"}, timeout=10)
+        assert r.status_code in (401, 405)
+    store.get_subscription(sub)
+    store.get_story(story)
+
+
+def test_every_get_and_post_view_is_known(tmp_path: Path) -> None:
+    """Views that answer both GET and POST are where a HEAD can slip into the POST branch; each
+    one is covered by test_head_and_options_never_delete (a new one must be added there)."""
+    app = make_app(tmp_path / "unused.db", secret_key=SECRET)
+    both = sorted(
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if {"GET", "POST"} <= (rule.methods or set())
+    )
+    assert both == [
+        "auth.signin",
+        "manage.delete",
+        "manage.delete_feed",
+        "notify.delete_subscription",
+        "unsubscribe.unsubscribe",
+    ]
+    writes = sorted(
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if (rule.methods or set()) - {"GET", "HEAD", "OPTIONS", "POST"}
+    )
+    assert writes == ["api.delete_feed", "api.delete_story", "notify_api.delete_subscription"]
