@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from notify_support import BASE, Inbox, edit, free_port, new_story
 
 from tracker.config import Settings
@@ -135,3 +136,38 @@ def test_smtp_settings_that_cannot_work_are_retried_not_dead(store: Store) -> No
     assert (report.retrying, report.dead) == (1, 0)
     row = store.list_deliveries()[0]
     assert row["status"] == "pending" and "smtp_security must be one of" in row["last_error"]
+
+
+HOSTILE_TITLES = [
+    "=?utf-8?q?x=0D=0AX-Injected:_y?=",  # an encoded word holding CR/LF (issue #10)
+    "=?utf-8?b?eA0KWC1JbmplY3RlZDogeQ==?=",  # the same in base64
+    "=?utf-8?q?=3D=3Futf-8=3Fq=3Fx=3D0D=3D0AX-Injected:_y=3F=3D?=",  # encoded twice
+    "x\r\nX-Injected: y",
+    "x\nX-Injected: y",
+    "x\u2028X-Injected: y",
+    "x\u0085X-Injected: y",
+    "x\x00\x1b[31mX-Injected: y",
+    "Ünïcödé " * 400 + "X-Injected: y",  # very long: folded, never one 998+ byte line
+]
+
+
+@pytest.mark.parametrize("title", HOSTILE_TITLES)
+def test_page_titles_never_become_mail_headers(
+    store: Store, smtp: tuple[Inbox, int], title: str
+) -> None:
+    inbox, port = smtp
+    story_id = new_story(store)
+    store.add_subscription(scope="all", channel="email", target="reader@example.org")
+    edit(store, story_id, [BASE[0], BASE[1].replace("12 million", "19 million"), BASE[2]], title)
+
+    assert deliver_due(store, settings_for(port)).sent == 1
+
+    envelope, msg = inbox.messages[0]
+    raw_head = envelope.content.split(b"\r\n\r\n", 1)[0]
+    assert not re.search(rb"(?im)^x-injected", raw_head), raw_head[:400]
+    assert "X-Injected" not in msg
+    assert all(len(line) <= 998 for line in raw_head.split(b"\r\n"))
+    subject = str(msg["Subject"])
+    assert subject.startswith("Changed: ")
+    assert not any(ch in subject for ch in "\r\n\x00\x1b\u2028\u0085")
+    assert "=?" not in subject  # no encoded word from the page survives to be decoded again

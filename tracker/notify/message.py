@@ -6,7 +6,10 @@ so a webhook, an email and a chat message about one change always agree.
 
 from __future__ import annotations
 
+import email.errors
+import email.header
 import html
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,9 +118,32 @@ def subject(notices: list[Notice], mode: str = "instant") -> str:
     return f"{period} digest: {len(notices)} change(s) in {len(stories)} story(ies)"
 
 
+# Control characters and line/paragraph separators become spaces; invisible format characters
+# (bidi overrides, zero-width ones), surrogates and unassigned ones are dropped.
+_SAFE = {"Cc": " ", "Zl": " ", "Zp": " ", "Zs": " ", "Cf": "", "Cs": "", "Co": "", "Cn": ""}
+
+
 def _oneline(text: str, limit: int) -> str:
-    flat = " ".join(text.split())
+    """Page text made safe for a mail header or a chat title: one line, no control or format
+    characters, and no RFC 2047 encoded word left for a mail library to decode into CR/LF.
+
+    Encoded words are decoded first (twice-encoded ones too), so what is checked is what a
+    reader would see; whatever still looks like one afterwards has its `=?` broken up.
+    """
+    for _ in range(3):
+        if "=?" not in text:
+            break
+        text = _decode_words(text)
+    clean = "".join(_SAFE.get(unicodedata.category(ch), ch) for ch in text)
+    flat = " ".join(clean.split()).replace("=?", "= ?")
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def _decode_words(text: str) -> str:
+    try:
+        return str(email.header.make_header(email.header.decode_header(text)))
+    except (ValueError, LookupError, UnicodeError, email.errors.HeaderParseError):
+        return text
 
 
 def _headline(notice: Notice) -> str:
