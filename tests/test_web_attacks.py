@@ -7,8 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from web_support import add_story, browser_session, doc, live, make_app
+import requests
+from web_support import add_story, browser_session, csrf_of, doc, live, make_app
 
+from tracker import auth
 from tracker.config import Settings
 from tracker.notify.unsubscribe import unsubscribe_token
 from tracker.store import NotFound, Store
@@ -93,3 +95,37 @@ def test_every_get_and_post_view_is_known(tmp_path: Path) -> None:
         if (rule.methods or set()) - {"GET", "HEAD", "OPTIONS", "POST"}
     )
     assert writes == ["api.delete_feed", "api.delete_story", "notify_api.delete_subscription"]
+
+
+def _copy(admin: requests.Session) -> requests.Session:
+    thief = requests.Session()
+    thief.cookies.update(admin.cookies)
+    return thief
+
+
+def _is_admin(http: requests.Session, base: str) -> bool:
+    r = http.get(f"{base}/manage/", timeout=10, allow_redirects=False)
+    assert r.status_code in (200, 302), r.status_code
+    return r.status_code == 200
+
+
+def test_a_copied_cookie_dies_with_sign_out(base: str) -> None:
+    admin = browser_session(base)
+    thief = _copy(admin)
+    assert _is_admin(thief, base)
+    page = admin.get(f"{base}/manage/", timeout=10).text
+    r = admin.post(f"{base}/signout", data={"csrf_token": csrf_of(page)}, timeout=10)
+    assert r.status_code == 200 and "Signed out" in r.text
+    assert not _is_admin(thief, base)
+    assert not _is_admin(admin, base)
+    other = browser_session(base)  # signing in again works, with a new session
+    assert _is_admin(other, base) and not _is_admin(thief, base)
+
+
+def test_a_new_password_ends_every_session(base: str, store: Store) -> None:
+    first, second = browser_session(base), browser_session(base)
+    thief = _copy(first)
+    auth.set_password(store, "a brand new password")
+    for http in (first, second, thief):
+        assert not _is_admin(http, base)
+    assert _is_admin(browser_session(base, "a brand new password"), base)

@@ -22,12 +22,16 @@ from tracker.store import Store
 
 PASSWORD_SECRET = "admin_password"
 TOKEN_SECRET = "api_token"
+# Changed at every sign-out; part of every session's stamp, so sign-out ends them all.
+SESSION_GENERATION = "session_generation"
 MIN_PASSWORD_LENGTH = 8
 MAX_SECRET_LENGTH = 1024
 # Failed sign-ins allowed per client address in a sliding window; then it waits for the oldest
 # failure to leave the window. Tokens need no such limit: 256 random bits cannot be guessed.
 SIGNIN_ATTEMPTS = 5
 SIGNIN_WINDOW = timedelta(minutes=15)
+# A signed-in session lasts this long at most, then the admin signs in again.
+SESSION_LIFETIME = timedelta(days=14)
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 _DKLEN = 64
 
@@ -94,6 +98,7 @@ def _same(given: str, expected: str) -> bool:
 
 
 def set_password(store: Store, password: str) -> None:
+    """Store the new password's hash (which ends every signed-in session: see session_stamp)."""
     store.set_secret(PASSWORD_SECRET, hash_password(password))
 
 
@@ -131,13 +136,28 @@ def check_token(store: Store, settings: Settings, token: str) -> bool:
 
 
 def session_stamp(store: Store, settings: Settings, key: bytes) -> str:
-    """A keyed fingerprint of the current admin credentials, kept in the session cookie.
+    """A keyed fingerprint of the current admin credentials and session generation, kept in
+    the session cookie.
 
-    Changing the password changes the stamp, which signs out every existing session. It is an
-    HMAC under the server's secret key, so the (readable) cookie reveals nothing to guess from.
+    Changing the password or signing out changes the stamp, which ends every existing session
+    on the server: a copied cookie is worthless afterwards. It is an HMAC under the server's
+    secret key, so the (readable) cookie reveals nothing to guess from. Checking it only reads
+    the store, so a locked database does not keep the admin out.
     """
-    basis = (settings.admin_password or "") + "\x00" + (store.get_secret(PASSWORD_SECRET) or "")
-    return hmac.new(key, basis.encode("utf-8"), hashlib.sha256).hexdigest()[:24]
+    basis = "\x00".join(
+        (
+            settings.admin_password or "",
+            store.get_secret(PASSWORD_SECRET) or "",
+            store.get_secret(SESSION_GENERATION) or "",
+        )
+    )
+    return hmac.new(key, basis.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+def end_sessions(store: Store) -> None:
+    """Sign-out: a new generation, so no stamp made before it matches any more (the admin's
+    other browsers are signed out too: there is one admin, and one way to be sure)."""
+    store.set_secret(SESSION_GENERATION, secrets.token_urlsafe(16))
 
 
 def client_key(address: str | None) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -60,12 +61,16 @@ def _key() -> bytes:
 
 
 def signed_in() -> bool:
-    """Is this session signed in with the admin password as it is now?"""
+    """Is this session signed in with the admin password as it is now, not signed out since,
+    and younger than auth.SESSION_LIFETIME?"""
     if "signed_in" not in g:
-        stamp = session.get("admin")
+        stamp, since = session.get("admin"), session.get("since")
         try:
-            g.signed_in = isinstance(stamp, str) and hmac.compare_digest(
-                stamp, auth.session_stamp(get_store(), settings(), _key())
+            g.signed_in = (
+                isinstance(stamp, str)
+                and isinstance(since, int)
+                and 0 <= time.time() - since < auth.SESSION_LIFETIME.total_seconds()
+                and hmac.compare_digest(stamp, auth.session_stamp(get_store(), settings(), _key()))
             )
         except StoreError:
             g.signed_in = False
@@ -75,11 +80,15 @@ def signed_in() -> bool:
 def sign_in() -> None:
     session.clear()
     session["admin"] = auth.session_stamp(get_store(), settings(), _key())
+    session["since"] = int(time.time())
     session["csrf"] = secrets.token_urlsafe(32)
     g.signed_in = True
 
 
 def sign_out() -> None:
+    """End every session on the server first (StoreError if the database cannot be written:
+    then the admin sees a 503 and tries again), so a copy of the cookie does not outlive it."""
+    auth.end_sessions(get_store())
     session.clear()
     g.signed_in = False
 
