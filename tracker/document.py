@@ -54,7 +54,9 @@ _INVISIBLE = re.compile(
 )
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+# Control characters, and lone UTF-16 surrogates (JSON's "\ud800"), which are not text at all:
+# SQLite, UTF-8 and every reader would choke on them.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def tidy(text: str) -> str:

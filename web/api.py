@@ -105,7 +105,43 @@ def json_body() -> dict[str, Any]:
         abort(400, description="the body is nested too deeply")
     if not isinstance(data, dict):
         abort(400, description="the body is not a JSON object")
+    for name, value in data.items():
+        problem = _bad_json_value(value, MAX_JSON_DEPTH)
+        if problem or not _is_text(name):
+            abort(
+                400, description=f"field {_shown_name(name)!r}: {problem or 'its name is not text'}"
+            )
     return data
+
+
+MAX_JSON_DEPTH = 8
+
+
+def _is_text(value: str) -> bool:
+    """No NUL and no lone surrogate (JSON's "\\ud800"): neither can be stored or sent on."""
+    return "\x00" not in value and not any("\ud800" <= ch <= "\udfff" for ch in value)
+
+
+def _bad_json_value(value: Any, depth: int) -> str | None:
+    """What is wrong with one field's value, or None: every string in it must be text, and it
+    may nest only a few levels (no request field needs more)."""
+    if isinstance(value, str):
+        return None if _is_text(value) else "not valid text (a NUL or a lone surrogate)"
+    if isinstance(value, list | dict):
+        if depth <= 0:
+            return "nested too deeply"
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            if isinstance(key, str) and not _is_text(key):
+                return "not valid text (a NUL or a lone surrogate)"
+            problem = _bad_json_value(item, depth - 1)
+            if problem:
+                return problem
+    return None
+
+
+def _shown_name(name: str) -> str:
+    return name[:40].encode("ascii", "backslashreplace").decode("ascii")
 
 
 @bp.get("/stories")

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from tracker import feeds
+from tracker.document import tidy
 from tracker.fetch import Fetcher, FetchError
 from tracker.imports.common import Entry, add_entries
 from tracker.urls import BadURL, normalize, redact, site
@@ -22,7 +23,8 @@ TITLE_LIMIT = 300
 
 
 def _form_text(name: str, limit: int) -> str:
-    return request.form.get(name, "").strip()[:limit]
+    """One line of text: control characters dropped, whitespace folded."""
+    return tidy(request.form.get(name, ""))[:limit]
 
 
 @bp.get("/")

@@ -132,8 +132,17 @@ def token_required(view: F) -> F:
 
 
 def safe_next(target: str | None) -> str:
-    """Only same-site paths after sign-in: never another host, scheme or `//evil`."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only same-site paths after sign-in: never another host, scheme or `//evil`, and nothing
+    with spaces or control characters (browsers drop tabs and newlines from URLs, so `/\t/evil`
+    would become `//evil`; CR/LF cannot go in a Location header at all)."""
+    if (
+        not target
+        or len(target) > 2000
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or any(ch.isspace() or not ch.isprintable() for ch in target)
+    ):
         return url_for("pages.stories")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:

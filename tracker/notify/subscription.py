@@ -159,13 +159,17 @@ def parse(data: Mapping[str, Any], settings: Settings, *, strict: bool = True) -
     scope = _choice(data, "scope", SCOPES, "")
     channel = _choice(data, "channel", CHANNELS, "")
     request = Request(scope=scope, channel=channel, target="")
+    for name, owner in (("story_id", "story"), ("feed_id", "feed")):
+        if strict and scope != owner and data.get(name) not in (None, ""):
+            raise Invalid(f"'{name}' goes with scope '{owner}' only, not '{scope}'", name)
     if scope == "story":
         request.story_id = _whole(data.get("story_id"), "story_id", 1, MAX_ID)
     elif scope == "feed":
         request.feed_id = _whole(data.get("feed_id"), "feed_id", 1, MAX_ID)
     request.target = _target(channel, data.get("target"), settings)
     request.secret, request.secret_generated = _secret(data.get("secret"), channel)
-    request.min_words = _whole(data.get("min_words") or 0, "min_words", 0, MAX_WORDS)
+    words = data.get("min_words")
+    request.min_words = _whole(0 if words in (None, "") else words, "min_words", 0, MAX_WORDS)
     request.kinds = _kinds(data.get("kinds"))
     request.developing_only = _flag(data.get("developing_only"), "developing_only")
     request.mode = _choice(data, "mode", MODES, "instant")
