@@ -67,20 +67,23 @@ def test_unknown_apprise_scheme_is_dead_with_a_clear_reason(store: Store) -> Non
 
 
 def test_every_self_hosted_plugin_passes_the_guard(store: Store, site: LocalSite) -> None:
-    """ntfy, gotify, hassio, mattermost...: any plugin whose URL names a host is guarded."""
+    """ntfy, gotify, mattermost, mailto...: every allowed plugin whose URL names a host is
+    guarded."""
     site.set("*", "ok", content_type="text/plain")
     story_id = new_story(store)
     port = site.port
     for target in (
         f"ntfy://127.0.0.1:{port}/topic",
-        f"hassio://127.0.0.1:{port}/long-lived-token",
+        f"gotify://127.0.0.1:{port}/abcdefghijklmnop",
         f"mmost://127.0.0.1:{port}/abcdefghijklmnopqrstuvwxyz",
         f"mailto://user:pass@example.org?smtp=127.0.0.1&port={port}",
+        f"xml://127.0.0.1:{port}/x",
+        f"form://127.0.0.1:{port}/x",
     ):
         store.add_subscription(scope="all", channel="apprise", target=target)
     big_edit(store, story_id)
     report = deliver_due(store, SETTINGS.replace(allow_private=False))
-    assert report.dead == 4 and site.requests == []
+    assert report.dead == 6 and site.requests == []
     assert all("loopback" in row["last_error"] for row in store.list_deliveries())
 
 
@@ -100,15 +103,15 @@ def test_allowed_self_hosted_ntfy_is_sent(store: Store, site: LocalSite) -> None
 def test_a_port_scoped_allow_entry_opens_only_that_port_to_apprise(
     store: Store, site: LocalSite
 ) -> None:
-    """An entry with a port opens that port; a plugin that picks its own port (syslog's 514,
-    Kodi's 8080) when the URL names none is refused unless the entry has no port."""
+    """An entry with a port opens that port; a plugin that picks its own port (80 or 443 for
+    json://, gotify://) when the URL names none is refused unless the entry has no port."""
     site.set("/notify", "ok", content_type="text/plain")
     story_id = new_story(store)
     store.add_subscription(scope="all", channel="apprise", target=_json_url(site))
-    for target in ("rsyslog://127.0.0.1", "kodi://127.0.0.1"):
+    for target in ("json://127.0.0.1/x", "gotify://127.0.0.1/abcdefghijklmnop"):
         store.add_subscription(scope="all", channel="apprise", target=target)
     big_edit(store, story_id)
-    opened = (f"127.0.0.1:{site.port}", "127.0.0.1:80")  # not what syslog and Kodi pick
+    opened = (f"127.0.0.1:{site.port}", "127.0.0.1:8080")  # not what the plugins pick
     report = deliver_due(store, SETTINGS.replace(allow_private=False, allow_hosts=opened))
     assert (report.sent, report.dead) == (1, 2)
     assert len(site.hits("/notify")) == 1

@@ -36,40 +36,80 @@ def services(url: str) -> apprise.Apprise:
     return obj
 
 
-def guard(obj: apprise.Apprise, settings: Settings, *, lookup: bool = False) -> None:
-    """Refuse targets on private or forbidden addresses (raises netguard.Refused).
+# The Apprise plugins storydiff sends through, each with the hosts it connects to, read from
+# the plugins' source (Apprise 2.3). A plugin is allowed only when every address it will contact
+# is known before sending, so that the SSRF guard can judge each one: its URL's own host, or a
+# fixed public API. Plugins that take addresses from elsewhere (a Nostr relay in the query, a
+# Zulip organisation spliced into a host name, key files or templates fetched from a URL, DNS
+# service discovery, ...) are refused. docs/NOTIFY.md lists the allowed schemes.
+_OWN_HOST = {
+    "NotifyJSON": "json, jsons",
+    "NotifyXML": "xml, xmls",
+    "NotifyForm": "form, forms",
+    "NotifyGotify": "gotify, gotifys",
+    "NotifyMattermost": "mmost, mmosts",
+}
+_FIXED: dict[str, tuple[str, tuple[tuple[str, int], ...]]] = {
+    "NotifyDiscord": ("discord", (("discord.com", 443),)),
+    "NotifySlack": (
+        "slack",
+        (("hooks.slack.com", 443), ("hooks.slack-gov.com", 443), ("slack.com", 443)),
+    ),
+    "NotifyTelegram": ("tgram", (("api.telegram.org", 443),)),
+}
+ALLOWED_SCHEMES = (
+    "json, jsons, xml, xmls, form, forms, ntfy, ntfys, gotify, gotifys, mmost, mmosts, "
+    "mailto, mailtos, discord, slack, tgram"
+)
 
-    Deny by default: every plugin whose URL names the host it talks to (its templates have a
-    `{host}`: json, ntfy, gotify, hassio, mmost, matrix, mailto, ...) has that host, and any
-    `smtp_host` it was given, judged by the fetcher's guard. Only plugins whose URLs cannot name
-    a host (Discord, Slack, Telegram: a fixed SaaS API) pass unchecked. A URL without a port is
-    judged as "the plugin's own port", which only an allow-list entry without a port opens. With
-    `lookup`, host names are resolved and every answer judged; Apprise resolves again when it
-    sends (no pinning).
+
+def contacts(server: object) -> list[tuple[str, netguard.Port]]:
+    """Every (host, port) this configured plugin will connect to; netguard.Refused when
+    storydiff cannot know them all (a plugin off the allow-list, or a template or attachment
+    it would fetch). Port None: the plugin picks its own."""
+    kind = type(server).__name__
+    scheme = str(server.url(privacy=True)).split("://", 1)[0]  # type: ignore[attr-defined]
+    for name, value in vars(server).items():
+        if isinstance(value, apprise.AppriseAttachment) and len(value):
+            raise netguard.Refused(
+                f"refused: this {scheme}:// URL makes Apprise fetch a file or URL "
+                f"({name}=...), which storydiff does not allow"
+            )
+    given = getattr(server, "port", None)
+    port = given if isinstance(given, int) and 0 < given < 65536 else None
+    host = str(getattr(server, "host", "") or "").strip()
+    if kind in _OWN_HOST:
+        return [(host, port)]
+    if kind == "NotifyNtfy":
+        return [("ntfy.sh", 443)] if getattr(server, "mode", "") == "cloud" else [(host, port)]
+    if kind == "NotifyEmail":
+        return [(str(getattr(server, "smtp_host", "") or host).strip(), port)]
+    if kind in _FIXED:
+        return list(_FIXED[kind][1])
+    raise netguard.Refused(
+        f"refused: Apprise {scheme}:// URLs are not allowed: storydiff sends only through "
+        f"services whose every address it can check ({ALLOWED_SCHEMES}); see docs/NOTIFY.md"
+    )
+
+
+def guard(obj: apprise.Apprise, settings: Settings, *, lookup: bool = False) -> None:
+    """Refuse targets storydiff cannot vouch for (raises netguard.Refused).
+
+    Every plugin behind the URL must be on the allow-list, and every host it will contact
+    passes the fetcher's guard: as written at subscribe time, and with `lookup` (before each
+    send) resolved, every DNS answer judged. Apprise then resolves again itself (no pinning:
+    docs/SECURITY.md). HTTP redirects are switched off, since a redirect would take the
+    message somewhere the guard did not judge (`?redirect=yes` in the URL included).
     """
-    for server in obj:
-        # the guard judged this host; a redirect would take the message somewhere it did not
-        # (`?redirect=yes` in the subscriber's URL included)
+    every = []
+    for server in obj:  # every plugin judged before any DNS lookup is made
         if hasattr(server, "redirects"):
             server.redirects = False
-        given = getattr(server, "port", None)
-        port = given if isinstance(given, int) and 0 < given < 65536 else None
-        for host in _named_hosts(server):
-            netguard.check_host(host, port, settings, lookup=lookup)
-
-
-def _named_hosts(server: object) -> list[str]:
-    """The hosts a configured plugin will connect to that came from the subscriber's URL."""
-    templates = getattr(server, "templates", None)
-    names_host = not templates or any("{host}" in str(t) for t in templates)
-    hosts = []
-    smtp = getattr(server, "smtp_host", None)  # mailto's ?smtp=: the host it really talks to
-    if isinstance(smtp, str) and smtp.strip():
-        hosts.append(smtp.strip())
-    host = getattr(server, "host", None)
-    if names_host and isinstance(host, str) and host.strip() and host.strip() not in hosts:
-        hosts.append(host.strip())
-    return hosts
+        every.extend(contacts(server))
+    for host, port in every:
+        if not host:
+            raise netguard.Refused("bad URL: it names no host", kind="bad_url")
+        netguard.check_host(host, port, settings, lookup=lookup)
 
 
 class _ThreadLog(logging.Handler):
