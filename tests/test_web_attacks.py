@@ -129,3 +129,32 @@ def test_a_new_password_ends_every_session(base: str, store: Store) -> None:
     for http in (first, second, thief):
         assert not _is_admin(http, base)
     assert _is_admin(browser_session(base, "a brand new password"), base)
+
+
+def _long_story(store: Store, paragraphs: int, every: int) -> int:
+    paras = [f"Paragraph {i} says the harbour budget is {i} million." for i in range(paragraphs)]
+    edited = [p + " Updated." if i % every == 0 else p for i, p in enumerate(paras)]
+    return add_story(store, "https://news.example/long", [doc(*paras), doc(*edited)])
+
+
+def test_a_huge_diff_is_split_into_parts(base: str, store: Store) -> None:
+    """Thousands of changes: each part of the page is bounded, and the parts cover them all
+    (a 60k-paragraph story made a 39 MB page, issue #10)."""
+    story = _long_story(store, 6000, 2)
+    first = requests.get(f"{base}/stories/{story}/diff/1..2", timeout=120)
+    assert first.status_code == 200
+    assert len(first.content) < 1_000_000
+    parts = int(first.text.split("part 1 of ", 1)[1].split(",", 1)[0])
+    assert parts > 1 and 'id="change-1"' in first.text
+    last = requests.get(f"{base}/stories/{story}/diff/1..2?view=inline&page={parts}", timeout=60)
+    assert last.status_code == 200 and len(last.content) < 1_000_000
+    assert 'id="change-3000"' in last.text and 'id="change-3001"' not in last.text
+    assert "← part" in last.text
+
+
+def test_long_unchanged_runs_are_counted_not_rendered(base: str, store: Store) -> None:
+    story = _long_story(store, 3000, 2999)  # paragraphs 0 and 2999 change, 2998 in between do not
+    page = requests.get(f"{base}/stories/{story}/diff/1..2", timeout=120).text
+    assert "2996 unchanged paragraphs" in page  # the run less one paragraph of context each side
+    assert "Paragraph 1500 says" not in page
+    assert 'id="change-2"' in page and "part 1 of" not in page

@@ -1,6 +1,10 @@
 """A DocumentDiff shaped for reading: change anchors, move links and collapsed unchanged runs.
 
 The templates (diff page, Atom entries) render `Block`s of `RowView`s; nothing here makes HTML.
+A page renders at most PAGE_ROWS rows and PAGE_CHARS characters of text, and a run of more than
+FOLD_ROWS unchanged paragraphs is not rendered at all (a count stands in for it): a 60,000
+paragraph story must not become a 40 MB page that takes seconds to render. Huge diffs are split
+into numbered pages; change numbers stay global, so `#change-N` means the same on every page.
 Computed diffs are kept in a small per-app LRU cache keyed by the two texts' hashes, because
 stored versions never change and the same comparison is asked for again and again.
 """
@@ -18,6 +22,9 @@ from tracker.record import document_of
 from tracker.store import Row as StoreRow
 
 CONTEXT = 1
+PAGE_ROWS = 500
+PAGE_CHARS = 300_000
+FOLD_ROWS = 40
 
 
 @dataclass
@@ -48,10 +55,21 @@ class RowView:
         return None
 
 
+BlockKind = Literal["rows", "collapsed", "hidden"]
+
+
 @dataclass
 class Block:
-    kind: Literal["rows", "collapsed"]
+    """Rows shown, rows folded behind a "show" toggle, or (hidden) a long unchanged run that
+    is only counted."""
+
+    kind: BlockKind
     rows: list[RowView] = field(default_factory=list)
+    count: int = 0
+
+    @property
+    def size(self) -> int:
+        return self.count if self.kind == "hidden" else len(self.rows)
 
 
 @dataclass
@@ -59,10 +77,15 @@ class DiffView:
     ddiff: DocumentDiff
     blocks: list[Block]
     changes: int
+    page: int = 1
+    pages: int = 1
+    first_change: int = 0  # the change numbers on this page (0 when it has none)
+    last_change: int = 0
 
 
-def build(ddiff: DocumentDiff, context: int = CONTEXT) -> DiffView:
-    """Number the changed rows and fold unchanged runs, keeping `context` rows around changes."""
+def build(ddiff: DocumentDiff, context: int = CONTEXT, page: int = 1) -> DiffView:
+    """Number the changed rows and fold unchanged runs, keeping `context` rows around changes;
+    then keep only page `page` (1-based, clamped) of the rendered rows."""
     views: list[RowView] = []
     number = 0
     for row in ddiff.body.rows:
@@ -83,7 +106,47 @@ def build(ddiff: DocumentDiff, context: int = CONTEXT) -> DiffView:
     for i, block in enumerate(blocks):
         if block.kind == "collapsed" and len(block.rows) == 1 and changed:
             blocks[i] = Block("rows", block.rows)  # "show 1 unchanged" hides nothing worth it
-    return DiffView(ddiff, blocks, number)
+        elif block.kind == "collapsed" and len(block.rows) > FOLD_ROWS:
+            blocks[i] = Block("hidden", count=len(block.rows))
+    paged = _pages(blocks)
+    index = min(max(page, 1), len(paged)) - 1
+    numbers = [v.number for b in paged[index] for v in b.rows if v.number]
+    return DiffView(
+        ddiff,
+        paged[index],
+        number,
+        page=index + 1,
+        pages=len(paged),
+        first_change=min(numbers, default=0),
+        last_change=max(numbers, default=0),
+    )
+
+
+def _chars(view: RowView) -> int:
+    return len(view.row.old or "") + len(view.row.new or "")
+
+
+def _pages(blocks: list[Block]) -> list[list[Block]]:
+    """Blocks cut into pages of at most PAGE_ROWS rows and PAGE_CHARS characters (a single
+    longer row gets a page of its own); a block may be split between two pages."""
+    pages: list[list[Block]] = [[]]
+    rows = chars = 0
+    for block in blocks:
+        if block.kind == "hidden":
+            pages[-1].append(block)
+            continue
+        piece = Block(block.kind)
+        pages[-1].append(piece)
+        for view in block.rows:
+            size = _chars(view)
+            if rows and (rows + 1 > PAGE_ROWS or chars + size > PAGE_CHARS):
+                piece = Block(block.kind)
+                pages.append([piece])
+                rows = chars = 0
+            piece.rows.append(view)
+            rows += 1
+            chars += size
+    return [[b for b in page if b.size] for page in pages]
 
 
 def _digest(version: StoreRow) -> str:

@@ -23,7 +23,7 @@ from web import compare as compare_args
 from web import diffview, listing, timeline
 from web.db import get_store
 from web.filters import when
-from web.routing import choice_arg
+from web.routing import choice_arg, int_arg
 
 bp = Blueprint("pages", __name__)
 VIEWS = ("side", "inline")
@@ -104,7 +104,7 @@ def diff(story_id: int, a: int, b: int) -> Any:
         story=row,
         old=old,
         new=new,
-        dv=diffview.build(ddiff),
+        dv=diffview.build(ddiff, page=int_arg("page", 1, low=1, high=10**6) or 1),
         view=view,
         versions=versions,
         options=version_options(versions),
