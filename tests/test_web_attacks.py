@@ -3,12 +3,13 @@ serve` does): methods that must not act, sessions that must end, inputs that mus
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
-from web_support import add_story, browser_session, csrf_of, doc, live, make_app
+from web_support import TOKEN, add_story, browser_session, csrf_of, doc, live, make_app
 
 from tracker import auth
 from tracker.config import Settings
@@ -158,3 +159,89 @@ def test_long_unchanged_runs_are_counted_not_rendered(base: str, store: Store) -
     assert "2996 unchanged paragraphs" in page  # the run less one paragraph of context each side
     assert "Paragraph 1500 says" not in page
     assert 'id="change-2"' in page and "part 1 of" not in page
+
+
+def _raw_get(base: str, path: str, host: str) -> bytes:
+    port = int(base.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_with_a_base_url_no_link_follows_the_host_header(db_path: Path, store: Store) -> None:
+    """A forged Host header must not put another site into feed or API links (shared caches
+    would hand them to everyone)."""
+    add_story(store, "https://news.example/a", [doc("One."), doc("Two.")])
+    app = make_app(db_path, base_url="https://diff.example.org")
+    with live(app) as base:
+        for path in ("/feeds/changes.atom", "/api/openapi.json"):
+            answer = _raw_get(base, path, "evil.example")
+            assert answer.startswith(b"HTTP/1.1 200"), answer[:100]
+            assert b"evil.example" not in answer and b"https://diff.example.org" in answer
+
+
+def test_answers_to_token_holders_are_never_cached(base: str) -> None:
+    r = requests.get(
+        f"{base}/api/subscriptions", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10
+    )
+    assert r.status_code == 200 and "no-store" in r.headers["Cache-Control"]
+    admin = browser_session(base)
+    assert "no-store" in admin.get(f"{base}/manage/", timeout=10).headers["Cache-Control"]
+
+
+def test_static_files_stay_inside_their_folder(base: str) -> None:
+    for path in (
+        "/static/../tracker.db",
+        "/static/%2e%2e/%2e%2e/etc/passwd",
+        "/static/..%2f..%2fetc%2fpasswd",
+        "/static/%2e%2e%5c%2e%2e%5cetc%5cpasswd",
+    ):
+        answer = _raw_get(base, path, "127.0.0.1")
+        assert answer.split(b"\r\n", 1)[0] in (
+            b"HTTP/1.1 404 NOT FOUND",
+            b"HTTP/1.1 400 BAD REQUEST",
+        )
+        assert b"root:" not in answer and b"SQLite format" not in answer
+        assert b"X-Frame-Options: DENY" in answer and b"frame-ancestors 'none'" in answer
+
+
+def test_api_writes_ignore_the_admin_cookie(base: str, store: Store) -> None:
+    """CSRF through the JSON API: a signed-in browser's cookie opens no API write."""
+    admin = browser_session(base)
+    for kwargs in (
+        {"json": {"url": "https://csrf.example/a"}},
+        {"data": "url=https://csrf.example/a", "headers": {"Content-Type": "text/plain"}},
+    ):
+        assert admin.post(f"{base}/api/stories", timeout=10, **kwargs).status_code == 401
+    assert all("csrf.example" not in s["url"] for s in store.list_stories(limit=100))
+
+
+def test_every_form_post_needs_the_csrf_token(db_path: Path, store: Store) -> None:
+    """Every POST outside the token API and the signed unsubscribe link, found from the URL
+    map so a new one cannot be forgotten: with the admin's cookie but no token, 400 and no
+    change."""
+    _objects(store)
+    app = make_app(db_path, secret_key=SECRET, allow_private=True)
+    posts = [
+        rule
+        for rule in app.url_map.iter_rules()
+        if "POST" in (rule.methods or set())
+        and not rule.rule.startswith("/api/")
+        and rule.endpoint not in ("unsubscribe.unsubscribe", "static")
+    ]
+    assert len(posts) >= 10
+    with live(app) as base:
+        admin = browser_session(base)
+        for rule in posts:
+            path = rule.rule
+            for arg in rule.arguments:
+                path = path.replace(f"<id:{arg}>", "1")
+            r = admin.post(base + path, data={"url": "https://csrf.example/x"}, timeout=10)
+            assert r.status_code == 400 and "expired" in r.text, (path, r.status_code)
+        assert _is_admin(admin, base)  # not even sign-out went through
+    store.get_story(1)
+    store.get_subscription(1)
+    assert all("csrf.example" not in s["url"] for s in store.list_stories(limit=100))

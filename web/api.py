@@ -324,4 +324,5 @@ def delete_feed(feed_id: int) -> Any:
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    return jsonify(document(request.url_root.rstrip("/")))
+    """With base_url set the Host header is never used: it is whatever the client sent."""
+    return jsonify(document((settings().base_url or request.url_root).rstrip("/")))

@@ -175,7 +175,7 @@ def _headers(response: Response) -> Response:
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-    if session.get("admin") or settings().private:
+    if session.get("admin") or settings().private or "Authorization" in request.headers:
         response.headers["Cache-Control"] = "private, no-store"
     return response
 
