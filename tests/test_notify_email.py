@@ -171,3 +171,14 @@ def test_page_titles_never_become_mail_headers(
     assert subject.startswith("Changed: ")
     assert not any(ch in subject for ch in "\r\n\x00\x1b\u2028\u0085")
     assert "=?" not in subject  # no encoded word from the page survives to be decoded again
+
+
+def test_only_web_addresses_become_links_in_mail(store: Store, smtp: tuple[Inbox, int]) -> None:
+    inbox, port = smtp
+    story_id = new_story(store, url="javascript:alert(document.domain)//")
+    store.add_subscription(scope="all", channel="email", target="reader@example.org")
+    _edit_headline_and_number(store, story_id)
+    assert deliver_due(store, settings_for(port)).sent == 1
+    html = inbox.messages[0][1].get_body(("html",)).get_content()
+    assert 'href="javascript:' not in html.lower()
+    assert f"https://diff.example.org/stories/{story_id}/diff/1..2" in html

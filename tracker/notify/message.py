@@ -229,12 +229,17 @@ def _ops_html(row: Any) -> str:
     return "".join(out)
 
 
+def _web_link(url: str) -> str:
+    """Only http(s) addresses become links in mail (a `javascript:` story URL does not)."""
+    return url if url.lower().startswith(("http://", "https://")) else "#"
+
+
 def _notice_html(n: Notice) -> str:
     e = html.escape
     c = n.change
     parts = [
         f'<h2 style="font:bold 20px Arial,sans-serif;margin:0 0 4px 0;">'
-        f'<a href="{e(n.story["url"])}" style="color:#111;">{e(n.title)}</a></h2>',
+        f'<a href="{e(_web_link(n.story["url"]))}" style="color:#111;">{e(n.title)}</a></h2>',
         f'<p style="{LABEL_STYLE}margin:0 0 12px 0;">version {n.old["number"]} &rarr; '
         f"{n.new['number']} &middot; {e(c['kind'])} &middot; +{c.get('words_added') or 0} / "
         f"&minus;{c.get('words_removed') or 0} words</p>",
