@@ -32,6 +32,11 @@ KINDS = (
 """Every kind, most newsworthy first: the order that picks `Summary.kind`."""
 
 SNIPPET = 80
+# A change with thousands of edits (a 60,000-paragraph text story) is still summed up in a few
+# lines: its summary goes into mail subjects, feeds, pages and every API answer about it.
+MAX_LINES = 12
+MAX_TEXT = 1000
+MAX_DETAILS = 50
 TYPO_CHARS = 3
 """A one-word edit of at most this many characters (and not a number) is a typo fix."""
 TYPO_EDITS = 3
@@ -366,4 +371,9 @@ def summarize(
     size = stats.words_added + stats.words_removed
     for ops in ddiff.field_ops.values():
         size += sum(count_words(op.text) for op in ops if op.op != "equal")
-    return Summary(kinds[0], size, "; ".join(lines), kinds, details, lines)
+    if len(lines) > MAX_LINES:  # thousands of edits: the summary stays a summary
+        lines = [*lines[:MAX_LINES], f"and {len(lines) - MAX_LINES} more changes"]
+    text = "; ".join(lines)
+    if len(text) > MAX_TEXT:
+        text = text[: MAX_TEXT - 1].rstrip() + "…"
+    return Summary(kinds[0], size, text, kinds, details[:MAX_DETAILS], lines)

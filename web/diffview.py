@@ -85,68 +85,86 @@ class DiffView:
 
 def build(ddiff: DocumentDiff, context: int = CONTEXT, page: int = 1) -> DiffView:
     """Number the changed rows and fold unchanged runs, keeping `context` rows around changes;
-    then keep only page `page` (1-based, clamped) of the rendered rows."""
-    views: list[RowView] = []
-    number = 0
-    for row in ddiff.body.rows:
-        if row.kind == "equal":
-            views.append(RowView(row))
+    then keep only page `page` (1-based, clamped) of the rendered rows.
+
+    Blocks and pages are worked out as index ranges; only the chosen page's rows become
+    objects, so a 60,000-row diff costs a few lists, not 60,000 views.
+    """
+    rows = ddiff.body.rows
+    numbers: list[int] = []
+    count = 0
+    for row in rows:
+        if row.kind != "equal":
+            count += 1
+            numbers.append(count)
         else:
-            number += 1
-            views.append(RowView(row, number))
-    changed = [i for i, v in enumerate(views) if v.number]
-    keep = {j for i in changed for j in range(i - context, i + context + 1)}
-    blocks: list[Block] = []
-    for i, view in enumerate(views):
-        kind: Literal["rows", "collapsed"] = "rows" if view.number or i in keep else "collapsed"
-        if blocks and blocks[-1].kind == kind:
-            blocks[-1].rows.append(view)
+            numbers.append(0)
+    keep = [False] * len(rows)
+    for i, n in enumerate(numbers):
+        if n:
+            for j in range(max(0, i - context), min(len(rows), i + context + 1)):
+                keep[j] = True
+    spans: list[tuple[BlockKind, int, int]] = []  # (kind, start, end) over row indices
+    for i, kept in enumerate(keep):
+        kind: BlockKind = "rows" if kept else "collapsed"
+        if spans and spans[-1][0] == kind:
+            spans[-1] = (kind, spans[-1][1], i + 1)
         else:
-            blocks.append(Block(kind, [view]))
-    for i, block in enumerate(blocks):
-        if block.kind == "collapsed" and len(block.rows) == 1 and changed:
-            blocks[i] = Block("rows", block.rows)  # "show 1 unchanged" hides nothing worth it
-        elif block.kind == "collapsed" and len(block.rows) > FOLD_ROWS:
-            blocks[i] = Block("hidden", count=len(block.rows))
-    paged = _pages(blocks)
+            spans.append((kind, i, i + 1))
+    for k, (kind, begin, end) in enumerate(spans):
+        if kind == "collapsed" and end - begin == 1 and count:
+            spans[k] = ("rows", begin, end)  # "show 1 unchanged" hides nothing worth it
+        elif kind == "collapsed" and end - begin > FOLD_ROWS:
+            spans[k] = ("hidden", begin, end)
+    paged = _pages(spans, rows)
     index = min(max(page, 1), len(paged)) - 1
-    numbers = [v.number for b in paged[index] for v in b.rows if v.number]
+    blocks = []
+    for kind, begin, end in paged[index]:
+        if kind == "hidden":
+            blocks.append(Block("hidden", count=end - begin))
+        else:
+            views = [RowView(rows[i], numbers[i]) for i in range(begin, end)]
+            if blocks and blocks[-1].kind == kind:
+                blocks[-1].rows.extend(views)
+            else:
+                blocks.append(Block(kind, views))
+    shown = [numbers[i] for kind, b, e in paged[index] if kind != "hidden" for i in range(b, e)]
+    shown = [n for n in shown if n]
     return DiffView(
         ddiff,
-        paged[index],
-        number,
+        blocks,
+        count,
         page=index + 1,
         pages=len(paged),
-        first_change=min(numbers, default=0),
-        last_change=max(numbers, default=0),
+        first_change=min(shown, default=0),
+        last_change=max(shown, default=0),
     )
 
 
-def _chars(view: RowView) -> int:
-    return len(view.row.old or "") + len(view.row.new or "")
-
-
-def _pages(blocks: list[Block]) -> list[list[Block]]:
-    """Blocks cut into pages of at most PAGE_ROWS rows and PAGE_CHARS characters (a single
-    longer row gets a page of its own); a block may be split between two pages."""
-    pages: list[list[Block]] = [[]]
-    rows = chars = 0
-    for block in blocks:
-        if block.kind == "hidden":
-            pages[-1].append(block)
+def _pages(
+    spans: list[tuple[BlockKind, int, int]], rows: list[Row]
+) -> list[list[tuple[BlockKind, int, int]]]:
+    """Spans cut into pages of at most PAGE_ROWS rows and PAGE_CHARS characters (a single
+    longer row gets a page of its own); a span may be split between two pages."""
+    pages: list[list[tuple[BlockKind, int, int]]] = [[]]
+    used = chars = 0
+    for kind, begin, end in spans:
+        if kind == "hidden":
+            pages[-1].append((kind, begin, end))
             continue
-        piece = Block(block.kind)
-        pages[-1].append(piece)
-        for view in block.rows:
-            size = _chars(view)
-            if rows and (rows + 1 > PAGE_ROWS or chars + size > PAGE_CHARS):
-                piece = Block(block.kind)
-                pages.append([piece])
-                rows = chars = 0
-            piece.rows.append(view)
-            rows += 1
+        start = begin
+        for i in range(begin, end):
+            size = len(rows[i].old or "") + len(rows[i].new or "")
+            if used and (used + 1 > PAGE_ROWS or chars + size > PAGE_CHARS):
+                if i > start:
+                    pages[-1].append((kind, start, i))
+                pages.append([])
+                start, used, chars = i, 0, 0
+            used += 1
             chars += size
-    return [[b for b in page if b.size] for page in pages]
+        if end > start:
+            pages[-1].append((kind, start, end))
+    return pages
 
 
 def _digest(version: StoreRow) -> str:
