@@ -36,7 +36,9 @@ class Context:
     def store(self) -> Iterator[Store]:
         """Open the database, turning every store failure into a one-line error and exit 1."""
         try:
-            store = Store(self.db_path, timeout=self.settings.db_timeout)
+            store = Store(
+                self.db_path, timeout=self.settings.db_timeout, progress=MigrationProgress()
+            )
         except StoreError as exc:
             raise click.ClickException(str(exc)) from None
         try:
@@ -48,6 +50,25 @@ class Context:
             raise click.ClickException(str(exc)) from None
         finally:
             store.close()
+
+
+class MigrationProgress:
+    """A long migration's progress on stderr: one updating line on a terminal, otherwise a line
+    every tenth of the way, so no command opening an old database sits there silently."""
+
+    def __init__(self) -> None:
+        self.shown: tuple[str, int] | None = None
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        if total <= 1 and done:
+            return
+        share = 100 * done // max(total, 1)
+        line = f"{what}: {done:,} of {total:,} ({share}%)" if total > 1 else f"{what}…"
+        if sys.stderr.isatty():
+            click.echo(f"\r{line}", nl=done >= total, err=True)
+        elif self.shown != (what, share // 10):
+            self.shown = (what, share // 10)
+            click.echo(line, err=True)
 
 
 pass_ctx = click.make_pass_decorator(Context)

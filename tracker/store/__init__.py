@@ -26,8 +26,6 @@ from tracker.store.base import (
     Row,
     StoreError,
     Unwritable,
-    compress,
-    decompress,
     translate_errors,
 )
 from tracker.store.checks import ChecksMixin
@@ -73,8 +71,6 @@ __all__ = [
     "Store",
     "StoreError",
     "Unwritable",
-    "compress",
-    "decompress",
     "translate_errors",
     "verify_database",
 ]

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 
 import sqlite_utils
 
+from tracker.store import compaction
 from tracker.store.schema import (
     APPLICATION_ID,
     EARLIER_RELEASE_TABLES,
@@ -22,6 +22,8 @@ from tracker.store.schema import (
 )
 
 Row = dict[str, Any]
+Progress = Callable[[str, int, int], None]
+"""Told (what, done, total) while a long migration runs, so a caller can show a bar."""
 
 
 class StoreError(Exception):
@@ -84,10 +86,12 @@ STORY_SORTS = {
 }
 STORY_STATES = ("active", "paused", "gone", "archived")
 # A version as read back: every column but the archived raw page, which only `raw_page` loads
-# (a compressed page per read would weigh on every diff, feed and notification).
+# (a compressed page per read would weigh on every diff, feed and notification). `text` is NULL
+# for all but the newest version: `VersionsMixin` decodes it.
 _VERSION = (
     "id, story_id, number, fetched_at, fingerprint, title, byline, text, published, updated, "
-    "canonical_url, reverts_to, raw_type, raw IS NOT NULL AS has_raw, extractor, note"
+    "canonical_url, reverts_to, text_length, raw_type, raw IS NOT NULL AS has_raw, extractor, "
+    "note"
 )
 _STORY_UPDATABLE = frozenset(
     {
@@ -144,14 +148,6 @@ def _dumps(value: Any) -> str | None:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def compress(raw: bytes) -> bytes:
-    return zlib.compress(raw, 6)
-
-
-def decompress(blob: bytes) -> bytes:
-    return zlib.decompress(blob)
-
-
 # --------------------------------------------------------------------------- the store
 
 
@@ -159,7 +155,12 @@ class StoreBase:
     """A connection to one storydiff database, migrated to the current schema on open."""
 
     def __init__(
-        self, path: str | Path, *, migrate_to: int = SCHEMA_VERSION, timeout: float = 10.0
+        self,
+        path: str | Path,
+        *,
+        migrate_to: int = SCHEMA_VERSION,
+        timeout: float = 10.0,
+        progress: Progress | None = None,
     ):
         self.path = str(path)
         if self.path != ":memory:":
@@ -191,7 +192,7 @@ class StoreBase:
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
         try:
-            self._migrate(migrate_to)
+            self._migrate(migrate_to, progress)
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise _store_error(exc, self.path) from None
@@ -247,29 +248,61 @@ class StoreBase:
     def schema_version(self) -> int:
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
 
-    def _migrate(self, target: int) -> None:
+    def _migrate(self, target: int, progress: Progress | None = None) -> None:
+        """Apply the missing migrations, each in its own transaction, then finish any batched
+        data move they started (resumable: a killed process leaves a consistent file)."""
         current = self.schema_version
         if current > SCHEMA_VERSION:
             raise StoreError(
                 f"database {self.path} has schema version {current}, newer than this storydiff "
                 f"understands ({SCHEMA_VERSION}); upgrade storydiff"
             )
+        self._finish_moves(progress)
         if current >= target:
             return
         # Table rebuilds must not cascade deletes: foreign keys are off while migrating (it can
-        # only be switched outside a transaction) and checked before the migration commits.
+        # only be switched outside a transaction) and checked before each step commits.
         self.conn.execute("PRAGMA foreign_keys = OFF")
         try:
-            with self.write():
-                current = self.schema_version  # another process may have migrated meanwhile
-                for number in range(current + 1, target + 1):
+            for number in range(current + 1, target + 1):
+                with self.write():
+                    if self.schema_version >= number:  # another process migrated meanwhile
+                        continue
                     MIGRATIONS[number - 1](self.db)
                     self.conn.execute(f"PRAGMA user_version = {number}")
-                broken = self.conn.execute("PRAGMA foreign_key_check").fetchall()
-                if broken:
-                    raise StoreError(f"migration would break {len(broken)} references; not applied")
+                    broken = self.conn.execute("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise StoreError(
+                            f"migration would break {len(broken)} references; not applied"
+                        )
+                self._finish_moves(progress)
         finally:
             self.conn.execute("PRAGMA foreign_keys = ON")
+
+    def _finish_moves(self, progress: Progress | None) -> None:
+        """Carry on moving versions to the compact layout (migration 16) until none are left."""
+        total = compaction.pending(self.conn)
+        if total is None:
+            return
+        if total == 0:  # a new database: nothing to move, nothing to reclaim
+            with self.write():
+                compaction.move_batch(self.conn)
+            return
+        done = 0
+        while True:
+            if progress:
+                progress("compacting versions", done, total)
+            with self.write():
+                moved = compaction.move_batch(self.conn)
+            if not moved:
+                break
+            done += moved
+        if progress:
+            progress("reclaiming space", 0, 1)
+        with suppress(sqlite3.OperationalError):  # busy elsewhere: the space is reused anyway
+            self.conn.execute("VACUUM")
+        if progress:
+            progress("reclaiming space", 1, 1)
 
     def _one(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> Row | None:
         rows = self._all(sql, params)

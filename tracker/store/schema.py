@@ -353,6 +353,55 @@ def _m15_archived_captures(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m16_compact_versions(db: sqlite_utils.Database) -> None:
+    """Versions as reverse deltas and a search index of what each version changed.
+
+    Only the schema changes here, in one quick transaction: the old table is renamed
+    `versions_unpacked` and its rows move to the new `versions` story by story afterwards
+    (`compaction.py`, one transaction per batch, resumable), so a database of any size migrates
+    in place without one long transaction. The old full-text index goes (it indexed every
+    version whole), and with it the fingerprint index (a story's versions are found by number)
+    and `changes_story` (the same columns as the UNIQUE index on `changes`).
+    """
+    db.executescript(
+        """
+        DROP TRIGGER IF EXISTS versions_ai;
+        DROP TRIGGER IF EXISTS versions_ad;
+        DROP TRIGGER IF EXISTS versions_au;
+        DROP TABLE IF EXISTS versions_fts;
+        DROP INDEX IF EXISTS versions_fingerprint;
+        DROP INDEX IF EXISTS changes_story;
+        ALTER TABLE versions RENAME TO versions_unpacked;
+        CREATE TABLE versions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            story_id INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+            number INTEGER NOT NULL,
+            fetched_at TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            title TEXT,
+            byline TEXT,
+            text TEXT,
+            published TEXT,
+            updated TEXT,
+            canonical_url TEXT,
+            reverts_to INTEGER,
+            raw BLOB,
+            raw_type TEXT,
+            extractor TEXT,
+            note TEXT,
+            text_length INTEGER NOT NULL DEFAULT 0,
+            packed BLOB,
+            base INTEGER,
+            raw_base INTEGER,
+            UNIQUE (story_id, number)
+        );
+        CREATE VIRTUAL TABLE versions_search USING fts5(
+            added, removed, story, content='', columnsize=0, tokenize='unicode61'
+        );
+        """
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _m1_core,
     _m2_change_stats,
@@ -369,5 +418,6 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _m13_application_id,
     _m14_checks_by_time,
     _m15_archived_captures,
+    _m16_compact_versions,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,45 +1,169 @@
-"""Full-text search over versions."""
+"""Full-text search over what each version introduced and removed, one result per story.
+
+`versions_search` is a contentless FTS5 table, one row per version (rowid = version id): the
+sentences the version added, the sentences it removed (`changed_text.py`), and a `story` token.
+A query runs against `added` and `removed`, newest matching version first, and stops as soon as
+the page's stories are found (at most SCAN_LIMIT matching versions are read, so a phrase in
+every story costs the same as a rare one). For each story on the page, the versions where the
+query matched are checked against their whole text (a temporary FTS5 table, so the query means
+exactly the same thing), which gives the versions where it entered and where it left.
+"""
 
 from __future__ import annotations
 
-from tracker.store.base import (
-    Row,
-    StoreBase,
-)
+import re
+import sqlite3
+from typing import Any
+
+from tracker.store import chains
+from tracker.store.base import Row, StoreBase, StoreError
+
+SCAN_LIMIT = 5000
+"""The most matching versions one search reads before it stops (bounded cost per request)."""
+EVENT_LIMIT = 60
+"""The most versions per story checked for entering/leaving (a story that flips more is cut)."""
+MAX_TERMS = 20
+_TERM = re.compile(r'"([^"]*)"?|(\S+)')
 
 
 class SearchMixin(StoreBase):
-    def search(self, query: str, *, limit: int = 50, offset: int = 0) -> list[Row]:
-        """Stories whose any version matches `query` (FTS5), with the best matching version.
+    def search(
+        self, query: str, *, site: str | None = None, limit: int = 50, offset: int = 0
+    ) -> list[Row]:
+        """Stories where `query` was ever present, newest match first, one row per story.
 
-        `match_snippet` marks each match between SNIPPET_START and SNIPPET_END (control
-        characters that page text cannot contain, so brackets in articles stay brackets).
+        Each row is the story with `entered` and `left` (version numbers where the query started
+        and stopped matching the version's text, oldest first), `present` (it matches the
+        newest version), `complete` (False when the story's history was cut at EVENT_LIMIT
+        versions checked), `match_version` (the version shown) and `match_snippet`, whose matches
+        sit between SNIPPET_START and SNIPPET_END (control characters page text cannot contain).
+        `site` keeps stories of that site or its subdomains. A query is words (all must appear
+        in one sentence or the headline), "quoted phrases", prefixes (`elect*`, 3+ letters) and
+        OR / NOT between them.
         """
-        fts = _fts_query(query)
+        fts = fts_query(query)
         if not fts:
             return []
-        return self._all(
-            """
-            WITH hits AS (
-                SELECT v.story_id, v.number, bm25(versions_fts) AS rank,
-                       snippet(versions_fts, 1, char(2), char(3), '…', 12) AS snippet
-                FROM versions_fts JOIN versions v ON v.id = versions_fts.rowid
-                WHERE versions_fts MATCH ?
-            ), best AS (
-                SELECT story_id, number, snippet, rank,
-                       row_number() OVER (PARTITION BY story_id ORDER BY rank, number DESC) AS r
-                FROM hits
-            )
-            SELECT s.*, best.number AS match_version, best.snippet AS match_snippet
-            FROM best JOIN stories s ON s.id = best.story_id
-            WHERE best.r = 1 ORDER BY best.rank LIMIT ? OFFSET ?
-            """,
-            [fts, int(limit), int(offset)],
+        match = "{added removed} : (" + fts + ")"
+        wanted = int(offset) + int(limit)
+        order: list[int] = []
+        sql = (
+            "SELECT v.story_id FROM versions_search f JOIN versions v ON v.id = f.rowid "
+            "JOIN stories s ON s.id = v.story_id WHERE versions_search MATCH ? "
         )
+        params: list[Any] = [match]
+        if site:
+            sql += "AND (s.site = ? OR s.site LIKE ?) "
+            params += [site.lower(), "%." + site.lower().replace("%", "").replace("_", "")]
+        sql += "ORDER BY f.rowid DESC"
+        try:
+            cur = self.conn.execute(sql, params)
+            for scanned, (story_id,) in enumerate(cur, 1):
+                if story_id not in order:
+                    order.append(story_id)
+                if len(order) >= wanted or scanned >= SCAN_LIMIT:
+                    break
+            cur.close()
+        except sqlite3.OperationalError as exc:
+            if "fts5" in str(exc):
+                return []
+            raise StoreError(f"search failed: {exc}") from None
+        out = []
+        for story_id in order[int(offset) : wanted]:
+            story = self._one("SELECT * FROM stories WHERE id = ?", [story_id])
+            found = self._history(story_id, match, fts) if story else None
+            if story and found:
+                out.append({**story, **found})
+        return out
+
+    def _history(self, story_id: int, match: str, fts: str) -> dict[str, Any] | None:
+        """When the query entered and left one story's versions (None: it never truly did)."""
+        events = self.conn.execute(
+            "SELECT f.rowid, v.number, v.title FROM versions_search f "
+            "JOIN versions v ON v.id = f.rowid "
+            "WHERE versions_search MATCH ? ORDER BY f.rowid LIMIT ?",
+            [f"({match}) AND story : s{story_id}", EVENT_LIMIT],
+        ).fetchall()
+        events.sort(key=lambda e: e[1])
+        newest = self.conn.execute(
+            "SELECT number, title, text FROM versions WHERE story_id = ? "
+            "ORDER BY number DESC LIMIT 1",
+            [story_id],
+        ).fetchone()
+        probe = _probe(self.conn)
+        texts = [(n, t, chains.read_text(self.conn, i)) for i, n, t in events if n != newest[0]]
+        for number, title, text in [*texts, newest]:
+            probe.execute(
+                "INSERT INTO temp.search_probe (rowid, title, text) VALUES (?, ?, ?)",
+                [number, title or "", text or ""],
+            )
+        present = {
+            int(n): snippet
+            for n, snippet in probe.execute(
+                "SELECT rowid, snippet(search_probe, -1, char(2), char(3), '…', 12) "
+                "FROM temp.search_probe WHERE search_probe MATCH ?",
+                [fts],
+            )
+        }
+        probe.execute("DELETE FROM temp.search_probe")
+        entered, left, was = [], [], False
+        for _, number, _ in events:
+            now = number in present
+            if now and not was:
+                entered.append(number)
+            elif was and not now:
+                left.append(number)
+            was = now
+        if not present or not entered:
+            return None
+        shown = max(present)
+        return {
+            "entered": entered,
+            "left": left,
+            "present": newest[0] in present,
+            "complete": len(events) < EVENT_LIMIT,
+            "match_version": shown,
+            "match_snippet": present[shown],
+        }
 
 
-def _fts_query(query: str) -> str:
-    """Turn what a person types into a safe FTS5 query: every word must match, as a phrase part."""
+def _probe(conn: sqlite3.Connection) -> sqlite3.Connection:
+    conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_probe USING fts5(title, text)")
+    return conn
+
+
+def fts_query(query: str) -> str:
+    """What a person types as a safe FTS5 expression: words, "phrases", prefix*, OR, NOT.
+
+    Every word becomes a quoted string, so FTS5 syntax in the input is never interpreted;
+    operators only count between two terms. Empty when nothing searchable is left.
+    """
     printable = "".join(ch if ch.isprintable() else " " for ch in query)
-    words = [w for w in printable.replace('"', " ").split() if w.strip()]
-    return " ".join(f'"{w}"' for w in words[:20])
+    parts: list[str] = []
+    pending_op = ""
+    for m in _TERM.finditer(printable):
+        phrase, word = m.group(1), m.group(2)
+        if word in ("OR", "NOT", "AND"):
+            pending_op = word if parts else ""
+            continue
+        term = _term(phrase if phrase is not None else word, prefix_ok=phrase is None)
+        if not term:
+            continue
+        if len(parts) >= MAX_TERMS * 2:
+            break
+        if parts:
+            parts.append(pending_op or "AND")
+        parts.append(term)
+        pending_op = ""
+    return " ".join(parts)
+
+
+def _term(text: str, *, prefix_ok: bool) -> str:
+    prefix = prefix_ok and text.endswith("*")
+    words = re.findall(r"\w+", text.rstrip("*"))
+    if not words:
+        return ""
+    quoted = '"' + " ".join(words) + '"'
+    if prefix and len(words) == 1 and len(words[0]) >= 3:
+        return quoted + " *"
+    return quoted

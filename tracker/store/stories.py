@@ -118,6 +118,7 @@ class StoriesMixin(StoreBase):
 
     def delete_story(self, story_id: int) -> None:
         with self.write():
+            self._unindex_story(story_id)
             cur = self.conn.execute("DELETE FROM stories WHERE id = ?", [story_id])
             if cur.rowcount == 0:
                 raise NotFound(f"no story with id {story_id}")

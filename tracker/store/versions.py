@@ -1,4 +1,18 @@
-"""Versions and the changes between them, recorded in one transaction."""
+"""Versions and the changes between them, recorded in one transaction.
+
+Bodies are stored as reverse deltas (`chains.py`): the newest version's text is plain in
+`versions.text`, older ones are zstd frames decoded on read, so every method here returns rows
+with `text` filled in as before. Archived pages (`raw`) are chained the same way.
+
+Inserting a version between two others (rather than appending) needs only its neighbours
+re-encoded. Inside one `self.write()`: move the later numbers up, insert the row with its text
+plain (`packed`, `base` NULL) and its page as a whole frame (`packing.pack(page, None,
+RAW_LEVEL)`, `raw_base` NULL), then call `self._placed(story_id, number, before, mine, after)`
+with the (title, text) of the version before, the new one and the one after: it relinks both
+chains around the new row (`chains.relink`) and replaces the search-index rows of the new
+version and of the one after it. Appending is the same call with `after=None`; `record_version`
+does exactly that. tests/test_compaction.py shows the whole sequence.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +21,7 @@ from typing import Any
 
 from tracker import clock
 from tracker.document import Document
+from tracker.store import chains
 from tracker.store.base import (
     _VERSION,
     CHANGE_FIELDS,
@@ -16,19 +31,20 @@ from tracker.store.base import (
     StoreBase,
     _decode_change,
     _dumps,
-    compress,
-    decompress,
 )
+from tracker.store.changed_text import Text, index_version, unindex_version
+from tracker.store.packing import RAW_LEVEL, pack, unpack
 
 
 class VersionsMixin(StoreBase):
     # -- versions and changes
 
     def latest_version(self, story_id: int) -> Row | None:
-        return self._one(
+        row = self._one(
             f"SELECT {_VERSION} FROM versions WHERE story_id = ? ORDER BY number DESC LIMIT 1",
             [story_id],
         )
+        return self._with_text(row) if row else None
 
     def get_version(self, story_id: int, number: int) -> Row:
         row = self._one(
@@ -37,31 +53,46 @@ class VersionsMixin(StoreBase):
         )
         if row is None:
             raise NotFound(f"story {story_id} has no version {number}")
+        return self._with_text(row)
+
+    def _with_text(self, row: Row) -> Row:
+        if row["text"] is None:
+            row["text"] = chains.read_text(self.conn, int(row["id"]))
         return row
 
     def list_versions(self, story_id: int, *, with_text: bool = False) -> list[Row]:
         """Versions oldest first; without text unless asked (it is large)."""
-        cols = (
-            _VERSION
-            if with_text
-            else (
-                "id, story_id, number, fetched_at, fingerprint, title, byline, published, updated, "
-                "canonical_url, reverts_to, length(text) AS text_length, "
-                "raw IS NOT NULL AS has_raw, extractor, note"
+        if not with_text:
+            return self._all(
+                "SELECT id, story_id, number, fetched_at, fingerprint, title, byline, published, "
+                "updated, canonical_url, reverts_to, text_length, raw IS NOT NULL AS has_raw, "
+                "extractor, note "
+                "FROM versions WHERE story_id = ? ORDER BY number",
+                [story_id],
             )
+        rows = self._all(
+            f"SELECT {_VERSION}, packed, base FROM versions WHERE story_id = ? "
+            "ORDER BY number DESC",
+            [story_id],
         )
-        return self._all(
-            f"SELECT {cols} FROM versions WHERE story_id = ? ORDER BY number", [story_id]
-        )
+        known: dict[int, bytes] = {}
+        for row in rows:  # newest first: each delta's base is decoded before it
+            packed, base = row.pop("packed"), row.pop("base")
+            if row["text"] is None:
+                data = unpack(packed, known.get(base) if base is not None else None)
+                row["text"] = data.decode()
+            known[int(row["id"])] = row["text"].encode()
+        return rows[::-1]
 
     def raw_page(self, story_id: int, number: int) -> tuple[bytes, str | None] | None:
         row = self._one(
-            "SELECT raw, raw_type FROM versions WHERE story_id = ? AND number = ?",
+            "SELECT id, raw_type FROM versions WHERE story_id = ? AND number = ?",
             [story_id, number],
         )
-        if row is None or row["raw"] is None:
+        page = chains.read(self.conn, chains.RAW, int(row["id"])) if row else None
+        if row is None or page is None:
             return None
-        return decompress(row["raw"]), row["raw_type"]
+        return page, row["raw_type"]
 
     def record_version(
         self,
@@ -106,8 +137,7 @@ class VersionsMixin(StoreBase):
             self.conn.execute(
                 "INSERT INTO versions (story_id, number, fetched_at, fingerprint, title, byline, "
                 "text, published, updated, canonical_url, reverts_to, raw, raw_type, extractor, "
-                "note) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "note, text_length) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     story_id,
                     number,
@@ -120,12 +150,15 @@ class VersionsMixin(StoreBase):
                     doc.updated,
                     doc.canonical_url,
                     reverts_to,
-                    compress(raw) if raw is not None else None,
+                    pack(raw, None, RAW_LEVEL) if raw is not None else None,
                     raw_type,
                     extractor,
                     note,
+                    len(doc.text),
                 ],
             )
+            before = (latest["title"], latest["text"]) if latest else None
+            self._placed(story_id, number, before, (doc.title, doc.text), None)
             story_updates: dict[str, Any] = {"version_count": number}
             if doc.title:
                 story_updates["title"] = doc.title
@@ -164,6 +197,33 @@ class VersionsMixin(StoreBase):
             deliveries=delivered,
             developing=now_developing,
         )
+
+    def _placed(
+        self, story_id: int, number: int, before: Text | None, mine: Text, after: Text | None
+    ) -> None:
+        """Version `number` was just placed (text plain, page whole): relink both chains around
+        it and index what it changed. `before` and `after` are the (title, text) of the versions
+        on either side (None: it is the first / the newest). Call inside a write transaction."""
+        chains.relink(self.conn, chains.TEXT, story_id, number)
+        chains.relink(self.conn, chains.RAW, story_id, number)
+        ids = dict(
+            self.conn.execute(
+                "SELECT number, id FROM versions WHERE story_id = ? AND number IN (?, ?)",
+                [story_id, number, number + 1],
+            ).fetchall()
+        )
+        index_version(self.conn, ids[number], before, mine)
+        if after is not None and number + 1 in ids:
+            unindex_version(self.conn, ids[number + 1], before, after)
+            index_version(self.conn, ids[number + 1], mine, after)
+
+    def _unindex_story(self, story_id: int) -> None:
+        """Take a story's rows out of the search index (before the story is deleted)."""
+        before: Text | None = None
+        for version in self.list_versions(story_id, with_text=True):
+            mine = (version["title"], version["text"])
+            unindex_version(self.conn, int(version["id"]), before, mine)
+            before = mine
 
     def _insert_change(
         self,

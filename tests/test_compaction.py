@@ -1,0 +1,232 @@
+"""Versions stored as reverse deltas: every version and archived page reads back exactly, chains
+stay bounded, a version placed between two others relinks only its neighbours, and a database
+made by release 10 migrates in place (tests/fixtures/release10.db, see make_release10_db.py)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import pytest
+from synthetic import edit_words, long_document
+
+from tracker.document import Document
+from tracker.store import Store
+from tracker.store.packing import MAX_RUN, RAW_LEVEL, pack
+
+FIXTURE = Path(__file__).parent / "fixtures" / "release10.db"
+
+
+def old_versions(path: Path) -> dict[tuple[int, int], tuple[str, str, bytes | None]]:
+    """(story, number) -> (title, text, page) as release 10 stored them."""
+    conn = sqlite3.connect(path)
+    rows = conn.execute("SELECT story_id, number, title, text, raw FROM versions").fetchall()
+    conn.close()
+    return {(s, n): (t, x, zlib.decompress(r) if r else None) for s, n, t, x, r in rows}
+
+
+def release10_copy(tmp_path: Path) -> Path:
+    path = tmp_path / "old.db"
+    shutil.copy(FIXTURE, path)
+    return path
+
+
+def history(n: int) -> list[Document]:
+    paras = long_document(400, seed=n, vocabulary=500, longest=80)
+    docs = []
+    for v in range(n):
+        paras = edit_words(paras, 0.02, seed=v, token=f"v{v}w") if v else paras
+        docs.append(Document.build(title=f"Headline {v % 3}", paragraphs=paras))
+    return docs
+
+
+def chain_lengths(store: Store, story_id: int) -> list[int]:
+    rows = store.conn.execute(
+        "SELECT id, base, text IS NOT NULL FROM versions WHERE story_id = ?", [story_id]
+    ).fetchall()
+    base = {i: b for i, b, _ in rows}
+    out = []
+    for i, _, _ in rows:
+        hops = 0
+        while base[i] is not None:
+            i, hops = base[i], hops + 1
+        out.append(hops)
+    return out
+
+
+def test_release10_database_migrates_and_keeps_every_version(tmp_path: Path) -> None:
+    path = release10_copy(tmp_path)
+    before = old_versions(path)
+    seen = []
+    with Store(path, progress=lambda what, done, total: seen.append((what, done, total))) as store:
+        assert ("compacting versions", len(before), len(before)) in seen
+        for (story_id, number), (title, text, page) in before.items():
+            version = store.get_version(story_id, number)
+            assert (version["title"], version["text"]) == (title, text)
+            assert version["text_length"] == len(text)
+            assert store.raw_page(story_id, number) == (
+                (page, "text/html") if page is not None else None
+            )
+        plain = store.conn.execute(
+            "SELECT count(*) FROM versions WHERE text IS NOT NULL"
+        ).fetchone()[0]
+        assert plain == 6  # the newest version of each story, for sqlite3 / Datasette users
+        assert max(chain_lengths(store, 5)) <= MAX_RUN
+        assert (
+            store.conn.execute(
+                "SELECT name FROM sqlite_master WHERE name IN ('versions_unpacked', 'versions_fts')"
+            ).fetchall()
+            == []
+        )
+    assert path.stat().st_size < FIXTURE.stat().st_size * 0.6  # schema pages weigh on 63 versions
+
+
+def test_every_version_and_page_reads_back_with_bounded_chains(tmp_path: Path) -> None:
+    docs = history(75)
+    with Store(tmp_path / "t.db") as store:
+        story_id, _ = store.add_story("https://news.example/a")
+        for i, doc in enumerate(docs):
+            page = f"<html><h1>{doc.title}</h1>{doc.text}</html>".encode() if i % 4 else None
+            store.record_version(story_id, doc, raw=page, raw_type="text/html" if page else None)
+        listed = store.list_versions(story_id, with_text=True)
+        for i, doc in enumerate(docs):
+            assert store.get_version(story_id, i + 1)["text"] == doc.text
+            assert listed[i]["text"] == doc.text
+            page = store.raw_page(story_id, i + 1)
+            assert (page[0].decode() if page else None) == (
+                f"<html><h1>{doc.title}</h1>{doc.text}</html>" if i % 4 else None
+            )
+        assert max(chain_lengths(store, story_id)) <= MAX_RUN
+        plain = store.conn.execute(
+            "SELECT number FROM versions WHERE story_id = ? AND text IS NOT NULL", [story_id]
+        ).fetchall()
+        assert plain == [(75,)]
+
+
+def test_a_version_placed_between_two_others_relinks_its_neighbours(tmp_path: Path) -> None:
+    """The API `tracker ingest --at EARLIER` builds on: move later numbers up, insert the row
+    plain, call `_placed`; every version, the chains and the search index stay right."""
+    docs = history(40)
+    inserted = Document.build(title="Headline 1", paragraphs=["A brand new zanzibar paragraph."])
+    with Store(tmp_path / "t.db") as store:
+        story_id, _ = store.add_story("https://news.example/a")
+        for doc in docs:
+            store.record_version(story_id, doc, raw=doc.text.encode(), raw_type="text/plain")
+        at = 20
+        with store.write():
+            for number in range(40, at - 1, -1):
+                store.conn.execute(
+                    "UPDATE versions SET number = number + 1 WHERE story_id = ? AND number = ?",
+                    [story_id, number],
+                )
+            store.conn.execute(
+                "INSERT INTO versions (story_id, number, fetched_at, fingerprint, title, text, "
+                "text_length, raw, raw_type) VALUES (?, ?, 'x', 'f', ?, ?, ?, ?, 'text/plain')",
+                [
+                    story_id,
+                    at,
+                    inserted.title,
+                    inserted.text,
+                    len(inserted.text),
+                    pack(inserted.text.encode(), None, RAW_LEVEL),
+                ],
+            )
+            store._placed(
+                story_id,
+                at,
+                (docs[at - 2].title, docs[at - 2].text),
+                (inserted.title, inserted.text),
+                (docs[at - 1].title, docs[at - 1].text),
+            )
+        expected = [*docs[: at - 1], inserted, *docs[at - 1 :]]
+        for i, doc in enumerate(expected):
+            assert store.get_version(story_id, i + 1)["text"] == doc.text
+            assert store.raw_page(story_id, i + 1)[0] == doc.text.encode()
+        assert max(chain_lengths(store, story_id)) <= MAX_RUN
+        (hit,) = store.search("zanzibar")
+        assert (hit["entered"], hit["left"]) == ([at], [at + 1])
+        store.conn.execute(
+            "INSERT INTO versions_search (versions_search) VALUES ('integrity-check')"
+        )
+
+
+def test_deleting_a_story_takes_its_words_out_of_the_index(tmp_path: Path) -> None:
+    with Store(tmp_path / "t.db") as store:
+        first, _ = store.add_story("https://news.example/a")
+        second, _ = store.add_story("https://news.example/b")
+        for sid in (first, second):
+            store.record_version(sid, Document.build(paragraphs=["The quokka smiled."]))
+            store.record_version(sid, Document.build(paragraphs=["The quokka left."]))
+        store.delete_story(first)
+        assert [h["id"] for h in store.search("quokka smiled")] == [second]
+        store.conn.execute(
+            "INSERT INTO versions_search (versions_search) VALUES ('integrity-check')"
+        )
+
+
+def grow_release10(path: Path, copies: int) -> None:
+    """More of the fixture's stories, still in release 10's layout (its triggers fill its index)."""
+    conn = sqlite3.connect(path)
+    with conn:
+        for copy in range(1, copies):
+            conn.execute(
+                "INSERT INTO stories (id, url, site, title, added_at, version_count) "
+                "SELECT id + ?, url || '?copy=' || ?, site, title, added_at, version_count "
+                "FROM stories WHERE id <= 6",
+                [copy * 6, copy],
+            )
+            conn.execute(
+                "INSERT INTO versions (story_id, number, fetched_at, fingerprint, title, text, "
+                "raw, raw_type) SELECT story_id + ?, number, fetched_at, fingerprint, title, "
+                "text || ' copy ' || ?, raw, raw_type FROM versions WHERE story_id <= 6",
+                [copy * 6, copy],
+            )
+    conn.close()
+
+
+@pytest.mark.slow
+def test_migration_killed_at_any_point_loses_nothing(tmp_path: Path) -> None:
+    """kill -9 a real `tracker migrate` mid-batch, again and again; then let it finish."""
+    path = release10_copy(tmp_path)
+    grow_release10(path, copies=40)
+    before = old_versions(path)
+    command = [sys.executable, "-m", "tracker", "--db", str(path), "migrate"]
+    kills = 0
+    for share in (0, 20, 50, 80, None):  # None: while reclaiming space
+        proc = subprocess.Popen(
+            command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True
+        )
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            found = re.search(r"compacting versions: .* \((\d+)%\)", line)
+            if (found and share is not None and int(found[1]) >= share) or (
+                share is None and "reclaiming" in line
+            ):
+                proc.send_signal(signal.SIGKILL)
+                kills += 1
+                break
+        proc.wait()
+        conn = sqlite3.connect(path)
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        moved = conn.execute("SELECT count(*) FROM versions").fetchone()[0]
+        old = "versions_unpacked" in tables
+        left = conn.execute("SELECT count(*) FROM versions_unpacked").fetchone()[0] if old else 0
+        conn.close()
+        assert moved + left == len(before)  # every version in exactly one of the tables
+    assert kills >= 3
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert "schema version" in done.stdout
+    with Store(path) as store:
+        for (story_id, number), (title, text, page) in before.items():
+            version = store.get_version(story_id, number)
+            assert (version["title"], version["text"]) == (title, text)
+            assert store.raw_page(story_id, number) == (
+                (page, "text/html") if page is not None else None
+            )
+        assert len(store.search("copy 39")) >= 6

@@ -1,0 +1,207 @@
+"""Reverse-delta chains over a story's versions: reading any version, and relinking after an insert.
+
+Two chains run through the `versions` table. The text chain: the newest version keeps its body
+plain in `text`; every older one holds a zstd frame in `packed`, a delta against the next newer
+version (`base` is that version's id) or, every MAX_RUN + 1 versions, a whole frame (`base` NULL,
+a keyframe). The raw chain does the same over the versions that archived their page (`raw`,
+`raw_base`), except that the newest page is a whole frame rather than plain. Reading a version
+follows `base` upwards to a whole copy (at most MAX_RUN hops) and decodes back down.
+
+`relink` is the one write primitive: after a version row is placed at its number (appended, or
+inserted between two others once the later numbers moved up), it re-encodes that version and its
+older neighbour, and nothing else, keeping every run of deltas at MAX_RUN or fewer.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from tracker.store.packing import MAX_RUN, RAW_LEVEL, TEXT_LEVEL, pack, unpack
+
+
+@dataclass(frozen=True)
+class Chain:
+    blob: str  # the column holding frames
+    base: str  # the column naming the version a delta is against
+    plain: str | None  # the column holding the newest copy plain, if the chain keeps one
+    level: int
+
+    @property
+    def member(self) -> str:
+        """SQL: is this row on the chain?"""
+        return "1" if self.plain else f"{self.blob} IS NOT NULL"
+
+
+TEXT = Chain(blob="packed", base="base", plain="text", level=TEXT_LEVEL)
+RAW = Chain(blob="raw", base="raw_base", plain=None, level=RAW_LEVEL)
+
+
+def read(conn: sqlite3.Connection, chain: Chain, version_id: int) -> bytes | None:
+    """The bytes a version holds on `chain` (None when it has none: no archived page)."""
+    plain, v_plain = (chain.plain, f"v.{chain.plain}") if chain.plain else ("NULL", "NULL")
+    rows = conn.execute(
+        f"""
+        WITH RECURSIVE hops(id, plain, blob, base, depth) AS (
+            SELECT id, {plain}, {chain.blob}, {chain.base}, 0 FROM versions WHERE id = ?
+            UNION ALL
+            SELECT v.id, {v_plain}, v.{chain.blob}, v.{chain.base}, h.depth + 1
+            FROM versions v JOIN hops h ON v.id = h.base
+            WHERE h.plain IS NULL AND h.depth <= {MAX_RUN + 1}
+        )
+        SELECT plain, blob, base FROM hops ORDER BY depth DESC
+        """,
+        [version_id],
+    ).fetchall()
+    if not rows:
+        return None
+    data: bytes | None = None
+    for text, blob, base in rows:
+        if text is not None:
+            data = text.encode()
+        elif blob is None:
+            return None
+        else:
+            data = unpack(blob, data if base is not None else None)
+    return data
+
+
+def read_text(conn: sqlite3.Connection, version_id: int) -> str:
+    data = read(conn, TEXT, version_id)
+    return data.decode() if data is not None else ""
+
+
+def relink(conn: sqlite3.Connection, chain: Chain, story_id: int, number: int) -> None:
+    """Re-encode version `number` and its older neighbour on `chain` after it was placed there.
+
+    The new row must hold its data whole: plain in `text` (text chain) or a whole frame in `raw`
+    with `raw_base` NULL (raw chain). Its older neighbour may hold anything the chain allowed
+    before the insert. Both get a delta against their newer neighbour, unless that would make a
+    run of deltas longer than MAX_RUN, in which case one of them is kept whole (a keyframe).
+    """
+    me = _member(conn, chain, story_id, "number = ?", [number])
+    if me is None:
+        return
+    prev = _member(conn, chain, story_id, "number < ? ORDER BY number DESC LIMIT 1", [number])
+    nxt = _member(conn, chain, story_id, "number > ? ORDER BY number LIMIT 1", [number])
+    mine = read(conn, chain, me[0]) or b""
+    prev_data = read(conn, chain, prev[0]) if prev else None
+    prev_was_top = prev is not None and nxt is None
+    prev_keyframe = prev is not None and not prev_was_top and prev[2] is None
+    # the nearest whole copy below that stays whole
+    lower = _lowest_whole_below(
+        conn, chain, story_id, number, skip=prev[1] if prev_was_top else None
+    )
+    if nxt is None:
+        run = _count(conn, chain, story_id, lower, number)
+        _set_whole(conn, chain, me[0], mine, top=True)
+        if prev is not None and not prev_keyframe:
+            if run > MAX_RUN:
+                _set_whole(conn, chain, prev[0], prev_data or b"", top=False)
+            else:
+                _set_delta(conn, chain, prev[0], prev_data or b"", mine, me[0])
+        return
+    upper = _whole_above(conn, chain, story_id, number)
+    run = _count(conn, chain, story_id, lower, upper)
+    if run > MAX_RUN:
+        _set_whole(conn, chain, me[0], mine, top=False)
+    else:
+        _set_delta(conn, chain, me[0], mine, read(conn, chain, nxt[0]) or b"", nxt[0])
+    if prev is not None and not prev_keyframe:
+        _set_delta(conn, chain, prev[0], prev_data or b"", mine, me[0])
+
+
+def _member(
+    conn: sqlite3.Connection, chain: Chain, story_id: int, where: str, params: list[int]
+) -> tuple[int, int, int | None] | None:
+    row = conn.execute(
+        f"SELECT id, number, {chain.base} FROM versions "
+        f"WHERE story_id = ? AND {chain.member} AND {where}",
+        [story_id, *params],
+    ).fetchone()
+    return (int(row[0]), int(row[1]), row[2]) if row else None
+
+
+def _whole(chain: Chain) -> str:
+    plain = f"{chain.plain} IS NOT NULL OR " if chain.plain else ""
+    return f"({plain}({chain.blob} IS NOT NULL AND {chain.base} IS NULL))"
+
+
+def _lowest_whole_below(
+    conn: sqlite3.Connection, chain: Chain, story_id: int, number: int, skip: int | None
+) -> int:
+    row = conn.execute(
+        f"SELECT max(number) FROM versions WHERE story_id = ? AND number < ? AND number != ? "
+        f"AND {chain.member} AND {_whole(chain)}",
+        [story_id, number, -1 if skip is None else skip],
+    ).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def _whole_above(conn: sqlite3.Connection, chain: Chain, story_id: int, number: int) -> int:
+    row = conn.execute(
+        f"SELECT min(number) FROM versions WHERE story_id = ? AND number > ? "
+        f"AND {chain.member} AND {_whole(chain)}",
+        [story_id, number],
+    ).fetchone()
+    return int(row[0]) if row and row[0] is not None else number + 1
+
+
+def _count(conn: sqlite3.Connection, chain: Chain, story_id: int, low: int, high: int) -> int:
+    """Chain members strictly between versions `low` and `high`."""
+    row = conn.execute(
+        f"SELECT count(*) FROM versions WHERE story_id = ? AND number > ? AND number < ? "
+        f"AND {chain.member}",
+        [story_id, low, high],
+    ).fetchone()
+    return int(row[0])
+
+
+def _set_whole(
+    conn: sqlite3.Connection, chain: Chain, version_id: int, data: bytes, *, top: bool
+) -> None:
+    if chain.plain and top:
+        conn.execute(
+            f"UPDATE versions SET {chain.plain} = ?, {chain.blob} = NULL, {chain.base} = NULL "
+            "WHERE id = ?",
+            [data.decode(), version_id],
+        )
+        return
+    plain = f"{chain.plain} = NULL, " if chain.plain else ""
+    conn.execute(
+        f"UPDATE versions SET {plain}{chain.blob} = ?, {chain.base} = NULL WHERE id = ?",
+        [pack(data, None, chain.level), version_id],
+    )
+
+
+def _set_delta(
+    conn: sqlite3.Connection,
+    chain: Chain,
+    version_id: int,
+    data: bytes,
+    base: bytes,
+    base_id: int,
+) -> None:
+    plain = f"{chain.plain} = NULL, " if chain.plain else ""
+    conn.execute(
+        f"UPDATE versions SET {plain}{chain.blob} = ?, {chain.base} = ? WHERE id = ?",
+        [pack(data, base, chain.level), base_id, version_id],
+    )
+
+
+def pack_story(
+    chain: Chain, ids: list[int], datas: list[bytes | None]
+) -> list[tuple[bytes | None, int | None]]:
+    """(frame, base id) for each version of a whole story at once, oldest first, laid out as
+    appending them one by one would; the newest member's frame is whole (the caller keeps it
+    plain on the text chain). Versions without data (no archived page) get (None, None)."""
+    members = [i for i, d in enumerate(datas) if d is not None]
+    out: list[tuple[bytes | None, int | None]] = [(None, None)] * len(ids)
+    for pos, i in enumerate(members):
+        data = datas[i] or b""
+        above = members[pos + 1] if pos + 1 < len(members) else None
+        if above is None or (pos + 1) % (MAX_RUN + 1) == 0:
+            out[i] = (pack(data, None, chain.level), None)
+        else:
+            out[i] = (pack(data, datas[above], chain.level), ids[above])
+    return out

@@ -1,0 +1,91 @@
+"""Moving versions stored whole (schema 11 and before) to the compact layout, story by story.
+
+Migration 16 renames the old table `versions_unpacked`; `move_batch` then packs a few stories'
+versions (reverse deltas, `chains.pack_story`), indexes what each changed, writes them to
+`versions` with their ids unchanged and deletes them from `versions_unpacked`, all in the caller's
+transaction. A process killed at any moment leaves every version in exactly one of the two
+tables; the next open carries on. The last batch drops `versions_unpacked`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import zlib
+
+from tracker.store import chains
+from tracker.store.changed_text import index_version
+
+OLD_TABLE = "versions_unpacked"
+BATCH_VERSIONS = 400
+_COLUMNS = (
+    "id, story_id, number, fetched_at, fingerprint, title, byline, text, published, updated, "
+    "canonical_url, reverts_to, raw, raw_type, extractor, note"
+)
+
+
+def pending(conn: sqlite3.Connection) -> int | None:
+    """Versions still to move, or None when there is no move in progress."""
+    found = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [OLD_TABLE]
+    ).fetchone()
+    if not found:
+        return None
+    return int(conn.execute(f"SELECT count(*) FROM {OLD_TABLE}").fetchone()[0])
+
+
+def move_batch(conn: sqlite3.Connection, budget: int = BATCH_VERSIONS) -> int:
+    """Move whole stories, about `budget` versions; the number moved (0: done, table dropped)."""
+    moved = 0
+    while moved < budget:
+        row = conn.execute(f"SELECT min(story_id) FROM {OLD_TABLE}").fetchone()
+        if row is None or row[0] is None:
+            break
+        moved += _move_story(conn, int(row[0]))
+    if moved == 0:
+        conn.execute(f"DROP TABLE {OLD_TABLE}")
+    return moved
+
+
+def _move_story(conn: sqlite3.Connection, story_id: int) -> int:
+    rows = conn.execute(
+        f"SELECT {_COLUMNS} FROM {OLD_TABLE} WHERE story_id = ? ORDER BY number", [story_id]
+    ).fetchall()
+    ids = [r[0] for r in rows]
+    texts = [(r[7] or "").encode() for r in rows]
+    pages = [_page(r[12]) for r in rows]
+    text_frames = chains.pack_story(chains.TEXT, ids, list(texts))
+    raw_frames = chains.pack_story(chains.RAW, ids, pages)
+    previous = None
+    for i, r in enumerate(rows):
+        newest = i == len(rows) - 1
+        packed, base = (None, None) if newest else text_frames[i]
+        conn.execute(
+            f"INSERT INTO versions ({_COLUMNS}, text_length, packed, base, raw_base) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                *r[:7],
+                r[7] if newest else None,
+                *r[8:12],
+                raw_frames[i][0],
+                *r[13:16],
+                len(r[7] or ""),
+                packed,
+                base,
+                raw_frames[i][1],
+            ],
+        )
+        mine = (r[5], r[7] or "")
+        index_version(conn, r[0], previous, mine)
+        previous = mine
+    conn.execute(f"DELETE FROM {OLD_TABLE} WHERE story_id = ?", [story_id])
+    return len(rows)
+
+
+def _page(blob: bytes | None) -> bytes | None:
+    """An archived page as release 10 stored it (zlib); kept as it is if it does not inflate."""
+    if blob is None:
+        return None
+    try:
+        return zlib.decompress(blob)
+    except zlib.error:
+        return bytes(blob)
