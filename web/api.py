@@ -77,6 +77,9 @@ def story_json(row: Row) -> dict[str, Any]:
     if "match_version" in row:
         data["match_version"] = row["match_version"]
         data["match_snippet"] = plain_snippet(row["match_snippet"])
+        data["entered"] = row["entered"]
+        data["left"] = row["left"]
+        data["present"] = row["present"]
     return data
 
 

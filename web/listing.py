@@ -70,7 +70,7 @@ def request_flag(name: str) -> bool:
 def stories(filters: dict[str, Any], limit: int, offset: int) -> Listing:
     store = get_store()
     if filters["q"]:
-        rows = store.search(filters["q"], limit=limit + 1, offset=offset)
+        rows = store.search(filters["q"], site=filters["site"], limit=limit + 1, offset=offset)
         return Listing(rows[:limit], None, limit, offset, len(rows) > limit)
     where = {
         "site": filters["site"],

@@ -68,8 +68,12 @@ def _paths() -> dict[str, dict[str, Any]]:
         for kind in ("text/html", "text/plain", "text/markdown", "application/json")
     }
     filters = [
-        _param("q", doc="full-text search over every version"),
-        _param("site"),
+        _param(
+            "q",
+            doc='search every version ever seen: words (in one sentence), "phrases", '
+            "prefix*, OR, NOT; newest match first; results carry entered/left",
+        ),
+        _param("site", doc="only this site and its subdomains (also with q)"),
         _param("feed", kind="integer"),
         _param(
             "state",
@@ -374,6 +378,19 @@ def _schemas() -> dict[str, Any]:
             "next_check_at": {**text, "description": "ISO 8601 UTC; null unless active"},
             "last_error": {**text, "description": "why the last check failed"},
             "failures": {"type": "integer", "description": "failed checks in a row"},
+            "match_version": {"type": "integer", "description": "search: the version shown"},
+            "match_snippet": {"type": "string"},
+            "entered": {
+                "type": "array",
+                "items": {"type": "integer"},
+                "description": "search: versions where the query started to match",
+            },
+            "left": {
+                "type": "array",
+                "items": {"type": "integer"},
+                "description": "search: versions where it stopped matching",
+            },
+            "present": {"type": "boolean", "description": "search: it matches the newest"},
         },
     }
     return {

@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from tracker import __version__
-from tracker.cli import admin, data, notify, service, status, stories
+from tracker.cli import admin, data, notify, service, status, storage, stories
 from tracker.cli.common import Context
 
 
@@ -56,5 +56,6 @@ for command in [
     *notify.COMMANDS,
     *admin.COMMANDS,
     *status.COMMANDS,
+    *storage.COMMANDS,
 ]:
     main.add_command(command)

@@ -1,0 +1,91 @@
+"""Search over what each version introduced: every phrase ever present is found, one result per
+story says when it entered and left, by site too, on the CLI (--json), the page and the API."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from tracker.cli import main
+from tracker.document import Document
+from tracker.store import Store
+
+SENTENCE = "The bridge will close for repairs on Monday."
+
+
+def doc(*paras: str, title: str = "Bridge works") -> Document:
+    return Document.build(title=title, paragraphs=list(paras))
+
+
+def add(store: Store, url: str, docs: list[Document]) -> int:
+    story_id, _ = store.add_story(url, site=url.split("/")[2].removeprefix("www."))
+    for i, d in enumerate(docs):
+        store.record_version(story_id, d, fetched_at=f"2024-05-01T00:0{i}:00Z")
+    return story_id
+
+
+def flipping(store: Store) -> int:
+    """A story whose sentence enters in v2, leaves in v4, comes back in v5 (edited elsewhere)."""
+    return add(
+        store,
+        "https://news.example/bridge",
+        [
+            doc("Traffic is heavy in the city."),
+            doc("Traffic is heavy in the city.", SENTENCE),
+            doc("Traffic is very heavy in the city.", SENTENCE),
+            doc("Traffic is very heavy in the city."),
+            doc("Traffic eased.", SENTENCE),
+            doc("Traffic eased by noon.", SENTENCE),
+        ],
+    )
+
+
+def test_a_result_says_when_a_sentence_entered_and_left(store: Store) -> None:
+    story_id = flipping(store)
+    add(store, "https://other.example/x", [doc("Nothing about repairs or bridges.")])
+    (hit,) = store.search(f'"{SENTENCE}"')
+    assert hit["id"] == story_id
+    assert (hit["entered"], hit["left"], hit["present"]) == ([2, 5], [4], True)
+    assert hit["match_version"] == 6 and "\x02The bridge will close" in hit["match_snippet"]
+    (hit,) = store.search("very heavy")  # removed in v5, never back
+    assert (hit["entered"], hit["left"], hit["present"]) == ([3], [5], False)
+    assert [h["id"] for h in store.search("repai*")] == [story_id + 1, story_id]  # newest first
+    assert [h["id"] for h in store.search("repairs NOT Monday")] == [story_id + 1]
+    assert [h["id"] for h in store.search("nowhere OR bridges")] == [story_id + 1]
+
+
+def test_search_by_site_pages_and_hostile_queries(store: Store) -> None:
+    ids = [add(store, f"https://www.site{i % 2}.example/{i}", [doc(SENTENCE)]) for i in range(6)]
+    add(store, "https://news.site0.example/sub", [doc(SENTENCE)])
+    assert len(store.search("bridge", site="site0.example")) == 4  # with the subdomain
+    assert [h["id"] for h in store.search("bridge", site="news.site0.example")] == [7]
+    newest_first = [h["id"] for h in store.search("bridge", limit=3)]
+    assert newest_first == [7, ids[5], ids[4]]
+    assert [h["id"] for h in store.search("bridge", limit=3, offset=3)] == ids[3:0:-1]
+    for hostile in ['"', "NEAR(a b)", "*", "a:b", "{added}: x", "bridge)", "'; DROP TABLE x", "^"]:
+        assert isinstance(store.search(hostile), list)
+    assert store.counts()["stories"] == 7
+
+
+def test_cli_search_json(db_path: Path) -> None:
+    with Store(db_path) as store:
+        story_id = flipping(store)
+    result = CliRunner().invoke(main, ["--db", str(db_path), "search", "very", "heavy", "--json"])
+    assert result.exit_code == 0, result.output
+    (hit,) = json.loads(result.output)
+    assert hit["id"] == story_id and (hit["entered"], hit["left"]) == ([3], [5])
+    assert "\x02" not in hit["match_snippet"] and "very heavy" in hit["match_snippet"]
+    result = CliRunner().invoke(main, ["--db", str(db_path), "search", SENTENCE])
+    assert "v2–v3, v5–now" in result.output
+
+
+def test_page_and_api_show_entered_and_left(store: Store, client) -> None:
+    story_id = flipping(store)
+    data = client.get("/api/stories?q=very+heavy").get_json()
+    (hit,) = data["stories"] if "stories" in data else data["items"]
+    assert hit["id"] == story_id and (hit["entered"], hit["left"]) == ([3], [5])
+    html = client.get("/?q=very+heavy").data.decode()
+    assert f'entered in <a href="/stories/{story_id}/versions/3">v3</a>' in html
+    assert f'left in <a href="/stories/{story_id}/versions/5">v5</a>' in html
