@@ -58,10 +58,11 @@ def article_keys(max_chars: int = 20_000) -> list[str]:
     return [k for k, paras in _articles() if sum(map(len, paras)) <= max_chars]
 
 
-def history(key: str, versions: int = 12) -> list[Version]:
-    """`versions` successive texts of article `key`, each one edit away from the one before."""
+def history(key: str, versions: int = 12, seed: int = 0) -> list[Version]:
+    """`versions` successive texts of article `key`, each one edit away from the one before
+    (`seed` picks another sequence of edits of the same article)."""
     paras_all = dict(_articles())[key]
-    rnd = random.Random(key)
+    rnd = random.Random(f"{key}:{seed}" if seed else key)
     pool = _sentences()
     start = max(2, len(paras_all) * 3 // 5)
     paras, waiting = list(paras_all[:start]), list(paras_all[start:])

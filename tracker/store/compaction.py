@@ -50,11 +50,21 @@ def _move_story(conn: sqlite3.Connection, story_id: int) -> int:
     rows = conn.execute(
         f"SELECT {_COLUMNS} FROM {OLD_TABLE} WHERE story_id = ? ORDER BY number", [story_id]
     ).fetchall()
+    write_story(conn, [(*r[:12], _page(r[12]), r[13]) for r in rows])
+    conn.execute(f"DELETE FROM {OLD_TABLE} WHERE story_id = ?", [story_id])
+    return len(rows)
+
+
+def write_story(conn: sqlite3.Connection, rows: list[tuple]) -> None:
+    """Insert a whole story's versions at once, packed and indexed, oldest first.
+
+    Each row is (id, story_id, number, fetched_at, fingerprint, title, byline, text, published,
+    updated, canonical_url, reverts_to, page bytes or None, raw_type); the story must have no
+    versions yet. The layout is the one appending them one by one would give.
+    """
     ids = [r[0] for r in rows]
-    texts = [(r[7] or "").encode() for r in rows]
-    pages = [_page(r[12]) for r in rows]
-    text_frames = chains.pack_story(chains.TEXT, ids, list(texts))
-    raw_frames = chains.pack_story(chains.RAW, ids, pages)
+    text_frames = chains.pack_story(chains.TEXT, ids, [(r[7] or "").encode() for r in rows])
+    raw_frames = chains.pack_story(chains.RAW, ids, [r[12] for r in rows])
     previous = None
     for i, r in enumerate(rows):
         newest = i == len(rows) - 1
@@ -77,8 +87,6 @@ def _move_story(conn: sqlite3.Connection, story_id: int) -> int:
         mine = (r[5], r[7] or "")
         index_version(conn, r[0], previous, mine)
         previous = mine
-    conn.execute(f"DELETE FROM {OLD_TABLE} WHERE story_id = ?", [story_id])
-    return len(rows)
 
 
 def _page(blob: bytes | None) -> bytes | None:

@@ -1,0 +1,316 @@
+"""Storage: bytes per version against git, reading any version, the diff page, search at 50,000.
+
+    python3 bench/storage.py                  # everything (a few minutes)
+    python3 bench/storage.py --runs 9         # more runs per timing
+    python3 bench/storage.py --search-versions 0   # skip the 50,000-version search part
+
+1. Size. The corpus articles with realistic edit histories (tests/edits.py: 12 versions each)
+   are recorded through `tracker.record.record` (diff, summary, change rows: what a user's file
+   holds), each version with its archived page (the real corpus page with the version's text in
+   it). The file is measured after a WAL checkpoint, beside `git gc --aggressive` of the same
+   texts (headline + body, one file per story) built in the same run, with one commit per
+   version (as a git scraper would keep it) and with one commit per round of edits. The raw
+   page archive is measured against release 10's zlib-per-page.
+2. Reading. The 50th version of a ~3,000-word story (60 versions), and every version of it:
+   medians of `Store.get_version`, against reading the newest (plain, as release 10 read every
+   version). The diff page (Flask test client, each pair requested once so nothing is cached)
+   for pairs among the newest versions and among the oldest.
+3. Search at 50,000 versions (5,000 stories x 10 versions, loaded with `Store.load_history`):
+   common and rare phrases, prefixes, operators, a site, a later page: median and worst of
+   `--runs` runs each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from corpus import corpus_page  # noqa: E402
+from edits import Version, article_keys, history  # noqa: E402
+
+from tracker.config import Settings  # noqa: E402
+from tracker.document import Document  # noqa: E402
+from tracker.record import record  # noqa: E402
+from tracker.store import Store  # noqa: E402
+from web import create_app  # noqa: E402
+
+
+def timed(fn: Callable[[], object], runs: int) -> tuple[float, float]:
+    """(median, worst) milliseconds of `runs` calls."""
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times), max(times)
+
+
+def row(name: str, median: float, worst: float) -> None:
+    print(f"| {name} | {median:.3f} | {worst:.3f} |")
+
+
+def page_with(key: str, version: Version) -> bytes:
+    """The corpus page as served, with this version's headline and body in it."""
+    page = corpus_page(key)
+    body = "".join(f"<p>{p}</p>" for p in version.paragraphs).encode()
+    at = page.find(b"<body")
+    at = page.find(b">", at) + 1 if at >= 0 else 0
+    return page[:at] + f"<h1>{version.title}</h1>".encode() + body + page[at:]
+
+
+def file_size(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return path.stat().st_size
+
+
+def table_bytes(path: Path) -> dict[str, int]:
+    conn = sqlite3.connect(path)
+    rows = conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name").fetchall()
+    conn.close()
+    groups: dict[str, int] = {}
+    for name, size in rows:
+        group = (
+            "search index"
+            if name.startswith("versions_search")
+            else "versions"
+            if name.startswith(("versions", "sqlite_autoindex_versions"))
+            else "changes"
+            if "changes" in name
+            else "the rest"
+        )
+        groups[group] = groups.get(group, 0) + size
+    return groups
+
+
+def git_pack(histories: dict[str, list[Version]], per_version: bool, where: Path) -> int:
+    """Bytes of the pack `git gc --aggressive` makes of these texts."""
+    shutil.rmtree(where, ignore_errors=True)
+    where.mkdir(parents=True)
+
+    def git(*args: str, data: bytes | None = None) -> None:
+        subprocess.run(["git", *args], cwd=where, input=data, check=True, capture_output=True)
+
+    git("init", "-q")
+    names = {k: f"story{i}.txt" for i, k in enumerate(histories)}
+    stream, when = [], 1_700_000_000
+    rounds = max(map(len, histories.values()))
+    for n in range(rounds):
+        files = []
+        for key, versions in histories.items():
+            if n < len(versions):
+                text = f"{versions[n].title}\n\n{versions[n].text}\n".encode()
+                files.append(
+                    b"M 100644 inline %s\ndata %d\n%s\n" % (names[key].encode(), len(text), text)
+                )
+        groups = [[f] for f in files] if per_version else [files]
+        for group in groups:
+            when += 60
+            message = b"version"
+            stream.append(b"commit refs/heads/main\n")
+            stream.append(b"committer bench <bench@example> %d +0000\n" % when)
+            stream.append(b"data %d\n%s\n" % (len(message), message))
+            stream.extend(group)
+    git("fast-import", "--quiet", data=b"".join(stream))
+    git("gc", "--aggressive", "--prune=now", "-q")
+    pack = where / ".git" / "objects" / "pack"
+    return sum(p.stat().st_size for p in pack.glob("*.pack"))
+
+
+def size_part(tmp: Path) -> None:
+    keys = article_keys()
+    histories = {k: history(k, 12) for k in keys}
+    count = sum(map(len, histories.values()))
+    text_bytes = sum(len(v.text.encode()) for h in histories.values() for v in h)
+    db = tmp / "corpus.db"
+    pages_zlib = pages_plain = 0
+    t = time.perf_counter()
+    with Store(db) as store:
+        for i, (key, versions) in enumerate(histories.items()):
+            story_id, _ = store.add_story(f"https://news{i % 20}.example/{key[:16]}")
+            for n, version in enumerate(versions):
+                page = page_with(key, version)
+                pages_plain += len(page)
+                pages_zlib += len(zlib.compress(page, 6))
+                doc = Document.build(title=version.title, paragraphs=list(version.paragraphs))
+                at = f"2024-01-{1 + n:02d}T{i % 24:02d}:00:00Z"
+                record(store, story_id, doc, fetched_at=at, raw=page, raw_type="text/html")
+        raw_bytes = store.conn.execute("SELECT sum(length(raw)) FROM versions").fetchone()[0]
+    build_s = time.perf_counter() - t
+    size = file_size(db)
+    groups = table_bytes(db)
+    pages = groups["versions"]
+    per_version = git_pack(histories, True, tmp / "git-versions")
+    per_round = git_pack(histories, False, tmp / "git-rounds")
+    print(f"## Size: {len(keys)} corpus articles, {count} versions ({build_s:.0f} s to record)\n")
+    print(f"text: {text_bytes / count:,.0f} bytes a version (headline not counted)\n")
+    print("| what | bytes per version | vs git (commit per version) | vs git (per round) |")
+    print("| --- | ---: | ---: | ---: |")
+
+    def line(name: str, value: int) -> None:
+        print(
+            f"| {name} | {value / count:,.0f} | {value / per_version:.2f} | "
+            f"{value / per_round:.2f} |"
+        )
+
+    line("git gc --aggressive, one commit per version", per_version)
+    line("git gc --aggressive, one commit per round of edits", per_round)
+    line("**storydiff database file, with archived pages**", size)
+    without_raw = size - raw_bytes
+    line("storydiff file without the archived pages", without_raw)
+    for name in ("versions", "search index", "changes", "the rest"):
+        value = groups.get(name, 0) - (raw_bytes if name == "versions" else 0)
+        line(f"  {name}" + (" (without pages)" if name == "versions" else ""), value)
+    line(
+        "  versions + search index (the texts)",
+        groups["versions"] - raw_bytes + groups["search index"],
+    )
+    print()
+    print("| raw page archive | bytes per version |")
+    print("| --- | ---: |")
+    print(f"| pages as fetched | {pages_plain / count:,.0f} |")
+    print(f"| zlib each (release 10) | {pages_zlib / count:,.0f} |")
+    print(f"| zstd reverse deltas (now) | {raw_bytes / count:,.0f} |")
+    print(f"(versions table pages incl. archive: {pages / count:,.0f})\n")
+
+
+def read_part(tmp: Path, runs: int) -> None:
+    keys = article_keys()
+    key = min(keys, key=lambda k: abs(len(history(k, 1)[0].text.split()) * 5 // 3 - 3000))
+    versions = history(key, 60)
+    words = len(versions[49].text.split())
+    db = tmp / "read.db"
+    with Store(db) as store:
+        story_id, _ = store.add_story("https://news.example/long")
+        for n, version in enumerate(versions):
+            doc = Document.build(title=version.title, paragraphs=list(version.paragraphs))
+            at = f"2024-02-01T{n // 60:02d}:{n % 60:02d}:00Z"
+            record(
+                store,
+                story_id,
+                doc,
+                fetched_at=at,
+                raw=page_with(key, version),
+                raw_type="text/html",
+            )
+        print(f"## Reading: a {words:,}-word story with {len(versions)} versions\n")
+        print("| read | median ms | worst ms |")
+        print("| --- | ---: | ---: |")
+        newest = timed(lambda: store.get_version(story_id, 60), runs * 20)
+        row("newest version (plain, as release 10 read every version)", *newest)
+        fiftieth = timed(lambda: store.get_version(story_id, 50), runs * 20)
+        print(f"| version 50 | {fiftieth[0]:.3f} | {fiftieth[1]:.3f} |")
+        every = [timed(lambda n=n: store.get_version(story_id, n), runs)[0] for n in range(1, 61)]
+        row(
+            "each version 1-60 (median of medians / worst median)",
+            statistics.median(every),
+            max(every),
+        )
+        raw = timed(lambda: store.raw_page(story_id, 50), runs * 4)
+        print(f"| archived page of version 50 | {raw[0]:.3f} | {raw[1]:.3f} |")
+        listed = timed(lambda: store.list_versions(story_id, with_text=True), runs * 4)
+        print(
+            f"| all 60 versions with text (list_versions) | {listed[0]:.3f} | {listed[1]:.3f} |\n"
+        )
+    app = create_app({"DATABASE": str(db), "SETTINGS": Settings(db=str(db)), "TESTING": True})
+    client = app.test_client()
+
+    def page(a: int, b: int) -> None:
+        assert client.get(f"/stories/{story_id}/diff/{a}..{b}").status_code == 200
+
+    print("| diff page (uncached) | median ms | worst ms |")
+    print("| --- | ---: | ---: |")
+    for name, pairs in (
+        ("two of the newest versions", [(n, 60) for n in range(59, 59 - runs * 2, -1)]),
+        ("two of the oldest versions", [(n, n + 1) for n in range(1, 1 + runs * 2)]),
+    ):
+        times = [timed(lambda a=a, b=b: page(a, b), 1)[0] for a, b in pairs]
+        print(f"| {name} | {statistics.median(times):.1f} | {max(times):.1f} |")
+    print()
+
+
+def search_part(tmp: Path, total: int, runs: int) -> None:
+    keys = article_keys()
+    per_story = 10
+    db = tmp / "search.db"
+    t = time.perf_counter()
+    with Store(db) as store:
+        for i in range(total // per_story):
+            key = keys[i % len(keys)]
+            story_id, _ = store.add_story(
+                f"https://site{i % 50}.example/{i}", site=f"site{i % 50}.example"
+            )
+            store.load_history(
+                story_id,
+                [
+                    (
+                        Document.build(title=v.title, paragraphs=list(v.paragraphs)),
+                        f"2024-03-{1 + n:02d}T00:{i % 60:02d}:00Z",
+                        None,
+                        None,
+                    )
+                    for n, v in enumerate(history(key, per_story, seed=i // len(keys)))
+                ],
+            )
+        count = store.counts()["versions"]
+    build_s = time.perf_counter() - t
+    size = file_size(db)
+    rare = history(keys[7], per_story, seed=3)[-1].paragraphs[-1].split(". ")[0]
+    queries = {
+        "common word (the)": "the",
+        "common phrase (said on)": '"said on"',
+        "common words (in the city)": "in the city",
+        "rare phrase (one story's sentence)": f'"{rare}"',
+        "prefix (gov*)": "gov*",
+        "operators (police OR army NOT war)": "police OR army NOT war",
+        "absent word": "xylophonist",
+    }
+    print(f"## Search: {count:,} versions in {total // per_story:,} stories")
+    print(f"(loaded in {build_s:.0f} s; file {size / count:,.0f} bytes a version)\n")
+    print("| query | results | median ms | worst ms |")
+    print("| --- | ---: | ---: | ---: |")
+    with Store(db) as store:
+        for name, query in queries.items():
+            found = len(store.search(query, limit=20))
+            median, worst = timed(lambda q=query: store.search(q, limit=20), runs)
+            print(f"| {name} | {found} | {median:.1f} | {worst:.1f} |")
+        for name, kwargs in (
+            ("common word, site filter", {"site": "site7.example"}),
+            ("common word, page 5", {"offset": 80}),
+        ):
+            median, worst = timed(lambda k=kwargs: store.search("the", limit=20, **k), runs)
+            print(f"| {name} | 20 | {median:.1f} | {worst:.1f} |")
+    print()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--search-versions", type=int, default=50_000)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="storydiff-storage-"))
+    try:
+        size_part(tmp)
+        read_part(tmp, args.runs)
+        if args.search_versions:
+            search_part(tmp, args.search_versions, args.runs)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
