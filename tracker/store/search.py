@@ -71,65 +71,97 @@ class SearchMixin(StoreBase):
         out = []
         for story_id in order[int(offset) : wanted]:
             story = self._one("SELECT * FROM stories WHERE id = ?", [story_id])
-            found = self._history(story_id, match, fts) if story else None
+            found = self._history(story_id, fts) if story else None
             if story and found:
                 out.append({**story, **found})
         return out
 
-    def _history(self, story_id: int, match: str, fts: str) -> dict[str, Any] | None:
-        """When the query entered and left one story's versions (None: it never truly did)."""
-        events = self.conn.execute(
-            "SELECT f.rowid, v.number, v.title FROM versions_search f "
-            "JOIN versions v ON v.id = f.rowid "
-            "WHERE versions_search MATCH ? ORDER BY f.rowid LIMIT ?",
-            [f"({match}) AND story : s{story_id}", EVENT_LIMIT],
-        ).fetchall()
-        events.sort(key=lambda e: e[1])
+    def _history(self, story_id: int, fts: str) -> dict[str, Any] | None:
+        """When the query entered and left one story's versions (None: it never truly did).
+
+        Presence changes only at versions whose added or removed text matches. Where the added
+        text matches, the version holds the query; only versions where nothing matching was
+        added (and every version, for a query with NOT) are checked against their whole text.
+        """
+        found: dict[str, dict[int, tuple[int, str | None]]] = {}
+        for column in ("added", "removed"):
+            found[column] = {
+                int(n): (int(i), t)
+                for i, n, t in self.conn.execute(
+                    "SELECT f.rowid, v.number, v.title FROM versions_search f "
+                    "JOIN versions v ON v.id = f.rowid "
+                    "WHERE versions_search MATCH ? ORDER BY f.rowid LIMIT ?",
+                    [f"{{{column}}} : ({fts}) AND story : s{story_id}", EVENT_LIMIT],
+                )
+            }
+        events = sorted({**found["removed"], **found["added"]}.items())[:EVENT_LIMIT]
         newest = self.conn.execute(
-            "SELECT number, title, text FROM versions WHERE story_id = ? "
+            "SELECT number, id, title, text FROM versions WHERE story_id = ? "
             "ORDER BY number DESC LIMIT 1",
             [story_id],
         ).fetchone()
-        probe = _probe(self.conn)
-        texts = [(n, t, chains.read_text(self.conn, i)) for i, n, t in events if n != newest[0]]
-        for number, title, text in [*texts, newest]:
-            probe.execute(
-                "INSERT INTO temp.search_probe (rowid, title, text) VALUES (?, ?, ?)",
-                [number, title or "", text or ""],
-            )
-        present = {
-            int(n): snippet
-            for n, snippet in probe.execute(
-                "SELECT rowid, snippet(search_probe, -1, char(2), char(3), '…', 12) "
-                "FROM temp.search_probe WHERE search_probe MATCH ?",
-                [fts],
-            )
-        }
-        probe.execute("DELETE FROM temp.search_probe")
+        certain = "NOT" not in fts.split()
+        unsure = [e for e in events if not (certain and e[0] in found["added"])]
+        present = self._probe(story_id, fts, [(n, i, t) for n, (i, t) in unsure], newest)
         entered, left, was = [], [], False
-        for _, number, _ in events:
-            now = number in present
+        for number, _ in events:
+            now = number in present or (certain and number in found["added"])
             if now and not was:
                 entered.append(number)
             elif was and not now:
                 left.append(number)
             was = now
-        if not present or not entered:
+        if not entered:
             return None
-        shown = max(present)
+        shown = (
+            newest[0]
+            if newest[0] in present
+            else max(n for n, _ in events if n in present or (certain and n in found["added"]))
+        )
+        if shown not in present:
+            version_id, title = dict(events)[shown]
+            present.update(self._probe(story_id, fts, [(shown, version_id, title)], None))
         return {
             "entered": entered,
             "left": left,
             "present": newest[0] in present,
             "complete": len(events) < EVENT_LIMIT,
             "match_version": shown,
-            "match_snippet": present[shown],
+            "match_snippet": present.get(shown, ""),
         }
 
-
-def _probe(conn: sqlite3.Connection) -> sqlite3.Connection:
-    conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_probe USING fts5(title, text)")
-    return conn
+    def _probe(
+        self,
+        story_id: int,
+        fts: str,
+        versions: list[tuple[int, int, str | None]],
+        newest: tuple[int, int, str | None, str] | None,
+    ) -> dict[int, str]:
+        """{number: snippet} for those of `versions` (number, id, title) and `newest` (number,
+        id, title, plain text) whose whole text matches `fts`: a temporary FTS5 table, so the
+        query means exactly what it means in the index."""
+        decoded = chains.read_texts(self.conn, story_id, [i for n, i, _ in versions])
+        rows = [(n, t, decoded[i]) for n, i, t in versions]
+        if newest is not None:
+            rows.append((newest[0], newest[2], newest[3] or ""))
+        self.conn.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_probe USING fts5(title, text)"
+        )
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO temp.search_probe (rowid, title, text) VALUES (?, ?, ?)",
+            [(n, t or "", x) for n, t, x in rows],
+        )
+        try:
+            return {
+                int(n): snippet
+                for n, snippet in self.conn.execute(
+                    "SELECT rowid, snippet(search_probe, -1, char(2), char(3), '…', 12) "
+                    "FROM temp.search_probe WHERE search_probe MATCH ?",
+                    [fts],
+                )
+            }
+        finally:
+            self.conn.execute("DELETE FROM temp.search_probe")
 
 
 def fts_query(query: str) -> str:
