@@ -16,10 +16,12 @@ import sqlite3
 from typing import Any
 
 from tracker.store import chains
-from tracker.store.base import Row, StoreBase, StoreError
+from tracker.store.base import SNIPPET_END, SNIPPET_START, Row, StoreBase, StoreError
 
 SCAN_LIMIT = 5000
 """The most matching versions one search reads before it stops (bounded cost per request)."""
+SITE_TOKENS = 500
+"""A site with at most this many stories is searched through their `story` tokens."""
 EVENT_LIMIT = 60
 """The most versions per story checked for entering/leaving (a story that flips more is cut)."""
 MAX_TERMS = 20
@@ -46,63 +48,102 @@ class SearchMixin(StoreBase):
             return []
         match = "{added removed} : (" + fts + ")"
         wanted = int(offset) + int(limit)
-        order: list[int] = []
-        sql = (
-            "SELECT v.story_id FROM versions_search f JOIN versions v ON v.id = f.rowid "
-            "JOIN stories s ON s.id = v.story_id WHERE versions_search MATCH ? "
-        )
-        params: list[Any] = [match]
-        if site:
-            sql += "AND (s.site = ? OR s.site LIKE ?) "
-            params += [site.lower(), "%." + site.lower().replace("%", "").replace("_", "")]
-        sql += "ORDER BY f.rowid DESC"
         try:
-            cur = self.conn.execute(sql, params)
-            for scanned, (story_id,) in enumerate(cur, 1):
-                if story_id not in order:
-                    order.append(story_id)
-                if len(order) >= wanted or scanned >= SCAN_LIMIT:
-                    break
-            cur.close()
+            order = self._scan(match, site, wanted)
+            page = order[int(offset) : wanted]
+            events = self._events(page, fts)
         except sqlite3.OperationalError as exc:
             if "fts5" in str(exc):
                 return []
             raise StoreError(f"search failed: {exc}") from None
         out = []
-        for story_id in order[int(offset) : wanted]:
+        for story_id in page:
             story = self._one("SELECT * FROM stories WHERE id = ?", [story_id])
-            found = self._history(story_id, fts) if story else None
+            found = self._history(story_id, fts, *events[story_id]) if story else None
             if story and found:
                 out.append({**story, **found})
         return out
 
-    def _history(self, story_id: int, fts: str) -> dict[str, Any] | None:
+    def _scan(self, match: str, site: str | None, wanted: int) -> list[int]:
+        """The first `wanted` stories with a matching version, newest match first, reading at
+        most SCAN_LIMIT matching versions. A site with few stories narrows the index query
+        itself to their `story` tokens; a large one is filtered row by row."""
+        sql = "SELECT v.story_id FROM versions_search f JOIN versions v ON v.id = f.rowid "
+        params: list[Any] = []
+        if site:
+            site, under = site.lower(), "%." + re.sub(r"([%_\\])", r"\\\1", site.lower())
+            ids = [
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT id FROM stories WHERE site = ? OR site LIKE ? ESCAPE '\\' LIMIT ?",
+                    [site, under, SITE_TOKENS + 1],
+                )
+            ]
+            if not ids:
+                return []
+            if len(ids) <= SITE_TOKENS:
+                match += " AND story : (" + " OR ".join(f"s{i}" for i in ids) + ")"
+            else:
+                sql += (
+                    "JOIN stories s ON s.id = v.story_id "
+                    "AND (s.site = ? OR s.site LIKE ? ESCAPE '\\') "
+                )
+                params += [site, under]
+        sql += "WHERE versions_search MATCH ? ORDER BY f.rowid DESC"
+        order: dict[int, None] = {}
+        cur = self.conn.execute(sql, [*params, match])
+        for scanned, (story_id,) in enumerate(cur, 1):
+            order[story_id] = None
+            if len(order) >= wanted or scanned >= SCAN_LIMIT:
+                break
+        cur.close()
+        return list(order)
+
+    def _events(
+        self, stories: list[int], fts: str
+    ) -> dict[int, tuple[dict[int, int], dict[int, int], bool]]:
+        """For each story, {number: version id} of the versions whose added text matches, the
+        same for removed text, and whether that list is complete: one index query per column
+        for the whole page, at most EVENT_LIMIT versions per story."""
+        out: dict[int, tuple[dict[int, int], dict[int, int], bool]] = {
+            s: ({}, {}, True) for s in stories
+        }
+        if not stories:
+            return out
+        tokens = " OR ".join(f"s{s}" for s in stories)
+        cap = EVENT_LIMIT * len(stories)
+        for column, slot in (("added", 0), ("removed", 1)):
+            rows = self.conn.execute(
+                "SELECT v.story_id, v.number, f.rowid FROM versions_search f "
+                "JOIN versions v ON v.id = f.rowid "
+                "WHERE versions_search MATCH ? ORDER BY f.rowid LIMIT ?",
+                [f"{{{column}}} : ({fts}) AND story : ({tokens})", cap + 1],
+            ).fetchall()
+            for story_id, number, version_id in rows[:cap]:
+                found = out[story_id][slot]
+                if len(found) < EVENT_LIMIT:
+                    found[int(number)] = int(version_id)
+                else:
+                    out[story_id] = (*out[story_id][:2], False)
+            if len(rows) > cap:  # some story's later versions were not read
+                out = {s: (a, r, False) for s, (a, r, _) in out.items()}
+        return out
+
+    def _history(
+        self, story_id: int, fts: str, added: dict[int, int], removed: dict[int, int], full: bool
+    ) -> dict[str, Any] | None:
         """When the query entered and left one story's versions (None: it never truly did).
 
         Presence changes only at versions whose added or removed text matches. Where the added
-        text matches, the version holds the query; only versions where nothing matching was
-        added (and every version, for a query with NOT) are checked against their whole text.
+        text matches, the version holds the query; only the versions where nothing matching
+        was added (every version, for a query with NOT) are checked against their whole text.
         """
-        found: dict[str, dict[int, tuple[int, str | None]]] = {}
-        for column in ("added", "removed"):
-            found[column] = {
-                int(n): (int(i), t)
-                for i, n, t in self.conn.execute(
-                    "SELECT f.rowid, v.number, v.title FROM versions_search f "
-                    "JOIN versions v ON v.id = f.rowid "
-                    "WHERE versions_search MATCH ? ORDER BY f.rowid LIMIT ?",
-                    [f"{{{column}}} : ({fts}) AND story : s{story_id}", EVENT_LIMIT],
-                )
-            }
-        events = sorted({**found["removed"], **found["added"]}.items())[:EVENT_LIMIT]
-        newest = self.conn.execute(
-            "SELECT number, id, title, text FROM versions WHERE story_id = ? "
-            "ORDER BY number DESC LIMIT 1",
-            [story_id],
-        ).fetchone()
+        found = {"added": added, "removed": removed}
+        events = sorted({**removed, **added}.items())[:EVENT_LIMIT]
+        ids = dict(events)
         certain = "NOT" not in fts.split()
-        unsure = [e for e in events if not (certain and e[0] in found["added"])]
-        present = self._probe(story_id, fts, [(n, i, t) for n, (i, t) in unsure], newest)
+        unsure = [n for n, _ in events if not (certain and n in added)]
+        present = self._probe(story_id, fts, {n: ids[n] for n in unsure})
         entered, left, was = [], [], False
         for number, _ in events:
             now = number in present or (certain and number in found["added"])
@@ -111,57 +152,85 @@ class SearchMixin(StoreBase):
             elif was and not now:
                 left.append(number)
             was = now
+            if now:
+                shown = number
         if not entered:
             return None
-        shown = (
-            newest[0]
-            if newest[0] in present
-            else max(n for n, _ in events if n in present or (certain and n in found["added"]))
-        )
-        if shown not in present:
-            version_id, title = dict(events)[shown]
-            present.update(self._probe(story_id, fts, [(shown, version_id, title)], None))
+        newest_number, newest_id = self.conn.execute(
+            "SELECT number, id FROM versions WHERE story_id = ? ORDER BY number DESC LIMIT 1",
+            [story_id],
+        ).fetchone()
+        complete = full and len(events) < EVENT_LIMIT
+        if not complete:
+            was = bool(self._probe(story_id, fts, {newest_number: newest_id}))
+        if was:
+            shown = newest_number
+        row = self.conn.execute(
+            "SELECT id, title FROM versions WHERE story_id = ? AND number = ?", [story_id, shown]
+        ).fetchone()
+        text = chains.read_texts(self.conn, story_id, [row[0]])[row[0]]
         return {
             "entered": entered,
             "left": left,
-            "present": newest[0] in present,
-            "complete": len(events) < EVENT_LIMIT,
+            "present": was,
+            "complete": complete,
             "match_version": shown,
-            "match_snippet": present.get(shown, ""),
+            "match_snippet": snippet(f"{row[1] or ''}\n\n{text}", fts),
         }
 
-    def _probe(
-        self,
-        story_id: int,
-        fts: str,
-        versions: list[tuple[int, int, str | None]],
-        newest: tuple[int, int, str | None, str] | None,
-    ) -> dict[int, str]:
-        """{number: snippet} for those of `versions` (number, id, title) and `newest` (number,
-        id, title, plain text) whose whole text matches `fts`: a temporary FTS5 table, so the
-        query means exactly what it means in the index."""
-        decoded = chains.read_texts(self.conn, story_id, [i for n, i, _ in versions])
-        rows = [(n, t, decoded[i]) for n, i, t in versions]
-        if newest is not None:
-            rows.append((newest[0], newest[2], newest[3] or ""))
+    def _probe(self, story_id: int, fts: str, versions: dict[int, int]) -> set[int]:
+        """Those of `versions` ({number: id}) whose whole text matches `fts`: checked in a
+        temporary FTS5 table, so the query means exactly what it means in the index."""
+        if not versions:
+            return set()
+        texts = chains.read_texts(self.conn, story_id, list(versions.values()))
+        titles = dict(
+            self.conn.execute(
+                f"SELECT id, title FROM versions WHERE id IN ({', '.join('?' * len(versions))})",
+                list(versions.values()),
+            ).fetchall()
+        )
         self.conn.execute(
-            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_probe USING fts5(title, text)"
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_probe "
+            "USING fts5(title, text, content='')"
         )
         self.conn.executemany(
-            "INSERT OR REPLACE INTO temp.search_probe (rowid, title, text) VALUES (?, ?, ?)",
-            [(n, t or "", x) for n, t, x in rows],
+            "INSERT INTO temp.search_probe (rowid, title, text) VALUES (?, ?, ?)",
+            [(n, titles[i] or "", texts[i]) for n, i in versions.items()],
         )
         try:
             return {
-                int(n): snippet
-                for n, snippet in self.conn.execute(
-                    "SELECT rowid, snippet(search_probe, -1, char(2), char(3), '…', 12) "
-                    "FROM temp.search_probe WHERE search_probe MATCH ?",
-                    [fts],
+                int(n)
+                for (n,) in self.conn.execute(
+                    "SELECT rowid FROM temp.search_probe WHERE search_probe MATCH ?", [fts]
                 )
             }
         finally:
-            self.conn.execute("DELETE FROM temp.search_probe")
+            self.conn.execute("INSERT INTO temp.search_probe (search_probe) VALUES ('delete-all')")
+
+
+def snippet(text: str, fts: str, words: int = 24) -> str:
+    """About `words` words of `text` around the first place the query's terms appear, each term
+    between SNIPPET_START and SNIPPET_END (a reading aid: FTS5 decided what matches)."""
+    terms, skip = [], False
+    for part in re.findall(r'"[^"]*"(?: \*)?|\S+', fts):
+        if part in ("AND", "OR", "NOT"):
+            skip = part == "NOT"
+            continue
+        if not skip:
+            prefix = part.endswith("*")
+            phrase = [re.escape(w) for w in part.strip('"* ').split()]
+            if phrase:
+                terms.append(r"\W+".join(phrase) + (r"\w*" if prefix else ""))
+        skip = False
+    if not terms:
+        return " ".join(text.split()[:words])
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(terms) + r")(?!\w)", re.IGNORECASE)
+    found = pattern.search(text)
+    start = 0 if found is None else max(0, text.rfind(" ", 0, max(0, found.start() - 80)) + 1)
+    window = " ".join(text[start:].split()[:words])
+    marked = pattern.sub(lambda m: f"{SNIPPET_START}{m.group(0)}{SNIPPET_END}", window)
+    return ("…" if start else "") + marked + ("…" if len(window) < len(text) - start else "")
 
 
 def fts_query(query: str) -> str:
