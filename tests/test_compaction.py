@@ -63,12 +63,23 @@ def chain_lengths(store: Store, story_id: int) -> list[int]:
 def test_release10_database_migrates_and_keeps_every_version(tmp_path: Path) -> None:
     path = release10_copy(tmp_path)
     before = old_versions(path)
+    Store(path, migrate_to=12).close()  # the release that recorded which extractor made a version
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("UPDATE versions SET extractor = 'x' || id, note = 'n' || id WHERE id % 2 = 0")
+    conn.close()
     seen = []
     with Store(path, progress=lambda what, done, total: seen.append((what, done, total))) as store:
         assert ("compacting versions", len(before), len(before)) in seen
         for (story_id, number), (title, text, page) in before.items():
             version = store.get_version(story_id, number)
             assert (version["title"], version["text"]) == (title, text)
+            kept = (
+                (f"x{version['id']}", f"n{version['id']}")
+                if version["id"] % 2 == 0
+                else (None, None)
+            )
+            assert (version["extractor"], version["note"]) == kept
             assert version["text_length"] == len(text)
             assert store.raw_page(story_id, number) == (
                 (page, "text/html") if page is not None else None

@@ -50,7 +50,7 @@ def _move_story(conn: sqlite3.Connection, story_id: int) -> int:
     rows = conn.execute(
         f"SELECT {_COLUMNS} FROM {OLD_TABLE} WHERE story_id = ? ORDER BY number", [story_id]
     ).fetchall()
-    write_story(conn, [(*r[:12], _page(r[12]), r[13]) for r in rows])
+    write_story(conn, [(*r[:12], _page(r[12]), *r[13:16]) for r in rows])
     conn.execute(f"DELETE FROM {OLD_TABLE} WHERE story_id = ?", [story_id])
     return len(rows)
 
@@ -59,8 +59,8 @@ def write_story(conn: sqlite3.Connection, rows: list[tuple]) -> None:
     """Insert a whole story's versions at once, packed and indexed, oldest first.
 
     Each row is (id, story_id, number, fetched_at, fingerprint, title, byline, text, published,
-    updated, canonical_url, reverts_to, page bytes or None, raw_type); the story must have no
-    versions yet. The layout is the one appending them one by one would give.
+    updated, canonical_url, reverts_to, page bytes or None, raw_type, extractor, note); the
+    story must have no versions yet. The layout is the one appending them one by one would give.
     """
     ids = [r[0] for r in rows]
     text_frames = chains.pack_story(chains.TEXT, ids, [(r[7] or "").encode() for r in rows])

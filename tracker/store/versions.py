@@ -250,6 +250,8 @@ class VersionsMixin(StoreBase):
                         None,
                         page,
                         kind,
+                        None,
+                        None,
                     )
                     for i, (doc, at, page, kind) in enumerate(versions)
                 ],
