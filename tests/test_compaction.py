@@ -91,11 +91,36 @@ def test_release10_database_migrates_and_keeps_every_version(tmp_path: Path) -> 
         assert max(chain_lengths(store, 5)) <= MAX_RUN
         assert (
             store.conn.execute(
-                "SELECT name FROM sqlite_master WHERE name IN ('versions_unpacked', 'versions_fts')"
+                "SELECT name FROM sqlite_master WHERE name IN ('versions_new', 'versions_fts')"
             ).fetchall()
             == []
         )
     assert path.stat().st_size < FIXTURE.stat().st_size * 0.6  # schema pages weigh on 63 versions
+
+
+def test_what_references_a_version_survives_the_move(tmp_path: Path) -> None:
+    """archived_captures points at versions(id): moving the rows must neither cascade-delete its
+    rows nor leave it pointing at a table that is gone."""
+    path = release10_copy(tmp_path)
+    Store(path, migrate_to=15).close()  # archived_captures exists, versions not yet compacted
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute(
+            "INSERT INTO archived_captures (version_id, story_id, archive_url, captured_at) "
+            "SELECT id, story_id, 'https://web.archive.org/x/' || id, fetched_at FROM versions "
+            "WHERE story_id = 4"
+        )
+    conn.close()
+    with Store(path) as store:
+        captured = store.conn.execute("SELECT version_id FROM archived_captures").fetchall()
+        assert len(captured) == 12
+        assert store.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        sql = store.conn.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'archived_captures'"
+        ).fetchone()[0]
+        assert "REFERENCES versions(id)" in sql
+        store.delete_story(4)  # the reference still cascades from the compacted table
+        assert store.conn.execute("SELECT count(*) FROM archived_captures").fetchone()[0] == 0
 
 
 def test_every_version_and_page_reads_back_with_bounded_chains(tmp_path: Path) -> None:
@@ -225,11 +250,11 @@ def test_migration_killed_at_any_point_loses_nothing(tmp_path: Path) -> None:
         proc.wait()
         conn = sqlite3.connect(path)
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-        moved = conn.execute("SELECT count(*) FROM versions").fetchone()[0]
-        old = "versions_unpacked" in tables
-        left = conn.execute("SELECT count(*) FROM versions_unpacked").fetchone()[0] if old else 0
+        in_versions = conn.execute("SELECT count(*) FROM versions").fetchone()[0]
+        moving = "versions_new" in tables
+        in_new = conn.execute("SELECT count(*) FROM versions_new").fetchone()[0] if moving else 0
         conn.close()
-        assert moved + left == len(before)  # every version in exactly one of the tables
+        assert in_versions + in_new == len(before)  # every version in exactly one of the tables
     assert kills >= 3
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     assert "schema version" in done.stdout

@@ -280,10 +280,23 @@ class StoreBase:
             self.conn.execute("PRAGMA foreign_keys = ON")
 
     def _finish_moves(self, progress: Progress | None) -> None:
-        """Carry on moving versions to the compact layout (migration 16) until none are left."""
+        """Carry on moving versions to the compact layout (migration 16) until none are left.
+
+        Foreign keys are off meanwhile: deleting a moved row from the old table must not
+        cascade to what references it (archived_captures), which points at the same id again
+        once the tables are swapped.
+        """
         total = compaction.pending(self.conn)
         if total is None:
             return
+        keys_on = self.conn.execute("PRAGMA foreign_keys").fetchone()[0]
+        self.conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            self._move_all(total, progress)
+        finally:
+            self.conn.execute(f"PRAGMA foreign_keys = {'ON' if keys_on else 'OFF'}")
+
+    def _move_all(self, total: int, progress: Progress | None) -> None:
         if total == 0:  # a new database: nothing to move, nothing to reclaim
             with self.write():
                 compaction.move_batch(self.conn)
@@ -294,6 +307,12 @@ class StoreBase:
                 progress("compacting versions", done, total)
             with self.write():
                 moved = compaction.move_batch(self.conn)
+                if not moved:
+                    broken = self.conn.execute("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise StoreError(
+                            f"compacting versions would break {len(broken)} references; not applied"
+                        )
             if not moved:
                 break
             done += moved

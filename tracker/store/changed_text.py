@@ -45,12 +45,16 @@ def _join(found: Counter[str]) -> str:
 
 
 def index_version(
-    conn: sqlite3.Connection, version_id: int, before: Text | None, mine: Text
+    conn: sqlite3.Connection,
+    version_id: int,
+    before: Text | None,
+    mine: Text,
+    story_id: int | None = None,
 ) -> None:
     """Index what version `version_id` added and removed relative to `before`."""
     conn.execute(
         "INSERT INTO versions_search (rowid, added, removed, story) VALUES (?, ?, ?, ?)",
-        [version_id, *_row(conn, version_id, before, mine)],
+        [version_id, *_row(conn, version_id, before, mine, story_id)],
     )
 
 
@@ -67,7 +71,13 @@ def unindex_version(
 
 
 def _row(
-    conn: sqlite3.Connection, version_id: int, before: Text | None, mine: Text
+    conn: sqlite3.Connection,
+    version_id: int,
+    before: Text | None,
+    mine: Text,
+    story_id: int | None = None,
 ) -> tuple[str, str, str]:
-    story = conn.execute("SELECT story_id FROM versions WHERE id = ?", [version_id]).fetchone()
-    return (*introduced(before, mine), f"s{story[0]}")
+    if story_id is None:
+        row = conn.execute("SELECT story_id FROM versions WHERE id = ?", [version_id]).fetchone()
+        story_id = int(row[0])
+    return (*introduced(before, mine), f"s{story_id}")

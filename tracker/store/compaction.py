@@ -1,10 +1,11 @@
 """Moving versions stored whole (schema 11 and before) to the compact layout, story by story.
 
-Migration 16 renames the old table `versions_unpacked`; `move_batch` then packs a few stories'
-versions (reverse deltas, `chains.pack_story`), indexes what each changed, writes them to
-`versions` with their ids unchanged and deletes them from `versions_unpacked`, all in the caller's
-transaction. A process killed at any moment leaves every version in exactly one of the two
-tables; the next open carries on. The last batch drops `versions_unpacked`.
+Migration 16 creates `versions_new` in the compact layout; `move_batch` then packs a few
+stories' versions (reverse deltas, `chains.pack_story`), indexes what each changed, writes them
+to `versions_new` with their ids unchanged and deletes them from the old `versions`, all in the
+caller's transaction (with foreign keys off, so nothing that references a version cascades). A
+process killed at any moment leaves every version in exactly one of the two tables; the next
+open carries on. The last batch drops the old table and renames `versions_new` to `versions`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import zlib
 from tracker.store import chains
 from tracker.store.changed_text import index_version
 
-OLD_TABLE = "versions_unpacked"
+OLD_TABLE = "versions"
+NEW_TABLE = "versions_new"
 BATCH_VERSIONS = 400
 _COLUMNS = (
     "id, story_id, number, fetched_at, fingerprint, title, byline, text, published, updated, "
@@ -26,7 +28,7 @@ _COLUMNS = (
 def pending(conn: sqlite3.Connection) -> int | None:
     """Versions still to move, or None when there is no move in progress."""
     found = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [OLD_TABLE]
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [NEW_TABLE]
     ).fetchone()
     if not found:
         return None
@@ -34,7 +36,7 @@ def pending(conn: sqlite3.Connection) -> int | None:
 
 
 def move_batch(conn: sqlite3.Connection, budget: int = BATCH_VERSIONS) -> int:
-    """Move whole stories, about `budget` versions; the number moved (0: done, table dropped)."""
+    """Move whole stories, about `budget` versions; the number moved (0: done, tables swapped)."""
     moved = 0
     while moved < budget:
         row = conn.execute(f"SELECT min(story_id) FROM {OLD_TABLE}").fetchone()
@@ -43,6 +45,7 @@ def move_batch(conn: sqlite3.Connection, budget: int = BATCH_VERSIONS) -> int:
         moved += _move_story(conn, int(row[0]))
     if moved == 0:
         conn.execute(f"DROP TABLE {OLD_TABLE}")
+        conn.execute(f"ALTER TABLE {NEW_TABLE} RENAME TO {OLD_TABLE}")
     return moved
 
 
@@ -50,12 +53,12 @@ def _move_story(conn: sqlite3.Connection, story_id: int) -> int:
     rows = conn.execute(
         f"SELECT {_COLUMNS} FROM {OLD_TABLE} WHERE story_id = ? ORDER BY number", [story_id]
     ).fetchall()
-    write_story(conn, [(*r[:12], _page(r[12]), *r[13:16]) for r in rows])
+    write_story(conn, [(*r[:12], _page(r[12]), *r[13:16]) for r in rows], table=NEW_TABLE)
     conn.execute(f"DELETE FROM {OLD_TABLE} WHERE story_id = ?", [story_id])
     return len(rows)
 
 
-def write_story(conn: sqlite3.Connection, rows: list[tuple]) -> None:
+def write_story(conn: sqlite3.Connection, rows: list[tuple], table: str = "versions") -> None:
     """Insert a whole story's versions at once, packed and indexed, oldest first.
 
     Each row is (id, story_id, number, fetched_at, fingerprint, title, byline, text, published,
@@ -70,7 +73,7 @@ def write_story(conn: sqlite3.Connection, rows: list[tuple]) -> None:
         newest = i == len(rows) - 1
         packed, base = (None, None) if newest else text_frames[i]
         conn.execute(
-            f"INSERT INTO versions ({_COLUMNS}, text_length, packed, base, raw_base) "
+            f"INSERT INTO {table} ({_COLUMNS}, text_length, packed, base, raw_base) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 *r[:7],
@@ -85,7 +88,7 @@ def write_story(conn: sqlite3.Connection, rows: list[tuple]) -> None:
             ],
         )
         mine = (r[5], r[7] or "")
-        index_version(conn, r[0], previous, mine)
+        index_version(conn, r[0], previous, mine, story_id=r[1])
         previous = mine
 
 

@@ -356,12 +356,13 @@ def _m15_archived_captures(db: sqlite_utils.Database) -> None:
 def _m16_compact_versions(db: sqlite_utils.Database) -> None:
     """Versions as reverse deltas and a search index of what each version changed.
 
-    Only the schema changes here, in one quick transaction: the old table is renamed
-    `versions_unpacked` and its rows move to the new `versions` story by story afterwards
-    (`compaction.py`, one transaction per batch, resumable), so a database of any size migrates
-    in place without one long transaction. The old full-text index goes (it indexed every
-    version whole), and with it the fingerprint index (a story's versions are found by number)
-    and `changes_story` (the same columns as the UNIQUE index on `changes`).
+    Only the schema changes here, in one quick transaction: the new layout is created as
+    `versions_new` and the rows move into it story by story afterwards (`compaction.py`, one
+    transaction per batch, resumable); the last batch drops the old table and renames the new
+    one `versions`, so references to `versions(id)` (archived_captures) keep their name. The
+    old full-text index goes (it indexed every version whole), and with it the fingerprint
+    index (a story's versions are found by number) and `changes_story` (the same columns as the
+    UNIQUE index on `changes`).
     """
     db.executescript(
         """
@@ -371,8 +372,7 @@ def _m16_compact_versions(db: sqlite_utils.Database) -> None:
         DROP TABLE IF EXISTS versions_fts;
         DROP INDEX IF EXISTS versions_fingerprint;
         DROP INDEX IF EXISTS changes_story;
-        ALTER TABLE versions RENAME TO versions_unpacked;
-        CREATE TABLE versions (
+        CREATE TABLE versions_new (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             story_id INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
             number INTEGER NOT NULL,
