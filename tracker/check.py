@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -41,6 +41,23 @@ OUTCOMES = ("unchanged", "not_modified", "new_version", "blocked", "error", "gon
 GONE_STATUSES = frozenset({404, 410})
 
 Extractor = Callable[[bytes, str | None, str | None], Document]
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What fetching and reading a page saw, before anything is written: the page (None when
+    the fetch failed), the bytes that were read (as fetched or rendered; None for a 304 or an
+    unchanged body), its Document and the extractor's identity, or why it failed."""
+
+    page: FetchResult | None = None
+    doc: Document | None = None
+    reason: str | None = None
+    status: int | None = None
+    retry_after: float | None = None
+    body: bytes | None = None
+    content_type: str | None = None
+    rendered: bool = False
+    identity: str | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +129,10 @@ class Checker:
             story = store.get_story(story_id)
         except NotFound:  # deleted after it was handed to this check
             return _removed(story_id, "error", None, started)
+        return self.conclude(store, story, moment, started, self.observe(story))
+
+    def observe(self, story: Row) -> Observation:
+        """Fetch and read the story's page; nothing is written (a queue worker runs only this)."""
         options = story.get("options") or {}
         js = browser.wanted(story, self.settings)
         # a page built by scripts can change while its HTML shell does not: no shortcuts
@@ -125,34 +146,52 @@ class Checker:
                 respect_robots=options.get("respect_robots"),
             )
         except FetchError as exc:
-            return self._failed(store, story, moment, started, exc.reason, exc.status, exc)
+            return Observation(reason=exc.reason, status=exc.status, retry_after=exc.retry_after)
         if page.not_modified or page.unchanged_body:
-            outcome = "not_modified" if page.not_modified else "unchanged"
-            return self._finish(store, story, moment, started, page, outcome)
+            return Observation(page=page)
         body, content_type = page.body, page.content_type or None
         if js:
             try:
                 body = self._browser().render(page.final_url, page.body, content_type).html
             except browser.RenderError as exc:
                 reason = f"could not render the page at {page.final_url}: {exc}"
-                return self._failed(store, story, moment, started, reason, page.status, None)
+                return Observation(reason=reason, status=page.status)
             content_type = "text/html; charset=utf-8"
+        read = Observation(page, body=body, content_type=content_type, rendered=js)
         try:
             doc = self.extractor(body, content_type, page.final_url)
         except ExtractError as exc:
-            latest = store.latest_version(story_id) if story.get("version_count") else None
-            if wall := _wall(story, page, None, latest, body, content_type):
-                return self._blocked(store, story, moment, started, page, wall)
             reason = f"could not read the page at {page.final_url}: {exc}"
-            return self._failed(store, story, moment, started, reason, page.status, None)
-        latest = store.latest_version(story_id) if story.get("version_count") else None
-        if wall := _wall(story, page, doc, latest, body, content_type):
+            return replace(read, reason=reason, status=page.status)
+        return replace(read, doc=doc, identity=extractor_identity())
+
+    def conclude(
+        self, store: Store, story: Row, moment: datetime, started: float, seen: Observation
+    ) -> CheckResult:
+        """Write what `observe` saw of `story` (as read before the fetch): a version, a wall or
+        a failure, the check's log row and the next check time, in one transaction."""
+        page = seen.page
+        if page is None:
+            reason = seen.reason or "the check saw nothing"
+            return self._failed(
+                store, story, moment, started, reason, seen.status, seen.retry_after
+            )
+        if seen.body is None:
+            outcome = "not_modified" if page.not_modified else "unchanged"
+            return self._finish(store, story, moment, started, page, outcome)
+        latest = store.latest_version(story["id"]) if story.get("version_count") else None
+        if wall := _wall(story, page, seen.doc, latest, seen.body, seen.content_type):
             return self._blocked(store, story, moment, started, page, wall)
-        identity = extractor_identity()
+        if seen.doc is None:
+            reason = seen.reason or "the page could not be read"
+            return self._failed(store, story, moment, started, reason, page.status)
+        identity = seen.identity or extractor_identity()
         # a rendered page's archive is its HTML shell, which says nothing of the article
-        reread = None if js else self.extractor
-        base = like_with_like(store, latest, doc, identity, reread, page.final_url)
-        return self._finish(store, story, moment, started, page, "new_version", doc, identity, base)
+        reread = None if seen.rendered else self.extractor
+        base = like_with_like(store, latest, seen.doc, identity, reread, page.final_url)
+        return self._finish(
+            store, story, moment, started, page, "new_version", seen.doc, identity, base
+        )
 
     def _blocked(
         self,
@@ -265,7 +304,7 @@ class Checker:
         started: float,
         reason: str,
         status: int | None,
-        exc: FetchError | None,
+        retry_after: float | None = None,
         outcome: str = "error",
     ) -> CheckResult:
         at = clock.iso(moment)
@@ -282,7 +321,7 @@ class Checker:
             changed=False,
             settings=self.settings,
             failures=failures,
-            retry_after=exc.retry_after if exc is not None else None,
+            retry_after=retry_after,
         )
         if nxt.state == "archived" and state != "gone":
             state = "archived"

@@ -57,6 +57,10 @@ class Settings:
     gone_after_failures: int = 3
     checks_retention: int = 200
 
+    # the queue (tracker run --queue, tracker worker)
+    queue_lease: float = 600.0  # seconds a job may take before its story is due again
+    queue_heartbeat: float = 15.0  # a worker silent this long is dead: its jobs go elsewhere
+
     # web
     host: str = "127.0.0.1"
     port: int = 8000
@@ -172,6 +176,8 @@ _POSITIVE = (
     "render_timeout",
     "render_contexts",
     "backfill_limit",
+    "queue_lease",
+    "queue_heartbeat",
 )
 
 

@@ -21,7 +21,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from urllib.parse import urljoin
@@ -143,8 +143,11 @@ class Fetcher:
         ca_certs: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
         max_pools: int = 256,
+        shared_gate: Callable[[str, float], AbstractContextManager[object]] | None = None,
     ) -> None:
         self.settings = settings
+        # politeness kept elsewhere (Redis, for workers on many machines) instead of in-process
+        self.shared_gate = shared_gate
         self.backoff = backoff
         self.max_backoff = max_backoff
         self.max_retry_after = max_retry_after
@@ -315,6 +318,12 @@ class Fetcher:
     @contextmanager
     def _gate(self, target: Target, gap: float, budget: _Budget) -> Iterator[None]:
         """Hold one of the host's concurrency slots; the next start waits `gap` after this one."""
+        if self.shared_gate is not None:
+            waited_from = time.monotonic()
+            with self.shared_gate(target.host, gap):
+                budget.extend(time.monotonic() - waited_from)
+                yield
+            return
         with self._lock:
             gate = self._gates.get(target.host)
             if gate is None:

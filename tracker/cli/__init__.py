@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from tracker import __version__
-from tracker.cli import admin, data, notify, service, status, storage, stories
+from tracker.cli import admin, data, notify, queue, service, status, storage, stories
 from tracker.cli.common import Context
 
 
@@ -57,5 +57,6 @@ for command in [
     *admin.COMMANDS,
     *status.COMMANDS,
     *storage.COMMANDS,
+    *queue.COMMANDS,
 ]:
     main.add_command(command)

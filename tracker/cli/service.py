@@ -320,6 +320,19 @@ def _logging(settings: Settings) -> None:
     logs.setup(settings.log_level)
 
 
+def _scheduler(settings: Settings, queue_url: str | None, processes: int | None) -> Scheduler:
+    if not queue_url:
+        return Scheduler(settings, extract_processes=processes, on_result=_report)
+    from tracker.queue.broker import QueueUnavailable
+    from tracker.queue.recorder import QueuePool
+
+    try:
+        pool = QueuePool(settings, queue_url, on_result=_report)
+    except QueueUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
+    return Scheduler(settings, pool=pool)  # type: ignore[arg-type]
+
+
 @click.command("run")
 @click.option("--host", help="Address the web site listens on (default: the host setting).")
 @click.option("--port", type=click.IntRange(1, 65535), help="Its port (default: 8000).")
@@ -331,6 +344,14 @@ def _logging(settings: Settings) -> None:
     help="Read pages in this many processes (default: the extract_processes setting, one per "
     "CPU; 0 reads them in the check threads, with no time budget).",
 )
+@click.option(
+    "--queue",
+    "queue_url",
+    envvar="TRACKER_QUEUE",
+    metavar="REDIS_URL",
+    help="Hand checks to `tracker worker` processes through this Redis (the queue extra); this "
+    "process schedules and records.",
+)
 @pass_ctx
 def run(
     ctx: Context,
@@ -339,6 +360,7 @@ def run(
     threads: int,
     no_web: bool,
     extract_processes: int | None,
+    queue_url: str | None,
 ) -> None:
     """Follow every story on its own schedule and serve the web site, in one process.
 
@@ -357,10 +379,12 @@ def run(
             raise click.ClickException(f"cannot run: {exc}; tracker run must write") from None
     host = host or settings.host
     port = port or settings.port
-    scheduler = Scheduler(settings, extract_processes=extract_processes, on_result=_report)
+    scheduler = _scheduler(settings, queue_url, extract_processes)
 
     def announce() -> None:
         where = "no web site" if no_web else f"http://{host}:{port}/"
+        if queue_url:
+            where += "; checks go to the workers on the queue"
         click.echo(
             f"storydiff is following {counts['stories']} stories and {counts['feeds']} feeds "
             f"({where}); Ctrl-C stops",
