@@ -276,6 +276,7 @@ def test_a_check_failure_and_a_new_version_appear_without_reload(browser: Any, s
 
         site.check(watched)  # version 1
         expect(story.locator("#live-status")).to_contain_text("Version 1 just arrived")
+        expect(story.locator(".timeline .first")).to_have_count(1)  # the timeline appears
         expect(story.locator("#story-meta .state")).to_have_text("quiet")
 
         site.news.set("/watched", "down for maintenance", status=503)
