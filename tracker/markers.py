@@ -6,6 +6,7 @@ The scheduler checks a developing story more often; the summary notes when the m
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from tracker.document import Document, normalize
 
@@ -59,22 +60,34 @@ _KEYS = (
 def developing_markers(text: str) -> list[str]:
     """The developing-story markers found in `text`, as written there (a marker lies within
     one line)."""
-    lines = [line for line in normalize_lines(text).split("\n") if _may_hold_marker(line)]
-    return [m.group(0) for line in lines for m in _PATTERN.finditer(line)]
+    found: list[str] = []
+    for raw in text.split("\n"):
+        # plain printable ASCII is its own normal form but for runs of spaces, which the key
+        # pattern allows: a line without a key is skipped before the (costly) normalising
+        if raw.isascii() and raw.isprintable() and not _may_hold_marker(raw):
+            continue
+        line = normalize(raw)
+        if _may_hold_marker(line):
+            found.extend(m.group(0) for m in _PATTERN.finditer(line))
+    return found
+
+
+_KEY = re.compile("|".join(re.escape(key).replace("\\ ", r"\s+") for key in _KEYS))
 
 
 def _may_hold_marker(line: str) -> bool:
-    low = line.lower()
-    return any(key in low for key in _KEYS)
-
-
-def normalize_lines(text: str) -> str:
-    return "\n".join(normalize(line) for line in text.split("\n"))
+    return _KEY.search(line.lower()) is not None
 
 
 def doc_markers(doc: Document) -> list[str]:
     """The markers in the headline and the body, each paragraph a line of its own."""
-    return developing_markers("\n".join([doc.title or "", *doc.paragraphs]))
+    return list(_doc_markers(doc))
+
+
+@lru_cache(maxsize=8)
+def _doc_markers(doc: Document) -> tuple[str, ...]:
+    """Recording a version asks for the same documents' markers several times: once each."""
+    return tuple(developing_markers("\n".join([doc.title or "", *doc.paragraphs])))
 
 
 def is_developing(doc: Document) -> bool:

@@ -37,6 +37,7 @@ SNIPPET = 80
 MAX_LINES = 12
 MAX_TEXT = 1000
 MAX_DETAILS = 50
+MAX_NUMBER_BLOCKS = 400
 TYPO_CHARS = 3
 """A one-word edit of at most this many characters (and not a number) is a typo fix."""
 TYPO_EDITS = 3
@@ -313,7 +314,9 @@ def summarize(
     _corrections(rows, out)
     _fields(ddiff, out)
     blocks = [b for r in rows if r.kind in ("changed", "moved_to") for b in _blocks(r)]
-    explained = _number_changes(blocks, out)
+    # thousands of edited paragraphs: the first few hundred are read for swapped numbers, the
+    # rest count as edits, so a huge rewrite costs no more than the details the summary keeps
+    explained = _number_changes(blocks[:MAX_NUMBER_BLOCKS], out)
     quotes_inside = _quote_changes(rows, out)
     _developing(old, new, out)
     if stats.paragraphs_added:
