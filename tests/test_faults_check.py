@@ -232,3 +232,41 @@ def test_cli_writes_on_a_full_disk_are_one_line_and_exit_1(tmp_path: Path, site:
     assert done.returncode == 1, (done.stdout, done.stderr)
     assert "story 1: error: database" in done.stdout and "disk is full" in done.stdout
     assert done.stderr == ""  # no traceback, and no word of pausing: nothing runs on a schedule
+
+
+def test_run_pauses_while_another_process_holds_the_lock_and_resumes(
+    tmp_path: Path, site: LocalSite
+) -> None:
+    arrived, release = _held(site, "/a", page("Bridge", *FIRST))
+    db = tmp_path / "t.db"
+    with Store(db) as store:
+        store.add_story(site.url("/a"))
+    env = {**os.environ, **ENV, "TRACKER_DB_TIMEOUT": "0.3", "PYTHONUNBUFFERED": "1"}
+    env.pop("TRACKER_CONFIG", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tracker", "--db", str(db), "run", "--no-web"],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(proc.stderr.readline, "")))
+    reader.start()
+    holder = sqlite3.connect(db, isolation_level=None)
+    try:
+        assert arrived.wait(30)  # the check is fetching: now another writer takes the lock
+        holder.execute("BEGIN IMMEDIATE")
+        release.set()
+        wait_for(lambda: any("paused" in line for line in lines), proc=proc)
+        wait_for(lambda: len(site.hits("/a")) >= 3, proc=proc)  # tried again, quietly
+        holder.execute("ROLLBACK")
+        wait_for(lambda: any("first version recorded" in line for line in lines), proc=proc)
+    finally:
+        holder.close()
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+        reader.join(10)
+    text = "".join(lines)
+    assert text.count("paused") == 1 and text.count("resumed") == 1, text
+    assert "locked by another process" in text
+    assert "Traceback" not in text

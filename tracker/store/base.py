@@ -40,12 +40,21 @@ class Conflict(StoreError):
 
 class Unwritable(StoreError):
     """Nothing can be written just now: the disk is full, the file or its folder is read-only,
-    or the disk failed. Nothing was written; the same write may work later."""
+    the disk failed, or another process held the lock past the busy timeout. Nothing was
+    written; the same write may work later."""
 
 
-# SQLite's primary result codes for "the file cannot take this write" (the low byte of
+# SQLite's primary result codes for "the file cannot take this write now" (the low byte of
 # extended codes such as SQLITE_IOERR_WRITE or SQLITE_READONLY_DIRECTORY).
-_UNWRITABLE_CODES = frozenset({sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR})
+_UNWRITABLE_CODES = frozenset(
+    {
+        sqlite3.SQLITE_FULL,
+        sqlite3.SQLITE_READONLY,
+        sqlite3.SQLITE_IOERR,
+        sqlite3.SQLITE_BUSY,
+        sqlite3.SQLITE_LOCKED,
+    }
+)
 _DAMAGED_CODES = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
 
 
