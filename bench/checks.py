@@ -74,7 +74,7 @@ def _reap() -> None:
     """Wait for every orphan adopted so far (each within a few seconds; the site is left)."""
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        kids = [p for p in _children() if p != SITE_PID[0]]
+        kids = [p for p in _children() if p not in KEEP]
         if not kids:
             return
         for pid in kids:
@@ -96,7 +96,7 @@ def _children() -> list[int]:
     return found
 
 
-SITE_PID: list[int | None] = [None]
+KEEP: set[int] = set()  # long-lived children (the site, redis-server): never waited for
 
 
 def cli_pass(db: str, extra: dict[str, str] | None = None) -> dict:
@@ -176,6 +176,7 @@ def main() -> None:
     if args.queue:
         from queueing import main as queue_main
 
+        _subreaper()
         queue_main(args)
         return
     _subreaper()
@@ -189,7 +190,7 @@ def main() -> None:
     ]
     for kind in args.kinds.split(","):
         site = Site(args.stories, kind)
-        SITE_PID[0] = site.pid
+        KEEP.add(site.pid)
         try:
             for label, extra in variants:
                 runs = [one_run(kind, site, args.stories, extra) for _ in range(args.runs)]
