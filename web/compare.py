@@ -7,6 +7,8 @@ quiet fallback to the latest change.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from flask import abort
@@ -49,12 +51,30 @@ def pair_for(store: Store, story: Row) -> tuple[int, int]:
     return pair
 
 
+# Summaries by the two versions' fingerprints (content never changes under a fingerprint): a
+# diff page asked again would otherwise summarise the same two texts on every request.
+_SUMMARIES: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+_KEEP = 256
+_LOCK = threading.Lock()
+
+
 def summary_of(ddiff: DocumentDiff, old: Row, new: Row) -> dict[str, Any]:
     """Kinds, size and words for any two versions, as the change log has for neighbours."""
+    key = (str(old.get("fingerprint")), str(new.get("fingerprint")))
+    with _LOCK:
+        known = _SUMMARIES.get(key)
+        if known is not None:
+            _SUMMARIES.move_to_end(key)
+            return known
     found = summarize(ddiff, document_of(old), document_of(new))
-    return {
+    result = {
         "kind": found.kind,
         "kinds": list(found.kinds),
         "summary": found.text,
         "size": found.size,
     }
+    with _LOCK:
+        _SUMMARIES[key] = result
+        while len(_SUMMARIES) > _KEEP:
+            _SUMMARIES.popitem(last=False)
+    return result
