@@ -197,3 +197,20 @@ def test_blocked_checks_count_as_failed(store: Store, client: FlaskClient) -> No
     assert report["failed"]["last_hour"] == 1
     assert report["errors"]["last_hour"][0]["reason"] == "blocked by a consent wall"
     assert "1 failed" in client.get("/status").data.decode()
+
+
+def test_failures_are_grouped_by_reason_without_their_addresses(
+    store: Store, client: FlaskClient
+) -> None:
+    """Sixteen stories on hosts that cannot be resolved are one reason, not sixteen."""
+    for i in range(3):
+        sid, _ = store.add_story(f"https://site{i}.example/a")
+        store.log_check(sid, outcome="error", error=f"cannot resolve host site{i}.example: gone")
+    other, _ = store.add_story("https://b.example/x")
+    store.log_check(other, outcome="error", error="https://b.example/x answered 503 Unavailable")
+    reasons = client.get("/api/status").json["errors"]["last_hour"]
+    assert [(r["reason"], r["count"], r["stories"]) for r in reasons] == [
+        ("cannot resolve host …: gone", 3, 3),
+        ("… answered 503 Unavailable", 1, 1),
+    ]
+    assert reasons[0]["example"].startswith("cannot resolve host site")

@@ -8,6 +8,7 @@ state, deliveries by status), so asking every few seconds stays cheap at 10,000 
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -19,6 +20,18 @@ STATUS_STATES = ("developing", "quiet", "never_checked", "failing", "paused", "g
 # Checks that found no article: an error, a page gone, or a wall (consent, paywall, bot check).
 FAILED_OUTCOMES = ("error", "gone", "blocked")
 TOP_REASONS = 10
+
+
+_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s)]+", re.IGNORECASE)
+_ADDRESS = re.compile(r"\[[0-9a-f:]+\](?::\d+)?|\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b", re.I)
+_HOST = re.compile(r"\b(?:[a-z0-9-]+\.)+[a-z][a-z0-9-]*(?::\d+)?\b", re.IGNORECASE)
+
+
+def reason_of(error: str) -> str:
+    """A failure's reason without the addresses it names: what several stories can share."""
+    text = _URL.sub("…", error or "")
+    text = _ADDRESS.sub("…", text)
+    return _HOST.sub("…", text)
 
 
 class StatusMixin(StoreBase):
@@ -48,14 +61,28 @@ class StatusMixin(StoreBase):
         return {r["outcome"]: int(r["n"]) for r in rows}
 
     def error_reasons(self, since: str, limit: int = TOP_REASONS) -> list[Row]:
-        """The most frequent failure reasons since `since`: reason, count, stories, last seen."""
-        return self._all(
-            "SELECT coalesce(error, outcome) AS reason, count(*) AS count, "
-            "count(DISTINCT story_id) AS stories, max(at) AS last_at FROM checks "
-            f"WHERE at >= ? AND outcome IN {FAILED_OUTCOMES} GROUP BY reason "
-            "ORDER BY count DESC, last_at DESC LIMIT ?",
-            [since, int(limit)],
+        """The most frequent failure reasons since `since`: reason, count, stories, last seen,
+        and one example. Addresses and host names are taken out of the reason, so sixteen
+        stories whose hosts cannot be resolved are one line, not sixteen."""
+        rows = self._all(
+            "SELECT coalesce(error, outcome) AS error, story_id, count(*) AS n, max(at) AS last_at "
+            f"FROM checks WHERE at >= ? AND outcome IN {FAILED_OUTCOMES} "
+            "GROUP BY error, story_id ORDER BY n DESC LIMIT 5000",
+            [since],
         )
+        merged: dict[str, Row] = {}
+        for r in rows:
+            reason = reason_of(r["error"])
+            found = merged.setdefault(
+                reason,
+                {"reason": reason, "count": 0, "stories": set(), "last_at": "", "example": ""},
+            )
+            found["count"] += int(r["n"])
+            found["stories"].add(r["story_id"])
+            if r["last_at"] > found["last_at"]:
+                found["last_at"], found["example"] = r["last_at"], r["error"]
+        ranked = sorted(merged.values(), key=lambda m: (-m["count"], m["reason"]))[:limit]
+        return [{**m, "stories": len(m["stories"])} for m in ranked]
 
     def scheduler_lag(self, now: str) -> dict[str, Any]:
         """How far behind the checks are: the most overdue active story and how many are due."""
