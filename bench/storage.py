@@ -4,6 +4,7 @@
     python3 bench/storage.py --runs 9         # more runs per timing
     python3 bench/storage.py --parts search   # only the 50,000-version search part
 
+0. Layouts. The version bodies alone, in each layout weighed for docs/SCHEMA.md.
 1. Size. The corpus articles with realistic edit histories (tests/edits.py: 12 versions each)
    are recorded through `tracker.record.record` (diff, summary, change rows: what a user's file
    holds). The file is measured after a WAL checkpoint (no VACUUM), beside `git gc
@@ -170,6 +171,45 @@ def size_part(tmp: Path) -> None:
     archive_part(tmp, histories, count)
 
 
+def candidates_part() -> None:
+    """The layouts weighed for version bodies (docs/SCHEMA.md): bytes of the bodies alone."""
+    import zstandard
+
+    from tracker.store.packing import pack
+
+    histories = [[v.text.encode() for v in history(k, 12)] for k in article_keys()]
+    count = sum(map(len, histories))
+
+    def each(compress: Callable[[bytes], bytes]) -> int:
+        return sum(len(compress(t)) for h in histories for t in h)
+
+    def forward(keyframe_every: int) -> int:
+        total = 0
+        for h in histories:
+            total += len(h[-1])
+            for i, t in enumerate(h[:-1]):
+                base = None if i % keyframe_every == 0 else h[i - 1]
+                total += len(pack(t, base, 9))
+        return total
+
+    def reverse() -> int:
+        return sum(
+            len(h[-1]) + sum(len(pack(t, h[i + 1], 9)) for i, t in enumerate(h[:-1]))
+            for h in histories
+        )
+
+    level19 = zstandard.ZstdCompressor(level=19)
+    print(f"## Layouts for version bodies ({count} versions of {len(histories)} articles)\n")
+    print("| layout | bytes per version |")
+    print("| --- | ---: |")
+    print(f"| plain text | {each(lambda t: t) / count:,.0f} |")
+    print(f"| zlib, each version alone | {each(lambda t: zlib.compress(t, 6)) / count:,.0f} |")
+    print(f"| zstd 19, each version alone | {each(level19.compress) / count:,.0f} |")
+    print(f"| forward deltas, keyframe every 16, newest plain | {forward(16) / count:,.0f} |")
+    print(f"| reverse deltas, newest plain (chosen) | {reverse() / count:,.0f} |")
+    print(f"| of which the newest plain | {sum(len(h[-1]) for h in histories) / count:,.0f} |\n")
+
+
 def archive_part(tmp: Path, histories: dict[str, list[Version]], count: int) -> None:
     """The raw page archive: the same histories loaded with and without their pages."""
     sizes, payload, fetched, zlibbed = [], 0, 0, 0
@@ -310,11 +350,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--search-versions", type=int, default=50_000)
-    parser.add_argument("--parts", default="size,read,search", help="any of size,read,search")
+    parser.add_argument(
+        "--parts", default="candidates,size,read,search", help="any of candidates,size,read,search"
+    )
     args = parser.parse_args()
     parts = set(args.parts.split(","))
     tmp = Path(tempfile.mkdtemp(prefix="storydiff-storage-"))
     try:
+        if "candidates" in parts:
+            candidates_part()
         if "size" in parts:
             size_part(tmp)
         if "read" in parts:
