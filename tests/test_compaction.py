@@ -266,3 +266,38 @@ def test_migration_killed_at_any_point_loses_nothing(tmp_path: Path) -> None:
                 (page, "text/html") if page is not None else None
             )
         assert len(store.search("copy 39")) >= 6
+
+
+def test_the_versions_table_stays_compact_as_versions_arrive(tmp_path: Path) -> None:
+    """Every version shrinks once, from a whole article to a delta; the table must shrink with
+    it (an UPDATE would leave each page as empty as the shrink made it)."""
+    with Store(tmp_path / "t.db") as store:
+        for n in range(25):
+            story_id, _ = store.add_story(f"https://news.example/{n}")
+            for doc in history(8):
+                store.record_version(story_id, doc)
+        live = store.conn.execute(
+            "SELECT sum(pgsize) FROM dbstat WHERE name = 'versions'"
+        ).fetchone()[0]
+        store.conn.execute("VACUUM")
+        packed = store.conn.execute(
+            "SELECT sum(pgsize) FROM dbstat WHERE name = 'versions'"
+        ).fetchone()[0]
+    assert live <= packed * 1.5
+
+
+def test_a_version_something_refers_to_keeps_its_row(tmp_path: Path) -> None:
+    docs = history(3)
+    with Store(tmp_path / "t.db") as store:
+        story_id, _ = store.add_story("https://news.example/a")
+        store.record_version(story_id, docs[0])
+        store.conn.execute(
+            "INSERT INTO archived_captures (version_id, story_id, archive_url, captured_at) "
+            "SELECT id, story_id, 'https://web.archive.org/x', fetched_at FROM versions"
+        )
+        for doc in docs[1:]:
+            store.record_version(story_id, doc)
+        assert store.conn.execute("SELECT count(*) FROM archived_captures").fetchone()[0] == 1
+        assert [store.get_version(story_id, n + 1)["text"] for n in range(3)] == [
+            d.text for d in docs
+        ]

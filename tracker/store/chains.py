@@ -181,21 +181,54 @@ def _count(conn: sqlite3.Connection, chain: Chain, story_id: int, low: int, high
     return int(row[0])
 
 
+def _rewrite(conn: sqlite3.Connection, version_id: int, values: dict[str, object]) -> None:
+    """Set some columns of a version row that is getting smaller.
+
+    An UPDATE that shrinks a row leaves its b-tree page as empty as it made it (SQLite merges
+    underfull pages after a DELETE, not after an UPDATE), and here every version shrinks once,
+    from a whole article to a delta: updated in place, the table would stay five times its size.
+    So the row is deleted and inserted again with the same id, unless some row refers to it (a
+    foreign key would cascade), in which case it is updated in place.
+    """
+    if _referenced(conn, version_id):
+        sets = ", ".join(f"{k} = ?" for k in values)
+        conn.execute(f"UPDATE versions SET {sets} WHERE id = ?", [*values.values(), version_id])
+        return
+    cur = conn.execute("SELECT * FROM versions WHERE id = ?", [version_id])
+    row = dict(zip([d[0] for d in cur.description], cur.fetchone(), strict=True))
+    row.update(values)
+    conn.execute("DELETE FROM versions WHERE id = ?", [version_id])
+    conn.execute(
+        f"INSERT INTO versions ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+        list(row.values()),
+    )
+
+
+def _referenced(conn: sqlite3.Connection, version_id: int) -> bool:
+    for (table,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%REFERENCES versions%'"
+    ).fetchall():
+        for key in conn.execute(f"PRAGMA foreign_key_list({table})").fetchall():
+            if (
+                key[2] == "versions"
+                and conn.execute(
+                    f"SELECT 1 FROM {table} WHERE {key[3]} = ? LIMIT 1", [version_id]
+                ).fetchone()
+            ):
+                return True
+    return False
+
+
 def _set_whole(
     conn: sqlite3.Connection, chain: Chain, version_id: int, data: bytes, *, top: bool
 ) -> None:
     if chain.plain and top:
-        conn.execute(
-            f"UPDATE versions SET {chain.plain} = ?, {chain.blob} = NULL, {chain.base} = NULL "
-            "WHERE id = ?",
-            [data.decode(), version_id],
-        )
-        return
-    plain = f"{chain.plain} = NULL, " if chain.plain else ""
-    conn.execute(
-        f"UPDATE versions SET {plain}{chain.blob} = ?, {chain.base} = NULL WHERE id = ?",
-        [pack(data, None, chain.level), version_id],
-    )
+        values = {chain.plain: data.decode(), chain.blob: None, chain.base: None}
+    else:
+        values = {chain.blob: pack(data, None, chain.level), chain.base: None}
+        if chain.plain:
+            values[chain.plain] = None
+    _rewrite(conn, version_id, values)
 
 
 def _set_delta(
@@ -206,11 +239,10 @@ def _set_delta(
     base: bytes,
     base_id: int,
 ) -> None:
-    plain = f"{chain.plain} = NULL, " if chain.plain else ""
-    conn.execute(
-        f"UPDATE versions SET {plain}{chain.blob} = ?, {chain.base} = ? WHERE id = ?",
-        [pack(data, base, chain.level), base_id, version_id],
-    )
+    values: dict[str, object] = {chain.blob: pack(data, base, chain.level), chain.base: base_id}
+    if chain.plain:
+        values[chain.plain] = None
+    _rewrite(conn, version_id, values)
 
 
 def pack_story(
