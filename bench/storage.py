@@ -24,6 +24,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import sqlite3
 import statistics
@@ -318,7 +319,8 @@ def search_part(tmp: Path, total: int, runs: int) -> None:
         count = store.counts()["versions"]
     build_s = time.perf_counter() - t
     size = file_size(db)
-    rare = history(keys[7], per_story, seed=3)[-1].paragraphs[-1].split(". ")[0]
+    last = history(keys[7], per_story, seed=3)[-1].paragraphs[-1]
+    rare = " ".join(re.split(r"(?<=[.!?])\s+", last)[0].split()[:8]).strip(".!?")
     queries = {
         "common word (the)": "the",
         "common phrase (said on)": '"said on"',
