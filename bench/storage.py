@@ -240,7 +240,7 @@ def archive_part(tmp: Path, histories: dict[str, list[Version]], count: int) -> 
 
 def read_part(tmp: Path, runs: int) -> None:
     keys = article_keys()
-    key = min(keys, key=lambda k: abs(len(history(k, 1)[0].text.split()) * 5 // 3 - 3000))
+    key = min(keys, key=lambda k: abs(len(history(k, 60)[49].text.split()) - 3000))
     versions = history(key, 60)
     words = len(versions[49].text.split())
     db = tmp / "read.db"
@@ -325,7 +325,7 @@ def search_part(tmp: Path, total: int, runs: int) -> None:
         "common word (the)": "the",
         "common phrase (said on)": '"said on"',
         "common words (in the city)": "in the city",
-        "rare phrase (one story's sentence)": f'"{rare}"',
+        "phrase of one article (its ~30 copies)": f'"{rare}"',
         "prefix (gov*)": "gov*",
         "operators (police OR army NOT war)": "police OR army NOT war",
         "absent word": "xylophonist",
