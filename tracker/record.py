@@ -78,6 +78,8 @@ def record(
 ) -> Recorded:
     """Record `doc` as a version of the story if its normal form is new; a no-op otherwise.
 
+    With `fetched_at` earlier than the story's latest version, the version is inserted in time
+    order (later ones renumbered, the changes around it recomputed), never appended after it.
     `budget_ms` bounds the diff (the `diff_budget_ms` setting), as everywhere a diff is made.
     `notify=False` announces nothing: imported history is the past, not news.
     `extractor` names the extraction that made `doc` (default: the running one).
@@ -86,10 +88,28 @@ def record(
     def make_change(previous: Row, reverts_to: int | None) -> dict[str, Any]:
         return change_between(document_of(previous), doc, reverts_to, budget_ms=budget_ms)
 
+    if fetched_at is not None:  # maybe older than the latest version: placed in time order
+
+        def change_for(old: Row, new: Row, reverts_to: int | None) -> dict[str, Any]:
+            return change_between(
+                document_of(old), document_of(new), reverts_to, budget_ms=budget_ms
+            )
+
+        return store.place_version(
+            story_id,
+            doc,
+            fetched_at=fetched_at,
+            change_for=change_for,
+            raw=raw,
+            raw_type=raw_type,
+            extractor=extractor or extractor_identity(),
+            pick_subscriptions=pick_subscriptions if notify else None,
+            developing=lambda: is_developing(doc),
+        )
     return store.record_version(
         story_id,
         doc,
-        fetched_at=fetched_at or clock.iso(),
+        fetched_at=clock.iso(),
         make_change=make_change,
         pick_subscriptions=pick_subscriptions if notify else None,
         raw=raw,

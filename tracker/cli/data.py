@@ -10,12 +10,20 @@ from typing import Any
 
 import click
 
-from tracker import backup, config_doc, imports
-from tracker.cli.common import Context, emit_json, json_option, parse_interval, pass_ctx
+from tracker import backfill, backup, config_doc, imports
+from tracker.cli.common import (
+    Context,
+    emit_json,
+    find_story,
+    json_option,
+    parse_interval,
+    pass_ctx,
+)
 from tracker.exports import gitrepo, jsonl, warc
+from tracker.fetch import Fetcher
 from tracker.imports.common import Entry, Outcome, add_entries, add_feeds
 from tracker.imports.urllist import parse as parse_lines
-from tracker.store import StoreError
+from tracker.store import Row, Store, StoreError
 
 
 def _progress(total: int, label: str) -> Any:
@@ -65,6 +73,12 @@ def _add_all(
     help="Render these pages in chromium before reading them (pages that build the article by "
     "script; needs the js extra), or never, whatever the render_js site setting says.",
 )
+@click.option(
+    "--backfill",
+    "from_archive",
+    is_flag=True,
+    help="Also record the stories' past versions from web archives (see `tracker backfill`).",
+)
 @json_option
 @pass_ctx
 def add(
@@ -73,6 +87,7 @@ def add(
     title: str | None,
     interval: str | None,
     js: bool | None,
+    from_archive: bool,
     as_json: bool,
 ) -> None:
     """Track the stories at URLS and print their ids ('-' reads one URL a line from stdin).
@@ -84,7 +99,9 @@ def add(
     """
     seconds = parse_interval(interval)
     if len(urls) == 1 and urls[0] != "-":
-        _add_one(ctx, urls[0], title, seconds, js, as_json)
+        story_id = _add_one(ctx, urls[0], title, seconds, js, as_json)
+        if from_archive:
+            _backfill_ids(ctx, [story_id], as_json)
         return
     entries: list[Entry] = []
     for url in urls:
@@ -96,13 +113,25 @@ def add(
         entry.interval = seconds
     outcomes = _add_all(ctx, entries, "adding", js)
     _report(outcomes, as_json)
+    if from_archive:
+        _backfill_ids(ctx, [o.id for o in outcomes if o.status == "added" and o.id], as_json)
     if any(o.status == "invalid" for o in outcomes):
         sys.exit(1)
 
 
+def _backfill_ids(ctx: Context, ids: list[int], as_json: bool) -> None:
+    """After adding: each new story's archived past; a failure is reported, not fatal."""
+    with ctx.store() as store, Fetcher(ctx.settings) as fetcher:
+        for story_id in ids:
+            try:
+                _backfill_one(ctx, store, fetcher, store.get_story(story_id), as_json)
+            except click.ClickException as exc:
+                click.echo(f"backfill skipped: {exc.message}", err=True)
+
+
 def _add_one(
     ctx: Context, url: str, title: str | None, seconds: int | None, js: bool | None, as_json: bool
-) -> None:
+) -> int:
     outcome = _add_all(ctx, [Entry(url=url, title=title, interval=seconds)], "adding", js)[0]
     if outcome.status == "invalid":
         raise click.ClickException(f"invalid URL {url!r}: {outcome.reason}")
@@ -113,6 +142,7 @@ def _add_one(
         click.echo(outcome.id)
     else:
         click.echo(f"{outcome.id}\t(already tracked)")
+    return int(outcome.id or 0)
 
 
 @click.command("import")
@@ -258,6 +288,48 @@ def _backup_report(verb: str, file: str, counts: dict[str, int], as_json: bool) 
         )
 
 
+@click.command("backfill")
+@click.argument("stories", nargs=-1, required=True)
+@json_option
+@pass_ctx
+def backfill_(ctx: Context, stories: tuple[str, ...], as_json: bool) -> None:
+    """Record STORIES' past versions from web archives (the Wayback Machine by default).
+
+    Distinct captures of each story's URL are fetched politely and recorded in time order,
+    marked with their archive URL; captures already recorded are not fetched again. The
+    archive is chosen by the archive_cdx_url / archive_timemap_url settings.
+    """
+    results = []
+    with ctx.store() as store, Fetcher(ctx.settings) as fetcher:
+        rows = [find_story(store, ref) for ref in stories]
+        for row in rows:
+            results.append(_backfill_one(ctx, store, fetcher, row, as_json))
+    if as_json:
+        emit_json([r.as_json() for r in results])
+    if any(r.failed for r in results):
+        sys.exit(1)
+
+
+def _backfill_one(ctx: Context, store: Store, fetcher: Fetcher, row: Row, quiet: bool) -> Any:
+    def say(capture: backfill.Capture) -> None:
+        if not quiet:
+            click.echo(f"  fetching {capture.captured_at}  {capture.archive_url}", err=True)
+
+    try:
+        result = backfill.backfill(store, fetcher, ctx.settings, row, progress=say)
+    except backfill.BackfillError as exc:
+        raise click.ClickException(f"story {row['id']}: {exc}") from None
+    if not quiet:
+        click.echo(
+            f"story {row['id']}: {result.found} captures in the archive, "
+            f"{len(result.recorded)} recorded as versions, {result.unchanged} unchanged, "
+            f"{len(result.failed)} failed"
+        )
+        for item in result.failed:
+            click.echo(f"  failed {item['archive_url']}: {item['reason']}")
+    return result
+
+
 @click.command("config")
 @click.option(
     "--example",
@@ -286,4 +358,4 @@ def config_(ctx: Context, example: bool, as_json: bool) -> None:
         click.echo(f"{name} = {json.dumps(value, ensure_ascii=False)}{mark}")
 
 
-COMMANDS = [add, import_, export, backup_, restore, config_]
+COMMANDS = [add, import_, export, backup_, restore, backfill_, config_]

@@ -36,6 +36,7 @@ from tracker.store.schema import MIGRATIONS, SCHEMA_VERSION
 from tracker.store.search import SearchMixin
 from tracker.store.status import StatusMixin
 from tracker.store.stories import StoriesMixin
+from tracker.store.timeline import TimelineMixin
 from tracker.store.versions import VersionsMixin
 
 
@@ -49,6 +50,7 @@ class Store(
     AuthMixin,
     DataMixin,
     StatusMixin,
+    TimelineMixin,
 ):
     """A connection to one storydiff database, migrated to the current schema on open."""
 
