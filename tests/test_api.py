@@ -89,7 +89,8 @@ def test_push_versions_and_read_them_back(client: FlaskClient, store: Store) -> 
         + b"First paragraph words. " * 20
         + b"</p></article></body></html>"
     )
-    r = client.post(url, data=html, content_type="text/html", headers=AUTH)
+    first = url + "?at=2024-11-10T04:00:00Z"  # versions take their place in time order
+    r = client.post(first, data=html, content_type="text/html", headers=AUTH)
     assert r.status_code == 201 and r.json["version"] == 1 and r.json["change"] is None
     same = client.post(url, data=html, content_type="text/html", headers=AUTH)
     assert same.status_code == 200 and same.json["created"] is False

@@ -89,3 +89,22 @@ def test_ingest_at_an_earlier_time_keeps_the_latest_and_the_state(
         story = store.get_story(1)
         assert story["state"] == "active" and story["last_changed_at"] == "2026-11-27T10:00:00Z"
         assert store.latest_version(1)["text"] == C.text
+
+
+def test_the_api_inserts_an_earlier_push_in_order(db_path: Path) -> None:
+    from web_support import TOKEN, make_app
+
+    client = make_app(db_path).test_client()
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    with Store(db_path) as store:
+        sid, _ = store.add_story("https://news.example/bridge")
+        record(store, sid, C, fetched_at="2026-03-01T10:00:00Z")
+    url = f"/api/stories/{sid}/versions?at=2026-01-01T10:00:00Z"
+    r = client.post(url, json={"title": A.title, "text": A.text}, headers=auth)
+    assert r.status_code == 201 and r.json["version"] == 1
+    versions = client.get(f"/api/stories/{sid}/versions").json["versions"]
+    assert [(v["number"], v["fetched_at"]) for v in versions] == [
+        (1, "2026-01-01T10:00:00Z"),
+        (2, "2026-03-01T10:00:00Z"),
+    ]
+    assert client.get(f"/api/stories/{sid}/versions/2").json["text"] == C.text
