@@ -72,7 +72,7 @@ def test_git_export_has_a_dated_commit_per_version(db_path: Path, tmp_path: Path
     ]
     assert log[-1].endswith("story 1: first version: Minister quits")
     assert log[0].startswith("2023-11-15T00:13:20+00:00|story 1 v3: ")
-    current = (repo / "stories" / "1.md").read_text()
+    current = (repo / "stories" / "0" / "1.md").read_text()
     assert current.startswith("# Minister quits\n\n<" + STORY + ">")
     assert current.rstrip().endswith("named a successor on Tuesday.")
     assert run(db_path, "export", "git", str(repo))[0] == 1  # never into a non-empty folder

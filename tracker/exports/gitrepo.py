@@ -1,7 +1,7 @@
 """A git repository of the stories' history, the NewsDiffs / diffengine way researchers know:
-one file per story (`stories/<id>.md`: headline, then the text), one commit per version, dated
-when the version was seen, with the change summary as the message. `git log -p`, `git blame`
-and every git tool then work on the news.
+one file per story (`stories/<hundred>/<id>.md`: headline, then the text), one commit per
+version, dated when the version was seen, with the change summary as the message. `git log -p`,
+`git blame` and every git tool then work on the news.
 
 Commits are written by `git fast-import` (one process, no working tree, no index), in the order
 the versions were seen across all stories, streamed: memory stays flat whatever the size.
@@ -24,7 +24,9 @@ class GitError(RuntimeError):
 
 
 def story_file(story_id: int) -> str:
-    return f"stories/{story_id}.md"
+    """`stories/<hundred>/<id>.md`: git rewrites every tree on a changed file's path at each
+    commit, so a hundred files a folder keeps each commit's work small however many stories."""
+    return f"stories/{story_id - story_id % 100}/{story_id}.md"
 
 
 def render(version: Row, story: Row) -> bytes:

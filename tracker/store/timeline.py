@@ -22,8 +22,8 @@ from tracker.store.base import (
     Row,
     StoreBase,
     _dumps,
-    compress,
 )
+from tracker.store.packing import RAW_LEVEL, pack
 
 ChangeFor = Callable[[Row, Row, "int | None"], dict[str, Any]]
 
@@ -132,6 +132,9 @@ class TimelineMixin(StoreBase):
         change_for: ChangeFor,
         page: tuple[bytes | None, str | None, str | None],
     ) -> Recorded:
+        """Insert as version `number`, the way versions.py says a version is placed between two
+        others: later numbers up, the row plain (text, page a whole frame), then `_placed`
+        relinks the delta chains and the search index around it."""
         after = self.get_version(story_id, number)  # type: ignore[attr-defined]
         earlier = self._one(
             "SELECT number FROM versions WHERE story_id = ? AND fingerprint = ? AND number < ? "
@@ -141,6 +144,13 @@ class TimelineMixin(StoreBase):
         reverts_to = int(earlier["number"]) if earlier else None
         self._shift(story_id, number)
         self._insert_version_row(story_id, number, doc, at, reverts_to, *page)
+        self._placed(  # type: ignore[attr-defined]
+            story_id,
+            number,
+            (prev["title"], prev["text"]) if prev is not None else None,
+            (doc.title, doc.text),
+            (after["title"], after["text"]),
+        )
         mine = _as_row(doc, at)
         change_id = None
         if prev is not None:
@@ -173,8 +183,8 @@ class TimelineMixin(StoreBase):
     ) -> None:
         self.conn.execute(
             "INSERT INTO versions (story_id, number, fetched_at, fingerprint, title, byline, "
-            "text, published, updated, canonical_url, reverts_to, raw, raw_type, extractor) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "text, published, updated, canonical_url, reverts_to, raw, raw_type, extractor, "
+            "text_length) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 story_id,
                 number,
@@ -187,9 +197,10 @@ class TimelineMixin(StoreBase):
                 doc.updated,
                 doc.canonical_url,
                 reverts_to,
-                compress(raw) if raw is not None else None,
+                pack(raw, None, RAW_LEVEL) if raw is not None else None,
                 raw_type,
                 extractor,
+                len(doc.text),
             ],
         )
 
