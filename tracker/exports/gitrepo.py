@@ -43,9 +43,8 @@ def _data(payload: bytes) -> bytes:
     return b"data %d\n%s\n" % (len(payload), payload)
 
 
-def _message(store: Store, story: Row, version: Row) -> str:
-    number = int(version["number"])
-    title = version.get("title") or story.get("title") or story["url"]
+def _message(store: Store, story: Row, number: int, at: str) -> str:
+    title = story.get("title") or story["url"]
     if number == 1:
         first = f"story {story['id']}: first version: {title}"
     else:
@@ -53,30 +52,41 @@ def _message(store: Store, story: Row, version: Row) -> str:
         summary = (change or {}).get("summary") or "edited"
         first = f"story {story['id']} v{number}: {summary}"
     first = " ".join(first.split())[:200]
-    return f"{first}\n\nStory: {story['url']}\nVersion: {number}\nSeen: {version['fetched_at']}\n"
+    return f"{first}\n\nStory: {story['url']}\nVersion: {number}\nSeen: {at}\n"
 
 
 def stream(store: Store, branch: str = "main") -> Iterator[bytes]:
-    """The fast-import command stream: one commit per version, oldest seen first."""
+    """The fast-import command stream, in two passes that each read a story's history once.
+
+    First every file version as a blob, story by story (a story's versions are decoded
+    together); then one commit per version in the order they were seen across all stories,
+    naming its blob by mark. Only a number per story is kept in memory: blob marks are
+    `first[story] + number`.
+    """
+    first: dict[int, int] = {}
     stories: dict[int, Row] = {}
-    keys = store.iter_version_keys(by_time=True)
-    for mark, (story_id, number, _at) in enumerate(keys, start=1):
-        if story_id not in stories:
-            row = store.get_story(story_id)
-            stories[story_id] = {"id": story_id, "url": row["url"], "title": row["title"]}
-        story = stories[story_id]
-        version = store.get_version(story_id, number)
-        when = int(clock.parse(version["fetched_at"]).timestamp())
+    mark = 0
+    for story in store.iter_stories():
+        story_id = int(story["id"])
+        stories[story_id] = {"id": story_id, "url": story["url"], "title": story["title"]}
+        first[story_id] = mark
+        for version in store.list_versions(story_id, with_text=True):
+            mark = first[story_id] + int(version["number"])
+            yield b"blob\nmark :%d\n" % mark + _data(render(version, stories[story_id]))
+    previous = None
+    for story_id, number, at in store.iter_version_keys(by_time=True):
+        mark += 1
+        when = int(clock.parse(at).timestamp())
         out = [
             f"commit refs/heads/{branch}\n".encode(),
             b"mark :%d\n" % mark,
             f"committer {AUTHOR} {when} +0000\n".encode(),
-            _data(_message(store, story, version).encode()),
+            _data(_message(store, stories[story_id], number, at).encode()),
         ]
-        if mark > 1:
-            out.append(b"from :%d\n" % (mark - 1))
-        out.append(f"M 100644 inline {story_file(story_id)}\n".encode())
-        out.append(_data(render(version, story)))
+        if previous is not None:
+            out.append(b"from :%d\n" % previous)
+        out.append(f"M 100644 :{first[story_id] + number} {story_file(story_id)}\n".encode())
+        previous = mark
         yield b"".join(out)
 
 
@@ -104,7 +114,7 @@ def export(store: Store, target: Path, branch: str = "main") -> int:
     try:
         for chunk in stream(store, branch):
             proc.stdin.write(chunk)
-            count += 1
+            count += chunk.startswith(b"commit ")
         proc.stdin.write(b"done\n")
         proc.stdin.close()
     except BrokenPipeError:

@@ -74,9 +74,9 @@ def export(store: Store, *, with_text: bool = True) -> Iterator[str]:
     )
     for story in store.iter_stories():
         yield _line("story", story, STORY_FIELDS)
-        for meta in store.list_versions(story["id"]):
-            version = store.get_version(story["id"], meta["number"]) if with_text else meta
-            fields = VERSION_FIELDS if with_text else VERSION_FIELDS[:-1]
+        # one story's history at a time: decoded together (versions are stored as deltas)
+        fields = VERSION_FIELDS if with_text else VERSION_FIELDS[:-1]
+        for version in store.list_versions(story["id"], with_text=with_text):
             yield _line("version", version, fields, archived=store.capture_of(version))
         for change in store.story_changes(story["id"]):
             yield _line("change", change, CHANGE_FIELDS)
