@@ -12,7 +12,7 @@ import synthetic
 from diff_support import NUMBER, with_paragraphs
 
 from tracker import diff as diffmod
-from tracker.diff import Op, count_words, diff_documents, diff_texts, word_ops
+from tracker.diff import Op, Row, count_words, diff_documents, diff_texts, word_ops
 from tracker.document import Document
 from tracker.seeds import load as load_seeds
 
@@ -268,6 +268,25 @@ def test_long_document_with_scattered_edits_is_diffed_word_by_word() -> None:
     assert all(r.kind in ("equal", "changed") for r in d.rows)
     assert 0 < d.stats.words_changed <= 300
     assert d.stats.words_added == d.stats.words_removed == d.stats.words_changed
+
+
+def test_unchanged_runs_stay_one_part_until_the_rows_are_read() -> None:
+    old = long_document(30_000)
+    new = list(old)
+    k = len(old) // 2
+    new[k] += " One sentence more."
+    for a, b in ((old, new), (new, old)):
+        d = diffmod.diff_paragraphs(a, b)
+        assert [type(p).__name__ for p in d.parts()] == ["EqualRun", "Row", "EqualRun"]
+        assert d.changed and d.old_paragraphs() == a and d.new_paragraphs() == b
+        rows = d.rows
+        assert d.rows is rows and len(rows) == len(old)
+        assert [(r.old_index, r.new_index) for r in rows] == [(i, i) for i in range(len(old))]
+        assert rows[0] == Row("equal", 0, 0, a[0], a[0], [Op("equal", a[0])])
+        assert [r.kind for r in rows].count("equal") == len(old) - 1
+        assert d.to_json()["rows"][k]["kind"] == "changed"
+        d.rows = rows[:1]
+        assert d.old_paragraphs() == a[:1] and not d.changed
 
 
 @pytest.mark.parametrize(

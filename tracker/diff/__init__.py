@@ -28,7 +28,7 @@ from tracker.diff.align import (
     align,
     use_accelerator,
 )
-from tracker.diff.model import Diff, DocumentDiff, Op, OpKind, Row, RowKind, Stats
+from tracker.diff.model import Diff, DocumentDiff, EqualRun, Op, OpKind, Row, RowKind, Stats
 from tracker.diff.pairing import (
     MAX_MOVE_COMPARISONS,
     MAX_PAIR_CELLS,
@@ -59,6 +59,7 @@ __all__ = [
     "_BY_CHAR_RANGES",
     "Diff",
     "DocumentDiff",
+    "EqualRun",
     "Op",
     "OpKind",
     "Row",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -60,26 +61,122 @@ class Stats:
     share_changed: float = 0.0
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class EqualRun:
+    """`count` unchanged paragraphs at old_index.. and new_index.., texts[start:start+count].
+
+    A diff keeps each run of unchanged paragraphs as one of these and builds their rows only
+    when someone reads `Diff.rows`, so a long document with a small edit costs what changed.
+    """
+
+    old_index: int
+    new_index: int
+    count: int
+    texts: Sequence[str]
+    start: int
+
+    def rows(self) -> list[Row]:
+        i, j, k = self.old_index, self.new_index, self.start
+        texts = self.texts[k : k + self.count]
+        return [Row("equal", i + n, j + n, t, t, [Op("equal", t)]) for n, t in enumerate(texts)]
+
+
 class Diff:
-    rows: list[Row]
-    stats: Stats
-    degraded: str | None = None
-    elapsed_ms: float = 0.0
+    """The paragraph rows of a diff, its stats, and whether it had to be coarser (`degraded`).
+
+    `rows` is a plain list of `Row`, built on first read from the parts the engine produced
+    (changed rows and `EqualRun`s), then kept; assigning `rows` replaces it.
+    """
+
+    def __init__(
+        self,
+        rows: list[Row],
+        stats: Stats,
+        degraded: str | None = None,
+        elapsed_ms: float = 0.0,
+    ) -> None:
+        self._rows: list[Row] | None = rows
+        self._parts: list[Row | EqualRun] = []
+        self.stats = stats
+        self.degraded = degraded
+        self.elapsed_ms = elapsed_ms
+
+    @classmethod
+    def of_parts(
+        cls, parts: list[Row | EqualRun], stats: Stats, degraded: str | None, elapsed_ms: float
+    ) -> Diff:
+        d = cls([], stats, degraded, elapsed_ms)
+        d._rows, d._parts = None, parts
+        return d
+
+    @property
+    def rows(self) -> list[Row]:
+        if self._rows is None:
+            rows: list[Row] = []
+            for part in self._parts:
+                if isinstance(part, Row):
+                    rows.append(part)
+                else:
+                    rows += part.rows()
+            self._rows, self._parts = rows, []
+        return self._rows
+
+    @rows.setter
+    def rows(self, rows: list[Row]) -> None:
+        self._rows, self._parts = rows, []
+
+    def parts(self) -> list[Row | EqualRun]:
+        """The rows with each run of unchanged paragraphs as one `EqualRun` (nothing built)."""
+        return list(self._parts) if self._rows is None else list(self._rows)
 
     @property
     def changed(self) -> bool:
-        return any(r.kind != "equal" for r in self.rows)
+        return any(isinstance(r, Row) and r.kind != "equal" for r in self.parts())
 
     def old_paragraphs(self) -> list[str]:
         """The old paragraphs, in order, rebuilt from the rows."""
-        return [r.old for r in self.rows if r.on_old_side and r.old is not None]
+        out: list[str] = []
+        for r in self.parts():
+            if isinstance(r, EqualRun):
+                out += r.texts[r.start : r.start + r.count]
+            elif r.on_old_side and r.old is not None:
+                out.append(r.old)
+        return out
 
     def new_paragraphs(self) -> list[str]:
-        return [r.new for r in self.rows if r.on_new_side and r.new is not None]
+        out: list[str] = []
+        for r in self.parts():
+            if isinstance(r, EqualRun):
+                out += r.texts[r.start : r.start + r.count]
+            elif r.on_new_side and r.new is not None:
+                out.append(r.new)
+        return out
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {
+            "rows": [asdict(r) for r in self.rows],
+            "stats": asdict(self.stats),
+            "degraded": self.degraded,
+            "elapsed_ms": self.elapsed_ms,
+        }
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Diff):
+            return NotImplemented
+        return (self.rows, self.stats, self.degraded, self.elapsed_ms) == (
+            other.rows,
+            other.stats,
+            other.degraded,
+            other.elapsed_ms,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"Diff(rows={self.rows!r}, stats={self.stats!r}, degraded={self.degraded!r}, "
+            f"elapsed_ms={self.elapsed_ms!r})"
+        )
 
 
 @dataclass

@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Sequence
 
 from tracker.diff.align import Clock, align
-from tracker.diff.model import Diff, Op, Row, RowKind, Stats
+from tracker.diff.model import Diff, EqualRun, Op, Row, RowKind, Stats
 from tracker.diff.pairing import Paragraphs, match
 from tracker.diff.tokens import count_words
 from tracker.diff.words import equal_words, mirror_ops, token_ops
@@ -56,18 +56,15 @@ def diff_paragraph_lists(old: Sequence[str], new: Sequence[str], clock: Clock) -
     source_of = {j: i for i, j in moves.items()}
     target_of = dict(moves)
 
-    rows: list[Row] = []
-    changed: list[Row] = []  # the rows that are not equal, for the stats
+    parts: list[Row | EqualRun] = []  # runs of unchanged paragraphs stay one part each
+    rows: list[Row] = []  # the rows that are not equal
     unchanged_chars = 0
     move_ids: dict[int, int] = {}
     for j in sorted(source_of):
         move_ids[source_of[j]] = len(move_ids) + 1
     for is_change, i0, i1, j0, j1 in blocks:
         if not is_change:
-            rows += [
-                Row("equal", i, j, t, t, [Op("equal", t)])
-                for i, j, t in _equal_run(old, i0, i1, j0)
-            ]
+            parts.append(EqualRun(i0, j0, i1 - i0, old, i0))
             unchanged_chars += 2 * sum(map(len, old[i0:i1]))
             continue
         first = len(rows)
@@ -92,13 +89,9 @@ def diff_paragraph_lists(old: Sequence[str], new: Sequence[str], clock: Clock) -
             if pi < i1:
                 rows.append(Row("changed", pi, pj, old[pi], new[pj], ops_of[pi, pj]))
             oi, nj = pi + 1, pj + 1
-        changed += rows[first:]
-    stats = stats_of(changed, unchanged_chars)
-    return Diff(rows, stats, clock.degraded, clock.elapsed_ms())
-
-
-def _equal_run(old: Sequence[str], i0: int, i1: int, j0: int) -> zip[tuple[int, int, str]]:
-    return zip(range(i0, i1), range(j0, j0 + i1 - i0), old[i0:i1], strict=True)
+        parts += rows[first:]
+    stats = stats_of(rows, unchanged_chars)
+    return Diff.of_parts(parts, stats, clock.degraded, clock.elapsed_ms())
 
 
 _SWAPPED_KIND: dict[RowKind, RowKind] = {"added": "removed", "removed": "added"}
@@ -109,31 +102,35 @@ def mirror(d: Diff) -> Diff:
 
     Diffs are computed in one canonical direction and mirrored for the other, so swapping the
     arguments swaps additions and removals exactly, whatever tie-breaks the alignment made.
-    The rows are fresh from the diff, so they are turned around in place: an unchanged
-    paragraph costs one swap.
+    A run of unchanged paragraphs is turned around as a whole.
     """
-    partner = {r.move_id: r for r in d.rows if r.kind == "moved_to"}
-    rows: list[Row] = []
-    for r in d.rows:
+    parts = d.parts()
+    partner = {r.move_id: r for r in parts if isinstance(r, Row) and r.kind == "moved_to"}
+    turned: list[Row | EqualRun] = []
+    for r in parts:
+        if isinstance(r, EqualRun):
+            turned.append(EqualRun(r.new_index, r.old_index, r.count, r.texts, r.start))
+            continue
         kind = r.kind
         if kind == "equal":
-            r.old_index, r.new_index = r.new_index, r.old_index
-            rows.append(r)
+            turned.append(Row("equal", r.new_index, r.old_index, r.new, r.old, r.ops))
         elif kind == "moved_from":  # its place is on the new side now: that is where it went
             p = partner[r.move_id]
-            rows.append(Row("moved_to", p.new_index, r.old_index, p.new, r.old, mirror_ops(p.ops)))
+            turned.append(
+                Row("moved_to", p.new_index, r.old_index, p.new, r.old, mirror_ops(p.ops))
+            )
         elif kind == "moved_to":
-            rows.append(
+            turned.append(
                 Row("moved_from", r.new_index, None, r.new, None, [Op("equal", r.new or "")])
             )
         else:
             kind = _SWAPPED_KIND.get(kind, kind)
-            rows.append(Row(kind, r.new_index, r.old_index, r.new, r.old, mirror_ops(r.ops)))
+            turned.append(Row(kind, r.new_index, r.old_index, r.new, r.old, mirror_ops(r.ops)))
     # within each stretch between rows on both sides, old-side rows come first, as when diffing
-    ordered: list[Row] = []
+    ordered: list[Row | EqualRun] = []
     stretch: list[Row] = []
-    for r in rows:
-        if r.kind == "equal" or r.kind == "changed":
+    for r in turned:
+        if isinstance(r, EqualRun) or r.kind == "equal" or r.kind == "changed":
             if stretch:
                 ordered += sorted(stretch, key=lambda x: not x.on_old_side)
                 stretch.clear()
@@ -143,11 +140,11 @@ def mirror(d: Diff) -> Diff:
     ordered += sorted(stretch, key=lambda x: not x.on_old_side)
     ids: dict[int | None, int] = {}
     for r in ordered:
-        if r.kind == "moved_to":
+        if isinstance(r, Row) and r.kind == "moved_to":
             ids[(r.old_index)] = len(ids) + 1
     if ids:
         for r in ordered:
-            if r.kind in ("moved_to", "moved_from"):
+            if isinstance(r, Row) and r.kind in ("moved_to", "moved_from"):
                 r.move_id = ids[r.old_index]
     s = d.stats
     stats = dataclasses.replace(  # a new Stats field is carried over, not silently dropped
@@ -157,7 +154,7 @@ def mirror(d: Diff) -> Diff:
         paragraphs_added=s.paragraphs_removed,
         paragraphs_removed=s.paragraphs_added,
     )
-    return Diff(ordered, stats, d.degraded, d.elapsed_ms)
+    return Diff.of_parts(ordered, stats, d.degraded, d.elapsed_ms)
 
 
 def stats_of(rows: list[Row], unchanged_chars: int) -> Stats:
