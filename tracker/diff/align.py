@@ -7,7 +7,9 @@ import sys
 import time
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
+from itertools import compress, count, groupby, repeat
+from operator import ne, sub
 
 from diff_match_patch import diff_match_patch
 
@@ -128,39 +130,104 @@ def _dmp_shared(a: Sequence[str], b: Sequence[str], clock: Clock) -> list[tuple[
     return merge_runs(runs)
 
 
-def _unique_anchors(a: Sequence[str], b: Sequence[str]) -> list[tuple[int, int]]:
-    """Tokens occurring once in each side, as (i, j) pairs, longest increasing run in j."""
-    count_a, count_b = Counter(a), Counter(b)
-    where_b = {tok: j for j, tok in enumerate(b)}
-    pairs = [
-        (i, where_b[tok]) for i, tok in enumerate(a) if count_a[tok] == 1 and count_b.get(tok) == 1
-    ]
-    if not pairs:
+def _unique_anchors(a: Sequence[Hashable], b: Sequence[Hashable]) -> list[tuple[int, int]]:
+    """Tokens occurring once in each side, as (i, j) pairs, longest increasing run in j.
+
+    Written with C loops (sets, map, compress): on a long document every paragraph passes here.
+    """
+    common = _once(a) & _once(b)
+    if not common:
         return []
-    js = [j for _, j in pairs]
-    if js == sorted(js):  # nothing crossed over (the usual case): every pair is an anchor
-        return pairs
-    tails: list[int] = []  # patience sorting: j of the smallest tail of each pile length
-    tail_at: list[int] = []
-    back: list[int] = []
-    for k, (_, j) in enumerate(pairs):
+    keep = list(map(common.__contains__, a))
+    where_b = dict(zip(b, count(), strict=False))  # a token in `common` is there once
+    ia = list(compress(range(len(a)), keep))
+    jb = list(map(where_b.__getitem__, compress(a, keep)))
+    if jb == sorted(jb):  # nothing crossed over (the usual case): every pair is an anchor
+        return list(zip(ia, jb, strict=True))
+    return _longest_chain(ia, jb)
+
+
+def _longest_chain(ia: list[int], jb: list[int]) -> list[tuple[int, int]]:
+    """The longest run of pairs (ia[k], jb[k]) increasing in j, by patience sorting.
+
+    A stretch of consecutive j values (j, j + 1, ...) lands on consecutive piles with each
+    one's back pointer on the one before, so it is placed with slice assignments in one step:
+    Python loops once per stretch, not once per anchor.
+    """
+    tails: list[int] = []  # j of the smallest tail of each pile length
+    tail_at: list[int] = []  # its index in jb
+    back: list[int] = []  # per index: the index before it in its chain
+    start: list[int] = []  # per index: the first index of the stretch it was placed with
+    # where a stretch ends: the next j is not one more
+    ends = [*compress(count(1), map(ne, map(sub, jb[1:], jb), repeat(1))), len(jb)]
+    k = 0
+    for end in ends:
+        j, r = jb[k], end - k
         pos = bisect_left(tails, j)
         back.append(tail_at[pos - 1] if pos else -1)
-        if pos == len(tails):
-            tails.append(j)
-            tail_at.append(k)
-        else:
-            tails[pos] = j
-            tail_at[pos] = k
-    chain_: list[tuple[int, int]] = []
+        back += range(k, k + r - 1)
+        start += [k] * r
+        tails[pos : pos + r] = range(j, j + r)
+        tail_at[pos : pos + r] = range(k, k + r)
+        k = end
+    pieces: list[list[tuple[int, int]]] = []
     k = tail_at[-1]
     while k >= 0:
-        chain_.append(pairs[k])
-        k = back[k]
-    return chain_[::-1]
+        k0 = start[k]
+        pieces.append(list(zip(ia[k0 : k + 1], jb[k0 : k + 1], strict=True)))
+        k = back[k0]
+    return [pair for piece in reversed(pieces) for pair in piece]
 
 
-def align(a: Sequence[str], b: Sequence[str], clock: Clock) -> list[tuple[int, int]]:
+def _once(seq: Sequence[Hashable]) -> set[Hashable]:
+    """The tokens that occur exactly once in `seq`."""
+    distinct = set(seq)
+    if len(distinct) == len(seq):
+        return distinct
+    counts = Counter(seq)
+    return set(compress(counts.keys(), map((1).__eq__, counts.values())))
+
+
+def _head(a: Sequence[Hashable], b: Sequence[Hashable], a0: int, b0: int, n: int) -> int:
+    """How many tokens a[a0:] and b[b0:] have in common at their start, at most n."""
+    if not n or a[a0] != b[b0]:
+        return 0
+    return next(compress(count(), map(ne, a[a0 : a0 + n], b[b0 : b0 + n])), n)
+
+
+def _tail(a: Sequence[Hashable], b: Sequence[Hashable], a1: int, b1: int, n: int) -> int:
+    """How many tokens a[:a1] and b[:b1] have in common at their end, at most n."""
+    if not n or a[a1 - 1] != b[b1 - 1]:
+        return 0
+    ra = reversed(a[a1 - n : a1])
+    rb = reversed(b[b1 - n : b1])
+    return next(compress(count(), map(ne, ra, rb)), n)
+
+
+def _gaps(
+    anchors: list[tuple[int, int]], a0: int, a1: int, b0: int, b1: int
+) -> list[tuple[int, int, int, int] | int]:
+    """The tasks of a[a0:a1] x b[b0:b1] split at its anchors (i, j), counted from a0 and b0:
+    each gap (from a, to a, from b, to b) followed by the number of adjacent anchors after it.
+
+    Anchors k and k + 1 are adjacent when both i - k and j - k stay the same, so the runs are
+    found by groupby (in C) and Python only loops once per gap.
+    """
+    ia = [a0 + i for i, _ in anchors]
+    jb = [b0 + j for _, j in anchors]
+    keys = zip(map(sub, ia, count()), map(sub, jb, count()), strict=True)
+    tasks: list[tuple[int, int, int, int] | int] = []
+    pa, pb, k = a0, b0, 0
+    for (di, dj), run in groupby(keys):
+        n = len(list(run))
+        i, j = di + k, dj + k
+        tasks += [(pa, i, pb, j), n]
+        pa, pb, k = i + n, j + n, k + n
+    tasks.append((pa, a1, pb, b1))
+    return tasks
+
+
+def align(a: Sequence[Hashable], b: Sequence[Hashable], clock: Clock) -> list[tuple[int, int]]:
     """Align two token sequences: (op, count) runs, op -1 delete, 0 equal, 1 insert, in order.
 
     Common ends are trimmed, unique common tokens anchor the middle (patience diff), and the
@@ -176,19 +243,14 @@ def align(a: Sequence[str], b: Sequence[str], clock: Clock) -> list[tuple[int, i
             runs.append((0, task))
             continue
         a0, a1, b0, b1 = task
-        while a0 < a1 and b0 < b1 and a[a0] == b[b0]:
-            a0 += 1
-            b0 += 1
-        head = a0 - task[0]
+        head = _head(a, b, a0, b0, min(a1 - a0, b1 - b0))
         if head:
             runs.append((0, head))
-        tail = 0
-        while a1 > a0 and b1 > b0 and a[a1 - 1] == b[b1 - 1]:
-            a1 -= 1
-            b1 -= 1
-            tail += 1
+            a0, b0 = a0 + head, b0 + head
+        tail = _tail(a, b, a1, b1, min(a1 - a0, b1 - b0))
         if tail:
             stack.append(tail)
+            a1, b1 = a1 - tail, b1 - tail
         if a0 == a1 or b0 == b1:
             runs += [(-1, a1 - a0), (1, b1 - b0)]
             continue
@@ -199,17 +261,7 @@ def align(a: Sequence[str], b: Sequence[str], clock: Clock) -> list[tuple[int, i
         if not anchors:
             runs += _dmp_shared(mid_a, mid_b, clock)
             continue
-        subtasks: list[tuple[int, int, int, int] | int] = []
-        pa, pb = a0, b0
-        for i, j in anchors:
-            i, j = a0 + i, b0 + j
-            if i == pa and j == pb and subtasks:  # no gap: the previous equal run grows
-                subtasks[-1] += 1
-            else:
-                subtasks += [(pa, i, pb, j), 1]
-            pa, pb = i + 1, j + 1
-        subtasks.append((pa, a1, pb, b1))
-        stack.extend(reversed(subtasks))
+        stack.extend(reversed(_gaps(anchors, a0, a1, b0, b1)))
     return merge_runs(runs)
 
 

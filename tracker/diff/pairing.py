@@ -50,11 +50,11 @@ class Paragraphs:
     """One side's paragraphs with tokens, trigrams and word counts computed on demand, so an
     unchanged paragraph is never tokenized or counted."""
 
-    def __init__(self, texts: Sequence[str]) -> None:
+    def __init__(self, texts: Sequence[str], words: WordCounts | None = None) -> None:
         self.texts = texts
         self._tokens: dict[int, list[str]] = {}
         self._grams: dict[int, frozenset[str]] = {}
-        self._words: dict[int, int] = {}
+        self.count = WordCounts() if words is None else words
 
     def tokens(self, i: int) -> list[str]:
         found = self._tokens.get(i)
@@ -69,9 +69,20 @@ class Paragraphs:
         return found
 
     def words(self, i: int) -> int:
-        found = self._words.get(i)
+        return self.count(self.texts[i])
+
+
+class WordCounts:
+    """`count_words` remembered per text for one diff: the pairing, the check that a pair
+    kept enough words and the stats count the same paragraphs and ops only once."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, int] = {}
+
+    def __call__(self, text: str) -> int:
+        found = self._seen.get(text)
         if found is None:
-            found = self._words[i] = count_words(self.texts[i])
+            found = self._seen[text] = count_words(text)
         return found
 
 

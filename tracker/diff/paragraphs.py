@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from tracker.diff.align import Clock, align
 from tracker.diff.model import Diff, EqualRun, Op, Row, RowKind, Stats
-from tracker.diff.pairing import Paragraphs, match
+from tracker.diff.pairing import Paragraphs, WordCounts, match
 from tracker.diff.tokens import count_words
-from tracker.diff.words import equal_words, mirror_ops, token_ops
+from tracker.diff.words import mirror_ops, token_ops
 
 KEEP_FLOOR = 0.3
 """Below this share of common words after the word diff, a pair is shown as removed + added."""
 
 
 def diff_paragraph_lists(old: Sequence[str], new: Sequence[str], clock: Clock) -> Diff:
-    a, b = Paragraphs(old), Paragraphs(new)
+    count = WordCounts()
+    a, b = Paragraphs(old, count), Paragraphs(new, count)
     blocks: list[list[int]] = []  # [is_change, i0, i1, j0, j1]
     i = j = 0
     for op, n in align(old, new, clock):
@@ -47,7 +48,7 @@ def diff_paragraph_lists(old: Sequence[str], new: Sequence[str], clock: Clock) -
         else:
             ops = token_ops(a.tokens(i), b.tokens(j), clock)
             if i in pairs:
-                common = 2 * equal_words(ops)
+                common = 2 * sum(count(op.text) for op in ops if op.op == "equal")
                 total = a.words(i) + b.words(j)
                 if total and common < KEEP_FLOOR * total:
                     del pairs[i]
@@ -90,7 +91,7 @@ def diff_paragraph_lists(old: Sequence[str], new: Sequence[str], clock: Clock) -
                 rows.append(Row("changed", pi, pj, old[pi], new[pj], ops_of[pi, pj]))
             oi, nj = pi + 1, pj + 1
         parts += rows[first:]
-    stats = stats_of(rows, unchanged_chars)
+    stats = stats_of(rows, unchanged_chars, count)
     return Diff.of_parts(parts, stats, clock.degraded, clock.elapsed_ms())
 
 
@@ -157,7 +158,9 @@ def mirror(d: Diff) -> Diff:
     return Diff.of_parts(ordered, stats, d.degraded, d.elapsed_ms)
 
 
-def stats_of(rows: list[Row], unchanged_chars: int) -> Stats:
+def stats_of(
+    rows: list[Row], unchanged_chars: int, count: Callable[[str], int] = count_words
+) -> Stats:
     """Word and paragraph counts of the rows that are not equal. Only those paragraphs are
     counted word by word; the unchanged ones are only measured (see `share_changed`)."""
     stats = Stats()
@@ -175,7 +178,7 @@ def stats_of(rows: list[Row], unchanged_chars: int) -> Stats:
         old_side, new_side = row.on_old_side, row.on_new_side
         deleted = 0
         for op in row.ops:
-            n = count_words(op.text)
+            n = count(op.text)
             if op.op == "equal":
                 changed_words += n * (old_side + new_side)
                 deleted = 0

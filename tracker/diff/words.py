@@ -10,7 +10,7 @@ from typing import Any
 
 from tracker.diff.align import Clock, align, merge_runs
 from tracker.diff.model import Op, OpKind
-from tracker.diff.tokens import WORD, count_words, tokenize
+from tracker.diff.tokens import WORD, tokenize
 
 
 def check_text(name: str, value: object) -> str:
@@ -203,7 +203,3 @@ def mirror_ops(ops: list[Op]) -> list[Op]:
         else:
             out.append(flipped)
     return out
-
-
-def equal_words(ops: list[Op]) -> int:
-    return sum(count_words(op.text) for op in ops if op.op == "equal")
