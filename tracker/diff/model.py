@@ -111,23 +111,28 @@ class Diff:
 
     @property
     def rows(self) -> list[Row]:
-        if self._rows is None:
-            rows: list[Row] = []
+        # the parts are never cleared: a thread reading parts() while another builds the rows
+        # (a diff cached by the web app) still sees them all
+        rows = self._rows
+        if rows is None:
+            rows = []
             for part in self._parts:
                 if isinstance(part, Row):
                     rows.append(part)
                 else:
                     rows += part.rows()
-            self._rows, self._parts = rows, []
-        return self._rows
+            self._rows = rows
+        return rows
 
     @rows.setter
     def rows(self, rows: list[Row]) -> None:
-        self._rows, self._parts = rows, []
+        self._rows = rows
 
     def parts(self) -> list[Row | EqualRun]:
-        """The rows with each run of unchanged paragraphs as one `EqualRun` (nothing built)."""
-        return list(self._parts) if self._rows is None else list(self._rows)
+        """The rows with each run of unchanged paragraphs as one `EqualRun` (nothing built);
+        once the rows are built or assigned, those."""
+        rows = self._rows
+        return list(self._parts if rows is None else rows)
 
     @property
     def changed(self) -> bool:
