@@ -1,11 +1,12 @@
 """Extraction over the 181 real pages: speed, quality against the gold text, change detection.
 
-    python3 bench/extract.py [--runs 5] [--corpus PATH] [--show N]
+    python3 bench/extract.py [--runs 5] [--corpus PATH] [--show N] [--only FAMILY,...]
 
 Prints the median milliseconds per page (median over pages of each page's median over runs),
 token F1 against the gold article body scored the way the benchmark scores it (4-word shingles,
 mean precision and mean recall over pages), and the change-detection sweep: false versions over
-the noise variants and missed edits over the story variants of tests/noise.py.
+the noise variants and missed edits over the story variants of tests/noise.py and the harder
+families of tests/families.py (`--only` sweeps just the named families; `--runs 0` skips timing).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
 from corpus import CORPUS, page_fingerprint  # noqa: E402
-from noise import variants  # noqa: E402
+from families import variants  # noqa: E402
 
 from tracker.extract import ExtractError, extract  # noqa: E402
 
@@ -69,6 +70,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="timed runs per page")
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--show", type=int, default=10, help="list this many failures")
+    parser.add_argument("--only", default="", help="sweep only these variants (comma-separated)")
     args = parser.parse_args()
     if not args.corpus.is_dir():
         sys.exit(f"corpus not found at {args.corpus}")
@@ -81,7 +83,7 @@ def main() -> None:
             with contextlib.suppress(ExtractError):
                 extract(page, "text/html; charset=utf-8", url)
             timings[key].append((time.perf_counter() - start) * 1000)
-    per_page = [statistics.median(t) for t in timings.values()]
+    per_page = [statistics.median(t) for t in timings.values() if t] or [0.0, 0.0]
 
     scores, fields = [], Counter()
     false_versions, missed, noise_n, story_n = [], [], 0, 0
@@ -96,6 +98,8 @@ def main() -> None:
             fields[name] += getattr(doc, name) is not None
         base = doc.fingerprint()
         for variant in variants(page.decode("utf-8"), gold, key):
+            if args.only and variant.name not in args.only.split(","):
+                continue
             changed = page_fingerprint(variant.html.encode("utf-8"), url) != base
             if variant.kind == "noise":
                 noise_n += 1

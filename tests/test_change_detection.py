@@ -1,6 +1,8 @@
 """Change detection on the 181 real pages: noise around the article is silent, story edits are not.
 
-Every corpus page is edited the way a CMS or an ad server edits pages (tests/noise.py); each
+Every corpus page is edited the way a CMS or an ad server edits pages (tests/noise.py, and the
+harder families of tests/families.py: attribute churn, promos in the body, stamps in lists,
+visible headline rewrites, short lines, list items and table cells); each
 variant is extracted once, in a module-scoped sweep, and its fingerprint compared with the
 unedited page's. Every noise variant must keep the fingerprint and every story variant must
 change it: zero false versions, zero missed edits, no page excused.
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 
 import pytest
 from corpus import corpus_keys, corpus_page, corpus_truth, page_fingerprint, require_corpus
-from noise import variants
+from families import variants
 
 
 @dataclass(frozen=True)
@@ -57,10 +59,16 @@ def test_every_page_gets_noise_and_story_edits(sweep: list[Outcome]) -> None:
     # spaces, two table pages): they get headline edits and page-wide noise only.
     thin = [k for k in keys if per_page[(k, "story")] < 4]
     assert len(thin) <= 3, thin
-    assert all(per_page[(k, "noise")] == (3 if k in thin else 5) for k in keys)
-    names = Counter(o.name for o in sweep if o.kind == "story")
+    assert all(per_page[(k, "noise")] >= (4 if k in thin else 6) for k in keys)
+    names = Counter(o.name for o in sweep)
     assert names["story:word"] >= 175 and names["story:paragraph-added"] >= 175
     assert names["story:digit"] >= 160 and names["story:headline"] >= 175
+    # the harder families (tests/families.py); lists and tables inside the article container
+    # are rare in this corpus, so their families are small
+    assert names["noise:attr-churn"] == len(keys) and names["noise:promos"] >= 160
+    assert names["story:headline-visible"] >= 160 and names["story:digit-short"] >= 30
+    assert names["noise:in-list"] >= 10 and names["story:list-item"] >= 5
+    assert names["story:table-cell"] >= 3
 
 
 def test_noise_outside_the_story_records_no_new_version(sweep: list[Outcome]) -> None:

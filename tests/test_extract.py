@@ -38,7 +38,7 @@ def test_token_f1_beats_the_published_trafilatura_figure(extracted: dict[str, Do
     truth = corpus_truth()
     pairs = [bench.page_scores(truth[k]["articleBody"], d.text) for k, d in extracted.items()]
     precision, recall, f1 = bench.f1(pairs)
-    assert f1 >= 0.958, (precision, recall, f1)
+    assert f1 >= 0.97, (precision, recall, f1)
     assert recall >= 0.98
 
 

@@ -17,7 +17,7 @@ FURNITURE_LABEL = re.compile(
     r"|recommended(?: for you)?|trending(?: now)?"
     r"|share(?: this)?(?: article| story| page)?(?: (?:on|via) [\w ]{1,20})?"
     r"|[\d.,]+[km]?\s*(?:comments?|replies|responses|shares|views|likes)"
-    r"|(?:comments?|replies|responses|shares|views|likes)\s*[:(]?\s*[\d.,]+[km]?\)?)$",
+    r"|(?:comments?|replies|responses|shares|views|likes)\s*[:(]?\s*[\d.,]+[km]?\)?)\s*:?$",
     re.IGNORECASE,
 )
 

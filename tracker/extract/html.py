@@ -12,6 +12,8 @@ from tracker.extract.blocks import block_texts, body_paragraphs, continued_artic
 from tracker.extract.content import ExtractError
 from tracker.extract.furniture import prune_furniture
 from tracker.extract.metadata import fallback_metadata, page_metadata
+from tracker.extract.names import steady_names
+from tracker.extract.promos import prune_promos
 from tracker.extract.recover import drop_teasers, host, recover_blocks
 
 MAX_HTML_CHARS = 20_000_000
@@ -94,14 +96,16 @@ def extract_html(html: str, url: str | None = None) -> Document:
     if tree is None:
         raise ExtractError("not an HTML page")
     meta = page_metadata(tree)
+    site = host(meta.canonical_url or url)
+    steady_names(tree)
     prune_furniture(tree)
+    prune_promos(tree, site)
     try:
         text = article_text(tree, url)
     except Exception as exc:  # trafilatura raises many kinds on hostile markup
         raise ExtractError(f"could not extract article: {exc.__class__.__name__}") from None
     blocks = block_texts(tree)
     lines = continued_article(blocks, text.split("\n"))
-    site = host(meta.canonical_url or url)
     lines = recover_blocks(blocks, drop_teasers(blocks, lines, site), site)
     found = fallback_metadata(tree, url, meta)  # last: it may clean the tree it reads
     title = meta.title or found.get("title")

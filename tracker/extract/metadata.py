@@ -84,6 +84,17 @@ def _first(*values: Any) -> str | None:
     return None
 
 
+def _page_title(tree: Any) -> Any | None:
+    """The page's `<title>`: in the head, or where a broken head left it (not an svg's)."""
+    found = tree.find(".//head/title")
+    if found is not None:
+        return found
+    for el in tree.iter("title"):
+        if not any(a.tag in ("svg", "symbol") for a in el.iterancestors()):
+            return el
+    return None
+
+
 def page_metadata(tree: Any) -> PageMeta:
     """Headline, byline, dates, canonical URL and language, from the page's own markup.
 
@@ -104,7 +115,7 @@ def page_metadata(tree: Any) -> PageMeta:
             items[key] = value
     ld = _json_ld(tree)
     ld_article = ld[0] if ld else {}
-    title_el = tree.find(".//head/title")
+    title_el = _page_title(tree)
     meta_titles = [
         t
         for t in (

@@ -51,9 +51,17 @@ def drop_teasers(blocks: Blocks, lines: list[str], site: str) -> list[str]:
     """trafilatura's lines without teasers: a paragraph that is nearly all a link to another
     page of the same site ("RELATED: ...", "CLICK HERE TO GET THE APP") is recirculation a
     newsroom swaps without touching the story."""
-    wanted = line_set(lines)
-    teasers = {text for el, text in blocks if text in wanted and _is_teaser(el, site)}
-    return [x for x in lines if normalize(x) not in teasers] if teasers else lines
+    wanted = line_set(lines) | {_unbulleted(x) for x in lines}
+    teasers = {text for el, text in blocks if text in wanted and is_teaser(el, site)}
+    if not teasers:
+        return lines
+    return [x for x in lines if normalize(x) not in teasers and _unbulleted(x) not in teasers]
+
+
+def _unbulleted(line: str) -> str:
+    """A line without the "- " trafilatura puts before a list item."""
+    plain = normalize(line)
+    return plain[2:] if plain.startswith("- ") else plain
 
 
 def article_container(blocks: Blocks, lines: Sequence[str]) -> Any | None:
@@ -85,7 +93,7 @@ def _same_site(name: str, site: str) -> bool:
     return name == site or name.endswith("." + site) or site.endswith("." + name)
 
 
-def _internal_links(el: Any, site: str) -> set[str]:
+def internal_links(el: Any, site: str) -> set[str]:
     """The other pages of the same site that `el` links to (query and fragment ignored)."""
     out = set()
     for link in el.iter("a"):
@@ -99,7 +107,7 @@ def _internal_links(el: Any, site: str) -> set[str]:
     return out
 
 
-def _is_teaser(el: Any, site: str) -> bool:
+def is_teaser(el: Any, site: str) -> bool:
     """A block that is nearly all a link to another page of the same site: recirculation.
 
     A paragraph that is one link to another site (a sponsor's tool, a shop) is part of
@@ -213,8 +221,8 @@ def recover_blocks(blocks: Blocks, lines: list[str], site: str = "") -> list[str
         if text in joined or STAMP.search(text) or _MARKUP.search(text):
             continue
         if unit not in boxes:
-            boxes[unit] = unit is not container and len(_internal_links(unit, site)) >= 2
-        if not boxes[unit] and not _is_teaser(element, site):
+            boxes[unit] = unit is not container and len(internal_links(unit, site)) >= 2
+        if not boxes[unit] and not is_teaser(element, site):
             pending.append(block)
     if not any(inserts.values()):
         return lines
