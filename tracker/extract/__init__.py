@@ -54,7 +54,7 @@ __all__ = [
 # storydiff's extraction version: raised with every change that makes some page yield a
 # different Document, so that stored versions say which extraction made them (1 was every
 # release before the versions recorded it).
-EXTRACTION_VERSION = 2
+EXTRACTION_VERSION = 3
 
 
 def extractor_identity() -> str:
