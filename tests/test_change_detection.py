@@ -17,6 +17,10 @@ import pytest
 from corpus import corpus_keys, corpus_page, corpus_truth, page_fingerprint, require_corpus
 from families import variants
 
+# About 2,500 extractions in one fixture: a minute on a quiet 2-core machine, far more on a busy
+# one, so the suite's per-test timeout is raised for this module.
+pytestmark = pytest.mark.timeout(1200)
+
 
 @dataclass(frozen=True)
 class Outcome:

@@ -40,6 +40,7 @@ def test_generated_names_that_spell_furniture_do_not_change_what_is_extracted() 
     for names in (
         ("css-k9bar2", "sc-xMetaQ", "Article_p__Nav3x", "jsx-7yin42"),
         ("p-V1St_ad-9", "ember-hidden7", "x9Share-k", "sc-kbarzq"),
+        ("p-Gmenu_YX8Zl5S1", "para-gr7up", "Card_text__yin4Q", "story-bar9x"),
     ):
         churned = _doc(_page(names=names))
         assert churned.paragraphs == plain.paragraphs == PARAGRAPHS, names

@@ -21,6 +21,8 @@ import functools
 import re
 from typing import Any
 
+from lxml import etree
+
 _SPLIT = re.compile(r"([-_]+)")
 _WORDLIKE = re.compile(r"[a-z]+|[A-Z]{2,5}|[A-Z]?[a-z]{2,}(?:[A-Z][a-z]{2,})*")
 _ATTRIBUTES = ("class", "id")
@@ -56,14 +58,17 @@ def _hashed(part: str) -> bool:
 
 def steady_names(tree: Any) -> None:
     """Rewrite every class and id of the page to its steady part, in place."""
-    for el in tree.iter("*"):
+    for el in _NAMED(tree):
         for name in _ATTRIBUTES:
             value = el.get(name)
             if value is None:
                 continue
-            new = steady(value) if len(value) <= 500 else steady(value[:500])
+            new = steady(value[:500])
             if new != value:
                 if new:
                     el.set(name, new)
                 else:
                     del el.attrib[name]
+
+
+_NAMED = etree.XPath("descendant-or-self::*[@class or @id]")

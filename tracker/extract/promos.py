@@ -43,17 +43,14 @@ _MAX_WORDS = 60
 
 
 def prune_promos(tree: Any, site: str) -> None:
-    """Drop promo blocks and stamp elements from the page, in place."""
+    """Drop promo blocks, teasers, labels and stamp elements from the page, in place."""
     root = tree.getroottree().getroot()
     doomed = []
-    for el in tree.iter("*"):
-        if not isinstance(el.tag, str) or el.tag in ("html", "body", "head"):
+    for el in tree.iter(*_CANDIDATES):
+        if len(el) > 8:  # many children: a container, not one promo, stamp or label
             continue
         text = el.text_content()
-        if len(text) > 600:
-            continue
-        text = tidy(text)
-        if not text:
+        if len(text) > 600 or not (text := tidy(text)):
             continue
         if (
             _STAMP.match(text)
@@ -65,6 +62,16 @@ def prune_promos(tree: Any, site: str) -> None:
     for el in doomed:
         if el.getparent() is not None and el.getroottree().getroot() is root:
             el.drop_tree()
+
+
+_CANDIDATES = (
+    *{*_PROMO_TAGS, *_TEASER_TAGS, *_LABEL_TAGS},
+    "time",
+    "small",
+    "td",
+    "dd",
+    "i",
+)
 
 
 def _is_promo(el: Any, text: str, site: str) -> bool:
