@@ -13,8 +13,10 @@ from diff_support import NUMBER, with_paragraphs
 
 from tracker import diff as diffmod
 from tracker.diff import Op, Row, count_words, diff_documents, diff_texts, word_ops
+from tracker.diff.model import DocumentDiff
 from tracker.document import Document
 from tracker.seeds import load as load_seeds
+from tracker.summary import summarize
 
 UNLIMITED = math.inf
 
@@ -279,6 +281,8 @@ def test_unchanged_runs_stay_one_part_until_the_rows_are_read() -> None:
         d = diffmod.diff_paragraphs(a, b)
         assert [type(p).__name__ for p in d.parts()] == ["EqualRun", "Row", "EqualRun"]
         assert d.changed and d.old_paragraphs() == a and d.new_paragraphs() == b
+        assert summarize(DocumentDiff(d)).kind in ("edit", "paragraphs_added", "quotes")
+        assert len(d.parts()) == 3  # the summary of a recorded change builds no unchanged rows
         rows = d.rows
         assert d.rows is rows and len(rows) == len(old)
         assert [(r.old_index, r.new_index) for r in rows] == [(i, i) for i in range(len(old))]

@@ -308,7 +308,7 @@ def summarize(
     """What changed from `old` to `new` (whose diff is `ddiff`), in kinds, details and words."""
     if not isinstance(ddiff, DocumentDiff):
         raise TypeError(f"summarize needs a DocumentDiff, not {type(ddiff).__name__}")
-    rows = ddiff.body.rows
+    rows = ddiff.body.changed_rows()  # every kind below skips the equal rows
     stats = ddiff.body.stats
     out = _Builder()
     _corrections(rows, out)

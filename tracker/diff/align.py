@@ -9,7 +9,7 @@ from bisect import bisect_left
 from collections import Counter
 from collections.abc import Hashable, Sequence
 from itertools import compress, count, groupby, repeat
-from operator import ne, sub
+from operator import is_not, ne, sub
 
 from diff_match_patch import diff_match_patch
 
@@ -135,13 +135,18 @@ def _unique_anchors(a: Sequence[Hashable], b: Sequence[Hashable]) -> list[tuple[
 
     Written with C loops (sets, map, compress): on a long document every paragraph passes here.
     """
-    common = _once(a) & _once(b)
-    if not common:
+    where_b = dict(zip(b, count(), strict=False))  # the last place of each token
+    if len(where_b) == len(b) and len(set(a)) == len(a):  # no token twice (the usual case)
+        found = list(map(where_b.get, a))
+        keep = list(map(is_not, found, repeat(None)))
+        jb = list(compress(found, keep))
+    else:
+        common = _once(a) & _once(b)
+        keep = list(map(common.__contains__, a))
+        jb = list(map(where_b.__getitem__, compress(a, keep)))
+    if not jb:
         return []
-    keep = list(map(common.__contains__, a))
-    where_b = dict(zip(b, count(), strict=False))  # a token in `common` is there once
     ia = list(compress(range(len(a)), keep))
-    jb = list(map(where_b.__getitem__, compress(a, keep)))
     if jb == sorted(jb):  # nothing crossed over (the usual case): every pair is an anchor
         return list(zip(ia, jb, strict=True))
     return _longest_chain(ia, jb)

@@ -134,6 +134,10 @@ class Diff:
         rows = self._rows
         return list(self._parts if rows is None else rows)
 
+    def changed_rows(self) -> list[Row]:
+        """The rows that are not `equal`, in order, without building the unchanged ones."""
+        return [r for r in self.parts() if isinstance(r, Row) and r.kind != "equal"]
+
     @property
     def changed(self) -> bool:
         return any(isinstance(r, Row) and r.kind != "equal" for r in self.parts())

@@ -252,7 +252,7 @@ def _notice_html(n: Notice) -> str:
             f'<del style="{DEL_STYLE}">{e(old or "")}</del> '
             f'<ins style="{INS_STYLE}">{e(new or "")}</ins></p>'
         )
-    rows = [r for r in n.ddiff.body.rows if r.kind not in ("equal", "moved_from")]
+    rows = [r for r in n.ddiff.body.changed_rows() if r.kind != "moved_from"]
     for row in rows[:MAX_HTML_ROWS]:
         label = {"added": "added", "removed": "removed", "moved_to": "moved"}.get(row.kind)
         tag = f'<span style="{LABEL_STYLE}">{label}</span><br>' if label else ""
