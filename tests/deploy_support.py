@@ -8,9 +8,7 @@ forwards to a `tracker run` on another port. A client can speak from any address
 
 from __future__ import annotations
 
-import datetime
 import http.client
-import ipaddress
 import os
 import re
 import shutil
@@ -23,46 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
+from certs import self_signed
 from servers import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
-
-
-def make_certificate(folder: Path) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1 (the proxies' TLS), as PEM files."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "storydiff.test")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=2))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
 
 
 def _replace(text: str, old: str, new: str) -> str:
@@ -74,7 +37,7 @@ def _replace(text: str, old: str, new: str) -> str:
 def nginx(folder: Path, upstream: int) -> Iterator[int]:
     """deploy/nginx.conf's https server, on a free port, in front of 127.0.0.1:`upstream`."""
     port = free_port()
-    cert, key = make_certificate(folder)
+    cert, key = self_signed(folder, "127.0.0.1")
     site = (DEPLOY / "nginx.conf").read_text()
     site = _replace(site, "server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream};")
     site = _replace(site, "listen 443 ssl;", f"listen 127.0.0.1:{port} ssl;")

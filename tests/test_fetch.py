@@ -15,6 +15,7 @@ from pathlib import Path
 
 import brotli
 import pytest
+from certs import self_signed
 from netguard_support import FakeDNS
 from servers import LocalSite, Request, Response
 
@@ -649,44 +650,10 @@ def test_the_next_approved_address_is_tried_when_one_does_not_answer(
     assert connects == ["::1", "127.0.0.1"]
 
 
-def _certificate(tmp: Path, name: str) -> tuple[Path, Path]:
-    """A self-signed certificate for `name` (it is its own CA), as PEM files."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = tmp / "cert.pem", tmp / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
-
-
 @pytest.fixture
 def tls_site(tmp_path: Path) -> Iterator[tuple[LocalSite, Path, list[str | None]]]:
     """LocalSite wrapped in TLS with a certificate for news.test; records the SNI names seen."""
-    cert, key = _certificate(tmp_path, "news.test")
+    cert, key = self_signed(tmp_path, "news.test")
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     names: list[str | None] = []

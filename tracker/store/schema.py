@@ -227,6 +227,31 @@ def _m6_listing_indexes(db: sqlite_utils.Database) -> None:
     )
 
 
+def _autoincrement(db: sqlite_utils.Database, table: str) -> None:
+    """Rebuild `table` with `id INTEGER PRIMARY KEY AUTOINCREMENT`, rows and indexes kept, the
+    way SQLite documents (new table, copy, drop, rename); foreign keys are off meanwhile."""
+    sql = db.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]
+    ).fetchone()[0]
+    indexes = [
+        row[0]
+        for row in db.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+            "AND sql IS NOT NULL",
+            [table],
+        ).fetchall()
+    ]
+    new_sql = sql.replace(f"CREATE TABLE {table}", f"CREATE TABLE {table}_new", 1).replace(
+        "id INTEGER PRIMARY KEY,", "id INTEGER PRIMARY KEY AUTOINCREMENT,", 1
+    )
+    db.execute(new_sql)
+    db.execute(f"INSERT INTO {table}_new SELECT * FROM {table}")
+    db.execute(f"DROP TABLE {table}")
+    db.execute(f"ALTER TABLE {table}_new RENAME TO {table}")
+    for index_sql in indexes:
+        db.execute(index_sql)
+
+
 def _m7_ids_never_reused(db: sqlite_utils.Database) -> None:
     """AUTOINCREMENT ids for changes, subscriptions and deliveries.
 
@@ -236,26 +261,7 @@ def _m7_ids_never_reused(db: sqlite_utils.Database) -> None:
     keys off, which `_migrate` arranges for this step.
     """
     for table in ("changes", "subscriptions", "deliveries"):
-        sql = db.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]
-        ).fetchone()[0]
-        indexes = [
-            row[0]
-            for row in db.execute(
-                "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-                "AND sql IS NOT NULL",
-                [table],
-            ).fetchall()
-        ]
-        new_sql = sql.replace(f"CREATE TABLE {table}", f"CREATE TABLE {table}_new", 1).replace(
-            "id INTEGER PRIMARY KEY,", "id INTEGER PRIMARY KEY AUTOINCREMENT,", 1
-        )
-        db.execute(new_sql)
-        db.execute(f"INSERT INTO {table}_new SELECT * FROM {table}")
-        db.execute(f"DROP TABLE {table}")
-        db.execute(f"ALTER TABLE {table}_new RENAME TO {table}")
-        for index_sql in indexes:
-            db.execute(index_sql)
+        _autoincrement(db, table)
 
 
 def _m8_no_session_key(db: sqlite_utils.Database) -> None:
@@ -290,26 +296,7 @@ def _m11_story_ids_never_reused(db: sqlite_utils.Database) -> None:
     story. The tables are rebuilt as SQLite documents, foreign keys off (see `_migrate`).
     """
     for table in ("stories", "feeds"):
-        sql = db.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]
-        ).fetchone()[0]
-        indexes = [
-            row[0]
-            for row in db.execute(
-                "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-                "AND sql IS NOT NULL",
-                [table],
-            ).fetchall()
-        ]
-        new_sql = sql.replace(f"CREATE TABLE {table}", f"CREATE TABLE {table}_new", 1).replace(
-            "id INTEGER PRIMARY KEY,", "id INTEGER PRIMARY KEY AUTOINCREMENT,", 1
-        )
-        db.execute(new_sql)
-        db.execute(f"INSERT INTO {table}_new SELECT * FROM {table}")
-        db.execute(f"DROP TABLE {table}")
-        db.execute(f"ALTER TABLE {table}_new RENAME TO {table}")
-        for index_sql in indexes:
-            db.execute(index_sql)
+        _autoincrement(db, table)
 
 
 def _m12_extractor_identity(db: sqlite_utils.Database) -> None:
