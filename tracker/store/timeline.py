@@ -23,7 +23,6 @@ from tracker.store.base import (
     StoreBase,
     _dumps,
 )
-from tracker.store.packing import RAW_LEVEL, pack
 
 ChangeFor = Callable[[Row, Row, "int | None"], dict[str, Any]]
 
@@ -169,40 +168,6 @@ class TimelineMixin(StoreBase):
             self._rewrite_change(int(existing["id"]), number, out_of)
         self._refresh_figures(story_id)
         return Recorded(number=number, created=True, change_id=change_id, reverts_to=reverts_to)
-
-    def _insert_version_row(
-        self,
-        story_id: int,
-        number: int,
-        doc: Document,
-        at: str,
-        reverts_to: int | None,
-        raw: bytes | None,
-        raw_type: str | None,
-        extractor: str | None,
-    ) -> None:
-        self.conn.execute(
-            "INSERT INTO versions (story_id, number, fetched_at, fingerprint, title, byline, "
-            "text, published, updated, canonical_url, reverts_to, raw, raw_type, extractor, "
-            "text_length) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                story_id,
-                number,
-                at,
-                doc.fingerprint(),
-                doc.title,
-                doc.byline,
-                doc.text,
-                doc.published,
-                doc.updated,
-                doc.canonical_url,
-                reverts_to,
-                pack(raw, None, RAW_LEVEL) if raw is not None else None,
-                raw_type,
-                extractor,
-                len(doc.text),
-            ],
-        )
 
     def _rewrite_change(self, change_id: int, from_version: int, change: dict[str, Any]) -> None:
         values = {k: change.get(k) for k in CHANGE_FIELDS}

@@ -135,28 +135,8 @@ class VersionsMixin(StoreBase):
                 [story_id, fingerprint],
             )
             reverts_to = int(earlier["number"]) if earlier else None
-            self.conn.execute(
-                "INSERT INTO versions (story_id, number, fetched_at, fingerprint, title, byline, "
-                "text, published, updated, canonical_url, reverts_to, raw, raw_type, extractor, "
-                "note, text_length) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    story_id,
-                    number,
-                    at,
-                    fingerprint,
-                    doc.title,
-                    doc.byline,
-                    doc.text,
-                    doc.published,
-                    doc.updated,
-                    doc.canonical_url,
-                    reverts_to,
-                    pack(raw, None, RAW_LEVEL) if raw is not None else None,
-                    raw_type,
-                    extractor,
-                    note,
-                    len(doc.text),
-                ],
+            self._insert_version_row(
+                story_id, number, doc, at, reverts_to, raw, raw_type, extractor, note, fingerprint
             )
             before = (latest["title"], latest["text"]) if latest else None
             self._placed(story_id, number, before, (doc.title, doc.text), None)
@@ -197,6 +177,44 @@ class VersionsMixin(StoreBase):
             reverts_to=reverts_to,
             deliveries=delivered,
             developing=now_developing,
+        )
+
+    def _insert_version_row(
+        self,
+        story_id: int,
+        number: int,
+        doc: Document,
+        at: str,
+        reverts_to: int | None,
+        raw: bytes | None,
+        raw_type: str | None,
+        extractor: str | None,
+        note: str | None = None,
+        fingerprint: str | None = None,  # when the caller has it already (it hashes the text)
+    ) -> None:
+        """The one INSERT of a version row, whether it is the newest or placed in time order."""
+        self.conn.execute(
+            "INSERT INTO versions (story_id, number, fetched_at, fingerprint, title, byline, "
+            "text, published, updated, canonical_url, reverts_to, raw, raw_type, extractor, "
+            "note, text_length) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                story_id,
+                number,
+                at,
+                fingerprint or doc.fingerprint(),
+                doc.title,
+                doc.byline,
+                doc.text,
+                doc.published,
+                doc.updated,
+                doc.canonical_url,
+                reverts_to,
+                pack(raw, None, RAW_LEVEL) if raw is not None else None,
+                raw_type,
+                extractor,
+                note,
+                len(doc.text),
+            ],
         )
 
     def _placed(
