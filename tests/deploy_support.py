@@ -64,18 +64,13 @@ http {{
     conf = folder / "nginx.conf"
     conf.write_text(main)
     binary = shutil.which("nginx") or "/usr/sbin/nginx"
-    proc = subprocess.Popen(
+    with _serving(
         [binary, "-p", str(folder), "-c", str(conf), "-g", "daemon off;"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        wait_for(lambda: _listening(port), timeout=20, proc=proc)
+        port,
+        folder / "nginx.log",
+        timeout=20,
+    ):
         yield port
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 @contextmanager
@@ -93,19 +88,34 @@ def caddy(folder: Path, upstream: int) -> Iterator[int]:
     conf.write_text(glob + site)
     env = {**os.environ, "HOME": str(folder), "XDG_DATA_HOME": str(folder / "xdg")}
     binary = shutil.which("caddy") or "/usr/bin/caddy"
-    proc = subprocess.Popen(
+    with _serving(
         [binary, "run", "--config", str(conf), "--adapter", "caddyfile"],
+        port,
+        folder / "caddy.log",
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        wait_for(lambda: _listening(port), timeout=30, proc=proc)
+        timeout=30,
+    ):
         yield port
-    finally:
-        proc.terminate()
-        proc.wait(10)
+
+
+@contextmanager
+def _serving(
+    cmd: list[str], port: int, log: Path, *, env: dict[str, str] | None = None, timeout: float
+) -> Iterator[None]:
+    """Run a server until the block ends (SIGTERM, then SIGKILL after 20 s). Its output goes to
+    `log`, never to a pipe nobody reads: a full pipe would stall a chatty server mid-test."""
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=out, text=True)
+        try:
+            wait_for(lambda: _listening(port), timeout=timeout, proc=proc)
+            yield
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 def _listening(port: int) -> bool:
@@ -124,25 +134,9 @@ def tracker_run(db: Path, **env: str) -> Iterator[int]:
     port = free_port()
     environ = {**os.environ, "TRACKER_DB": str(db), "TRACKER_ADMIN_PASSWORD": PASSWORD, **env}
     environ.pop("TRACKER_CONFIG", None)
-    log = (db.parent / "tracker-run.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tracker", "run", "--port", str(port)],
-        env=environ,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-        text=True,
-    )
-    try:
-        wait_for(lambda: _listening(port), timeout=60, proc=proc)
+    cmd = [sys.executable, "-m", "tracker", "run", "--port", str(port)]
+    with _serving(cmd, port, db.parent / "tracker-run.log", env=environ, timeout=60):
         yield port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 PASSWORD = "correct horse battery"

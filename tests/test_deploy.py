@@ -13,7 +13,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -169,23 +168,24 @@ def test_under_journald_each_line_carries_its_level_and_sigterm_stops_cleanly(
         "JOURNAL_STREAM": "8:12345",  # what systemd sets when output goes to the journal
     }
     env.pop("TRACKER_CONFIG", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tracker", "run", "--no-web"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        wait_for(lambda: (tmp_path / "tracker.db-wal").exists(), timeout=60, proc=proc)
-        time.sleep(1)
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(30) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    lines = (proc.stderr.read() if proc.stderr else "").splitlines()
+    log = tmp_path / "run.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tracker", "run", "--no-web"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=out,
+            text=True,
+        )
+        try:  # the announcement comes once the scheduler runs: then it has something to stop
+            wait_for(lambda: "Ctrl-C stops" in log.read_text(), timeout=60, proc=proc)
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(30) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    lines = log.read_text().splitlines()
     logged = [line for line in lines if line.startswith("<")]
     assert any(re.match(r"^<6>apscheduler\.scheduler: Scheduler started$", x) for x in logged), (
         lines
