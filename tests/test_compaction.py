@@ -301,3 +301,26 @@ def test_a_version_something_refers_to_keeps_its_row(tmp_path: Path) -> None:
         assert [store.get_version(story_id, n + 1)["text"] for n in range(3)] == [
             d.text for d in docs
         ]
+
+
+def test_pages_freed_by_compaction_leave_the_file_when_the_store_closes(tmp_path: Path) -> None:
+    """Each new version shrinks its predecessor to a delta and frees pages; what is still free
+    when a process stops is cut off the file, not carried in it forever."""
+    path = tmp_path / "t.db"
+    with Store(path) as store:
+        for n in range(6):
+            story_id, _ = store.add_story(f"https://news.example/{n}")
+            for doc in history(10):
+                store.record_version(story_id, doc)
+        assert store.conn.execute("PRAGMA freelist_count").fetchone()[0] > 0
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 2  # incremental
+    assert conn.execute("PRAGMA freelist_count").fetchone()[0] == 0
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.close()
+    with Store(path) as store:
+        assert [store.get_version(story_id, n + 1)["text"] for n in range(10)] == [
+            d.text for d in history(10)
+        ]
+    assert path.stat().st_size == pages * 4096

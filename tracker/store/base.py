@@ -22,6 +22,8 @@ from tracker.store.schema import (
 )
 
 Row = dict[str, Any]
+RECLAIM_PAGES = 1
+"""Free pages worth cutting off the file when a store closes."""
 Progress = Callable[[str, int, int], None]
 """Told (what, done, total) while a long migration runs, so a caller can show a bar."""
 
@@ -154,7 +156,7 @@ class Recorded:
 def _dumps(value: Any) -> str | None:
     if value is None:
         return None
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 # --------------------------------------------------------------------------- the store
@@ -189,6 +191,8 @@ class StoreBase:
             if refusal:
                 conn.close()
                 raise StoreError(refusal)
+            if _is_new(conn):  # free pages can go back to the disk (see `reclaim`)
+                conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
             conn.execute("PRAGMA foreign_keys = ON")
             mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
             if mode != "wal" and self.path != ":memory:":
@@ -207,7 +211,35 @@ class StoreBase:
             raise _store_error(exc, self.path) from None
 
     def close(self) -> None:
+        self.reclaim()
         self.conn.close()
+
+    def reclaim(self, least: int = RECLAIM_PAGES) -> int:
+        """Give free pages back to the disk when at least `least` are free; the pages freed.
+
+        A new version re-encodes its older neighbour smaller, so pages come free as an archive
+        grows. SQLite reuses them, but what is free when a process stops would stay in the
+        file; with `auto_vacuum = INCREMENTAL` (every database made since schema 17, and older
+        ones once migrated) they are cut off the end. Never waits for a lock: a busy file is
+        simply left for the next close.
+        """
+        try:
+            if self.conn.in_transaction:
+                return 0
+            if self.conn.execute("PRAGMA auto_vacuum").fetchone()[0] != 2:
+                return 0
+            free = int(self.conn.execute("PRAGMA freelist_count").fetchone()[0])
+            if free < max(1, least):
+                return 0
+            timeout = int(self.conn.execute("PRAGMA busy_timeout").fetchone()[0])
+            self.conn.execute("PRAGMA busy_timeout = 0")
+            try:  # executescript steps the pragma to the end (execute frees one page)
+                self.conn.executescript("PRAGMA incremental_vacuum")
+            finally:
+                self.conn.execute(f"PRAGMA busy_timeout = {timeout}")
+            return free - int(self.conn.execute("PRAGMA freelist_count").fetchone()[0])
+        except sqlite3.DatabaseError:  # read-only, busy or closed: nothing lost, try next time
+            return 0
 
     def __enter__(self) -> StoreBase:
         return self
@@ -386,6 +418,14 @@ def _decode_change(row: Row) -> Row:
 def _decode_subscription(row: Row) -> Row:
     row["kinds"] = json.loads(row["kinds"]) if row.get("kinds") else []
     return row
+
+
+def _is_new(conn: sqlite3.Connection) -> bool:
+    """An empty database: nothing in it yet, so settings fixed at creation can still be chosen."""
+    return (
+        int(conn.execute("PRAGMA user_version").fetchone()[0]) == 0
+        and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] == 0
+    )
 
 
 def _not_ours(conn: sqlite3.Connection, path: str) -> str | None:
