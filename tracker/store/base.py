@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlite_utils
 
-from tracker.store import compaction
+from tracker.store import compaction, meta
 from tracker.store.schema import (
     APPLICATION_ID,
     EARLIER_RELEASE_TABLES,
@@ -298,68 +298,85 @@ class StoreBase:
                 f"database {self.path} has schema version {current}, newer than this storydiff "
                 f"understands ({SCHEMA_VERSION}); upgrade storydiff"
             )
-        self._finish_moves(progress)
-        if current >= target:
-            return
-        # Table rebuilds must not cascade deletes: foreign keys are off while migrating (it can
-        # only be switched outside a transaction) and checked before each step commits.
-        self.conn.execute("PRAGMA foreign_keys = OFF")
-        try:
-            for number in range(current + 1, target + 1):
-                with self.write():
-                    if self.schema_version >= number:  # another process migrated meanwhile
-                        continue
-                    MIGRATIONS[number - 1](self.db)
-                    self.conn.execute(f"PRAGMA user_version = {number}")
-                    broken = self.conn.execute("PRAGMA foreign_key_check").fetchall()
-                    if broken:
-                        raise StoreError(
-                            f"migration would break {len(broken)} references; not applied"
-                        )
-                self._finish_moves(progress)
-        finally:
-            self.conn.execute("PRAGMA foreign_keys = ON")
+        moved = self._finish_moves(progress)
+        if current < target:
+            # Table rebuilds must not cascade deletes: foreign keys are off while migrating (it
+            # can only be switched outside a transaction) and checked before each step commits.
+            self.conn.execute("PRAGMA foreign_keys = OFF")
+            try:
+                for number in range(current + 1, target + 1):
+                    with self.write():
+                        if self.schema_version >= number:  # another process migrated meanwhile
+                            continue
+                        MIGRATIONS[number - 1](self.db)
+                        self.conn.execute(f"PRAGMA user_version = {number}")
+                        broken = self.conn.execute("PRAGMA foreign_key_check").fetchall()
+                        if broken:
+                            raise StoreError(
+                                f"migration would break {len(broken)} references; not applied"
+                            )
+                    moved = self._finish_moves(progress) or moved
+            finally:
+                self.conn.execute("PRAGMA foreign_keys = ON")
+        if moved:
+            self._vacuum(progress)
 
-    def _finish_moves(self, progress: Progress | None) -> None:
-        """Carry on moving versions to the compact layout (migration 16) until none are left.
+    def _finish_moves(self, progress: Progress | None) -> bool:
+        """Carry on the batched data moves migrations start until none are left; whether any
+        row moved. Migration 16 moves versions to the compact layout (`compaction.py`),
+        migration 17 moves what pages said about themselves to `version_meta` (`meta.py`).
 
         Foreign keys are off meanwhile: deleting a moved row from the old table must not
         cascade to what references it (archived_captures), which points at the same id again
         once the tables are swapped.
         """
-        total = compaction.pending(self.conn)
-        if total is None:
-            return
-        keys_on = self.conn.execute("PRAGMA foreign_keys").fetchone()[0]
-        self.conn.execute("PRAGMA foreign_keys = OFF")
-        try:
-            self._move_all(total, progress)
-        finally:
-            self.conn.execute(f"PRAGMA foreign_keys = {'ON' if keys_on else 'OFF'}")
+        moved = False
+        for what, pending, batch in (
+            ("compacting versions", compaction.pending, compaction.move_batch),
+            ("moving page details", meta.unlinked, meta.link_batch),
+        ):
+            total = pending(self.conn)
+            if total is None:
+                continue
+            keys_on = self.conn.execute("PRAGMA foreign_keys").fetchone()[0]
+            self.conn.execute("PRAGMA foreign_keys = OFF")
+            try:
+                moved = self._move_all(what, total, batch, progress) or moved
+            finally:
+                self.conn.execute(f"PRAGMA foreign_keys = {'ON' if keys_on else 'OFF'}")
+        return moved
 
-    def _move_all(self, total: int, progress: Progress | None) -> None:
-        if total == 0:  # a new database: nothing to move, nothing to reclaim
-            with self.write():
-                compaction.move_batch(self.conn)
-            return
+    def _move_all(
+        self,
+        what: str,
+        total: int,
+        batch: Callable[[sqlite3.Connection], int],
+        progress: Progress | None,
+    ) -> bool:
+        """Run `batch` (one transaction each) until it moves nothing; whether anything moved."""
         done = 0
         while True:
-            if progress:
-                progress("compacting versions", done, total)
+            if progress and total:
+                progress(what, done, total)
             with self.write():
-                moved = compaction.move_batch(self.conn)
+                moved = batch(self.conn)
                 if not moved:
                     broken = self.conn.execute("PRAGMA foreign_key_check").fetchall()
                     if broken:
                         raise StoreError(
-                            f"compacting versions would break {len(broken)} references; not applied"
+                            f"{what} would break {len(broken)} references; not applied"
                         )
             if not moved:
-                break
+                return done > 0
             done += moved
+
+    def _vacuum(self, progress: Progress | None) -> None:
+        """Give back the space a move freed, and from then on let the file shrink by itself
+        (`auto_vacuum = INCREMENTAL`, which only a VACUUM can switch on for an existing file)."""
         if progress:
             progress("reclaiming space", 0, 1)
         with suppress(sqlite3.OperationalError):  # busy elsewhere: the space is reused anyway
+            self.conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
             self.conn.execute("VACUUM")
         if progress:
             progress("reclaiming space", 1, 1)
@@ -445,9 +462,11 @@ def _not_ours(conn: sqlite3.Connection, path: str) -> str | None:
             "storydiff leaves it alone: give --db a new file"
         )
     version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-    tables = {
+    tables = {  # `versions` is a view since schema 17
         row[0]
-        for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"
+        ).fetchall()
     }
     if not tables and version == 0:
         return None

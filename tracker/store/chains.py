@@ -1,6 +1,6 @@
 """Reverse-delta chains over a story's versions: reading any version, and relinking after an insert.
 
-Two chains run through the `versions` table. The text chain: the newest version keeps its body
+Two chains run through the `version_rows` table. The text chain: the newest version keeps its body
 plain in `text`; every older one holds a zstd frame in `packed`, a delta against the next newer
 version (`base` is that version's id) or, every MAX_RUN + 1 versions, a whole frame (`base` NULL,
 a keyframe). The raw chain does the same over the versions that archived their page (`raw`,
@@ -43,10 +43,10 @@ def read(conn: sqlite3.Connection, chain: Chain, version_id: int) -> bytes | Non
     rows = conn.execute(
         f"""
         WITH RECURSIVE hops(id, plain, blob, base, depth) AS (
-            SELECT id, {plain}, {chain.blob}, {chain.base}, 0 FROM versions WHERE id = ?
+            SELECT id, {plain}, {chain.blob}, {chain.base}, 0 FROM version_rows WHERE id = ?
             UNION ALL
             SELECT v.id, {v_plain}, v.{chain.blob}, v.{chain.base}, h.depth + 1
-            FROM versions v JOIN hops h ON v.id = h.base
+            FROM version_rows v JOIN hops h ON v.id = h.base
             WHERE h.plain IS NULL AND h.depth <= {MAX_RUN + 1}
         )
         SELECT plain, blob, base FROM hops ORDER BY depth DESC
@@ -71,7 +71,7 @@ def read_texts(conn: sqlite3.Connection, story_id: int, version_ids: list[int]) 
     rows = {
         int(i): (text, packed, base)
         for i, text, packed, base in conn.execute(
-            "SELECT id, text, packed, base FROM versions WHERE story_id = ?", [story_id]
+            "SELECT id, text, packed, base FROM version_rows WHERE story_id = ?", [story_id]
         )
     }
     known: dict[int, bytes] = {}
@@ -139,7 +139,7 @@ def _member(
     conn: sqlite3.Connection, chain: Chain, story_id: int, where: str, params: list[int]
 ) -> tuple[int, int, int | None] | None:
     row = conn.execute(
-        f"SELECT id, number, {chain.base} FROM versions "
+        f"SELECT id, number, {chain.base} FROM version_rows "
         f"WHERE story_id = ? AND {chain.member} AND {where}",
         [story_id, *params],
     ).fetchone()
@@ -155,7 +155,7 @@ def _lowest_whole_below(
     conn: sqlite3.Connection, chain: Chain, story_id: int, number: int, skip: int | None
 ) -> int:
     row = conn.execute(
-        f"SELECT max(number) FROM versions WHERE story_id = ? AND number < ? AND number != ? "
+        f"SELECT max(number) FROM version_rows WHERE story_id = ? AND number < ? AND number != ? "
         f"AND {chain.member} AND {_whole(chain)}",
         [story_id, number, -1 if skip is None else skip],
     ).fetchone()
@@ -164,7 +164,7 @@ def _lowest_whole_below(
 
 def _whole_above(conn: sqlite3.Connection, chain: Chain, story_id: int, number: int) -> int:
     row = conn.execute(
-        f"SELECT min(number) FROM versions WHERE story_id = ? AND number > ? "
+        f"SELECT min(number) FROM version_rows WHERE story_id = ? AND number > ? "
         f"AND {chain.member} AND {_whole(chain)}",
         [story_id, number],
     ).fetchone()
@@ -174,7 +174,7 @@ def _whole_above(conn: sqlite3.Connection, chain: Chain, story_id: int, number: 
 def _count(conn: sqlite3.Connection, chain: Chain, story_id: int, low: int, high: int) -> int:
     """Chain members strictly between versions `low` and `high`."""
     row = conn.execute(
-        f"SELECT count(*) FROM versions WHERE story_id = ? AND number > ? AND number < ? "
+        f"SELECT count(*) FROM version_rows WHERE story_id = ? AND number > ? AND number < ? "
         f"AND {chain.member}",
         [story_id, low, high],
     ).fetchone()
@@ -192,25 +192,26 @@ def _rewrite(conn: sqlite3.Connection, version_id: int, values: dict[str, object
     """
     if _referenced(conn, version_id):
         sets = ", ".join(f"{k} = ?" for k in values)
-        conn.execute(f"UPDATE versions SET {sets} WHERE id = ?", [*values.values(), version_id])
+        conn.execute(f"UPDATE version_rows SET {sets} WHERE id = ?", [*values.values(), version_id])
         return
-    cur = conn.execute("SELECT * FROM versions WHERE id = ?", [version_id])
+    cur = conn.execute("SELECT * FROM version_rows WHERE id = ?", [version_id])
     row = dict(zip([d[0] for d in cur.description], cur.fetchone(), strict=True))
     row.update(values)
-    conn.execute("DELETE FROM versions WHERE id = ?", [version_id])
+    conn.execute("DELETE FROM version_rows WHERE id = ?", [version_id])
     conn.execute(
-        f"INSERT INTO versions ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+        f"INSERT INTO version_rows ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
         list(row.values()),
     )
 
 
 def _referenced(conn: sqlite3.Connection, version_id: int) -> bool:
     for (table,) in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%REFERENCES versions%'"
+        "SELECT name FROM sqlite_master "
+        "WHERE type = 'table' AND sql LIKE '%REFERENCES%version_rows%'"
     ).fetchall():
         for key in conn.execute(f"PRAGMA foreign_key_list({table})").fetchall():
             if (
-                key[2] == "versions"
+                key[2] == "version_rows"
                 and conn.execute(
                     f"SELECT 1 FROM {table} WHERE {key[3]} = ? LIMIT 1", [version_id]
                 ).fetchone()

@@ -15,10 +15,13 @@ import zlib
 
 from tracker.store import chains
 from tracker.store.changed_text import index_version
+from tracker.store.meta import meta_id
+from tracker.store.schema import META_COLUMNS
 
 OLD_TABLE = "versions"
 NEW_TABLE = "versions_new"
 BATCH_VERSIONS = 400
+_PACKING = ("text_length", "packed", "base", "raw_base")
 _COLUMNS = (
     "id, story_id, number, fetched_at, fingerprint, title, byline, text, published, updated, "
     "canonical_url, reverts_to, raw, raw_type, extractor, note"
@@ -58,12 +61,14 @@ def _move_story(conn: sqlite3.Connection, story_id: int) -> int:
     return len(rows)
 
 
-def write_story(conn: sqlite3.Connection, rows: list[tuple], table: str = "versions") -> None:
+def write_story(conn: sqlite3.Connection, rows: list[tuple], table: str = "version_rows") -> None:
     """Insert a whole story's versions at once, packed and indexed, oldest first.
 
     Each row is (id, story_id, number, fetched_at, fingerprint, title, byline, text, published,
     updated, canonical_url, reverts_to, page bytes or None, raw_type, extractor, note); the
     story must have no versions yet. The layout is the one appending them one by one would give.
+    `version_rows` gets the page's own words through `version_meta`; the table migration 16
+    fills (`versions_new`) holds them in its columns, as that schema did.
     """
     ids = [r[0] for r in rows]
     text_frames = chains.pack_story(chains.TEXT, ids, [(r[7] or "").encode() for r in rows])
@@ -72,20 +77,23 @@ def write_story(conn: sqlite3.Connection, rows: list[tuple], table: str = "versi
     for i, r in enumerate(rows):
         newest = i == len(rows) - 1
         packed, base = (None, None) if newest else text_frames[i]
+        values = [
+            *r[:7],
+            r[7] if newest else None,
+            *r[8:12],
+            raw_frames[i][0],
+            *r[13:16],
+            len(r[7] or ""),
+            packed,
+            base,
+            raw_frames[i][1],
+        ]
+        named = dict(zip([*_COLUMNS.split(", "), *_PACKING], values, strict=True))
+        if table == "version_rows":
+            named["meta_id"] = meta_id(conn, r[1], [named.pop(c) for c in META_COLUMNS])
         conn.execute(
-            f"INSERT INTO {table} ({_COLUMNS}, text_length, packed, base, raw_base) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                *r[:7],
-                r[7] if newest else None,
-                *r[8:12],
-                raw_frames[i][0],
-                *r[13:16],
-                len(r[7] or ""),
-                packed,
-                base,
-                raw_frames[i][1],
-            ],
+            f"INSERT INTO {table} ({', '.join(named)}) VALUES ({', '.join('?' * len(named))})",
+            list(named.values()),
         )
         mine = (r[5], r[7] or "")
         index_version(conn, r[0], previous, mine, story_id=r[1])

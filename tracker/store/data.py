@@ -144,7 +144,10 @@ def verify_database(path: str | Path) -> dict[str, int]:
         result = conn.execute("PRAGMA integrity_check").fetchall()
         if [r[0] for r in result] != ["ok"]:
             raise StoreError(f"{path} fails SQLite's integrity check: {result[0][0]}")
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        tables = {  # `versions` is a view since schema 17
+            r[0]
+            for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")
+        }
         if not tables >= STORYDIFF_TABLES:
             raise StoreError(f"{path} is a SQLite file but not a storydiff database")
         counts = {

@@ -389,6 +389,51 @@ def _m16_compact_versions(db: sqlite_utils.Database) -> None:
     )
 
 
+META_COLUMNS = ("title", "byline", "published", "canonical_url", "raw_type", "extractor")
+"""What a page said about itself that rarely changes, kept once per story in `version_meta`
+(`updated` is not among them: a page's modification time changes with nearly every version)."""
+
+
+def _m17_version_meta(db: sqlite_utils.Database) -> None:
+    """A version's headline, byline, publication date, canonical URL, page type and extractor,
+    stored once per story while they stay the same instead of in every version row.
+
+    The rows move to `version_rows` (the table renamed: ids, references and the AUTOINCREMENT
+    counter come along) with `meta_id` pointing into `version_meta`, and `versions` becomes a
+    view with the same columns as before, so every query of `versions` reads as it did. Rows
+    made before this migration keep their own values until `compaction.link_batch` moves them
+    to `version_meta` (in batches, resumable; `version_rows_unlinked` lists those left).
+    """
+    columns = ",\n            ".join(f"{c} TEXT" for c in META_COLUMNS)
+    order = (
+        *("id", "story_id", "number", "fetched_at", "fingerprint", "title", "byline", "text"),
+        *("published", "updated", "canonical_url", "reverts_to", "raw", "raw_type", "extractor"),
+        *("note", "text_length", "packed", "base", "raw_base"),
+    )
+    picked = ",\n            ".join(
+        f"CASE WHEN v.meta_id IS NULL THEN v.{c} ELSE m.{c} END AS {c}"
+        if c in META_COLUMNS
+        else f"v.{c}"
+        for c in order
+    )
+    db.executescript(
+        f"""
+        CREATE TABLE version_meta (
+            id INTEGER PRIMARY KEY,
+            story_id INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+            {columns}
+        );
+        CREATE INDEX version_meta_story ON version_meta(story_id);
+        ALTER TABLE versions RENAME TO version_rows;
+        ALTER TABLE version_rows ADD COLUMN meta_id INTEGER;
+        CREATE INDEX version_rows_unlinked ON version_rows(id) WHERE meta_id IS NULL;
+        CREATE VIEW versions AS SELECT
+            {picked}
+        FROM version_rows v LEFT JOIN version_meta m ON m.id = v.meta_id;
+        """
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _m1_core,
     _m2_change_stats,
@@ -406,5 +451,6 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _m14_checks_by_time,
     _m15_archived_captures,
     _m16_compact_versions,
+    _m17_version_meta,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

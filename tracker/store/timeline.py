@@ -88,7 +88,7 @@ class TimelineMixin(StoreBase):
     def _seen_earlier(self, story_id: int, number: int, at: str) -> Recorded:
         """The later version's text was already current at `at`: it was first seen then."""
         self.conn.execute(
-            "UPDATE versions SET fetched_at = ? WHERE story_id = ? AND number = ?",
+            "UPDATE version_rows SET fetched_at = ? WHERE story_id = ? AND number = ?",
             [at, story_id, number],
         )
         self.conn.execute(
@@ -101,7 +101,7 @@ class TimelineMixin(StoreBase):
     def _shift(self, story_id: int, number: int) -> None:
         """Versions `number` and later, and every reference to them, move up by one (through
         negative numbers, so the unique (story, number) keys never collide midway)."""
-        for table, column in (("versions", "number"), ("changes", "to_version")):
+        for table, column in (("version_rows", "number"), ("changes", "to_version")):
             self.conn.execute(
                 f"UPDATE {table} SET {column} = -({column} + 1) "
                 f"WHERE story_id = ? AND {column} >= ?",
@@ -113,7 +113,7 @@ class TimelineMixin(StoreBase):
             )
         for table, column in (
             ("changes", "from_version"),
-            ("versions", "reverts_to"),
+            ("version_rows", "reverts_to"),
             ("changes", "reverts_to"),
         ):
             self.conn.execute(

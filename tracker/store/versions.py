@@ -34,6 +34,7 @@ from tracker.store.base import (
     _dumps,
 )
 from tracker.store.changed_text import Text, index_version, unindex_version
+from tracker.store.meta import meta_id
 from tracker.store.packing import RAW_LEVEL, pack, unpack
 
 
@@ -193,27 +194,26 @@ class VersionsMixin(StoreBase):
         fingerprint: str | None = None,  # when the caller has it already (it hashes the text)
     ) -> None:
         """The one INSERT of a version row, whether it is the newest or placed in time order."""
+        meta = meta_id(
+            self.conn,
+            story_id,
+            [doc.title, doc.byline, doc.published, doc.canonical_url, raw_type, extractor],
+        )
         self.conn.execute(
-            "INSERT INTO versions (story_id, number, fetched_at, fingerprint, title, byline, "
-            "text, published, updated, canonical_url, reverts_to, raw, raw_type, extractor, "
-            "note, text_length) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO version_rows (story_id, number, fetched_at, fingerprint, text, updated, "
+            "reverts_to, raw, note, text_length, meta_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 story_id,
                 number,
                 at,
                 fingerprint or doc.fingerprint(),
-                doc.title,
-                doc.byline,
                 doc.text,
-                doc.published,
                 doc.updated,
-                doc.canonical_url,
                 reverts_to,
                 pack(raw, None, RAW_LEVEL) if raw is not None else None,
-                raw_type,
-                extractor,
                 note,
                 len(doc.text),
+                meta,
             ],
         )
 
@@ -246,8 +246,8 @@ class VersionsMixin(StoreBase):
             if self.latest_version(story_id) is not None:
                 raise StoreError(f"story {story_id} already has versions")
             row = self.conn.execute(
-                "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'versions'), 0),"
-                " coalesce((SELECT max(id) FROM versions), 0))"
+                "SELECT max(coalesce((SELECT seq FROM sqlite_sequence "
+                "WHERE name = 'version_rows'), 0), coalesce((SELECT max(id) FROM version_rows), 0))"
             ).fetchone()
             first = int(row[0]) + 1
             compaction.write_story(
