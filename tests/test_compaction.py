@@ -173,7 +173,8 @@ def test_a_version_placed_between_two_others_relinks_its_neighbours(tmp_path: Pa
                 )
             store.conn.execute(
                 "INSERT INTO version_rows (story_id, number, fetched_at, fingerprint, title, "
-                "text, text_length, raw, raw_type) VALUES (?, ?, 'x', 'f', ?, ?, ?, ?, 'text/plain')",
+                "text, text_length, raw, raw_type) "
+                "VALUES (?, ?, 'x', 'f', ?, ?, ?, ?, 'text/plain')",
                 [
                     story_id,
                     at,
