@@ -7,7 +7,8 @@
 0. Layouts. The version bodies alone, in each layout weighed for docs/SCHEMA.md.
 1. Size. The corpus articles with realistic edit histories (tests/edits.py: 12 versions each)
    are recorded through `tracker.record.record` (diff, summary, change rows: what a user's file
-   holds). The file is measured after a WAL checkpoint (no VACUUM), beside `git gc
+   holds), round by round (every story's version 1, then every story's version 2...), as a
+   tracker checking all its stories sees them. The file is measured after a WAL checkpoint (no VACUUM), beside `git gc
    --aggressive` of the same texts (headline + body, one file per story) built in the same run,
    with one commit per version (as a git scraper keeps it) and with one commit per round of
    edits. The raw page archive (the real corpus page with each version's text in it) is
@@ -90,7 +91,7 @@ def table_bytes(path: Path) -> dict[str, int]:
             "search index"
             if name.startswith("versions_search")
             else "versions"
-            if name.startswith(("versions", "sqlite_autoindex_versions"))
+            if name.startswith(("version", "sqlite_autoindex_version"))
             else "changes"
             if "changes" in name
             else "the rest"
@@ -141,11 +142,18 @@ def size_part(tmp: Path) -> None:
     db = tmp / "corpus.db"
     t = time.perf_counter()
     with Store(db) as store:
-        for i, (key, versions) in enumerate(histories.items()):
-            story_id, _ = store.add_story(f"https://news{i % 20}.example/{key[:16]}")
-            for n, version in enumerate(versions):
-                doc = Document.build(title=version.title, paragraphs=list(version.paragraphs))
-                record(store, story_id, doc, fetched_at=f"2024-01-{1 + n:02d}T{i % 24:02d}:00:00Z")
+        ids = {
+            key: store.add_story(f"https://news{i % 20}.example/{key[:16]}")[0]
+            for i, key in enumerate(histories)
+        }
+        rounds = max(map(len, histories.values()))
+        for n in range(rounds):  # round by round, as a tracker checking every story sees them
+            for i, (key, versions) in enumerate(histories.items()):
+                if n < len(versions):
+                    version = versions[n]
+                    doc = Document.build(title=version.title, paragraphs=list(version.paragraphs))
+                    at = f"2024-01-{1 + n:02d}T{i % 24:02d}:00:00Z"
+                    record(store, ids[key], doc, fetched_at=at)
     build_s = time.perf_counter() - t
     size = file_size(db)
     groups = table_bytes(db)

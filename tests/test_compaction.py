@@ -17,6 +17,7 @@ import pytest
 from synthetic import edit_words, long_document
 
 from tracker.document import Document
+from tracker.record import document_of
 from tracker.store import Store
 from tracker.store.packing import MAX_RUN, RAW_LEVEL, pack
 
@@ -105,6 +106,13 @@ def test_release10_database_migrates_and_keeps_every_version(tmp_path: Path) -> 
             "canonical_url, raw_type, extractor FROM versions)"
         ).fetchone()
         assert store.conn.execute("SELECT count(*) FROM version_meta").fetchone() == distinct
+        # fingerprints shrank to 16 digits, and a story fetched unchanged is still unchanged
+        assert store.conn.execute(
+            "SELECT DISTINCT length(fingerprint) FROM versions"
+        ).fetchall() == [(16,)]
+        for story_id in range(1, 7):
+            latest = store.latest_version(story_id)
+            assert not store.record_version(story_id, document_of(latest)).created
     assert path.stat().st_size < FIXTURE.stat().st_size * 0.65  # schema pages weigh on 63 versions
 
 

@@ -4,7 +4,8 @@ canonical URL, page type, extractor), stored once per story while it stays the s
 Consecutive versions of a story nearly always share all of these, and together they weigh about
 as much as the delta that stores the version's text, so each version row points (`meta_id`)
 at a row of `version_meta` instead of repeating them; the `versions` view joins them back.
-Rows written before schema 17 carry their own values until `link_batch` moves them here.
+Rows written before schema 17 carry their own values until `link_batch` moves them here (and
+shortens their fingerprint to the 16 hex digits `Document.fingerprint` gives since then).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
+from tracker.document import FINGERPRINT_DIGITS
 from tracker.store.schema import META_COLUMNS
 
 Meta = tuple[str | None, ...]
@@ -68,7 +70,8 @@ def link_batch(conn: sqlite3.Connection, budget: int = BATCH_VERSIONS) -> int:
     cleared = ", ".join(f"{c} = NULL" for c in META_COLUMNS)
     for version_id, story_id, *values in rows:
         conn.execute(
-            f"UPDATE version_rows SET meta_id = ?, {cleared} WHERE id = ?",
-            [meta_id(conn, story_id, values), version_id],
+            f"UPDATE version_rows SET meta_id = ?, {cleared}, "
+            "fingerprint = substr(fingerprint, 1, ?) WHERE id = ?",
+            [meta_id(conn, story_id, values), FINGERPRINT_DIGITS, version_id],
         )
     return len(rows)
