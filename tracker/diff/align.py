@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Hashable, Sequence
 from itertools import compress, count, groupby, repeat
 from operator import is_not, ne, sub
+from typing import Any
 
 from diff_match_patch import diff_match_patch
 
@@ -193,20 +194,46 @@ def _once(seq: Sequence[Hashable]) -> set[Hashable]:
     return set(compress(counts.keys(), map((1).__eq__, counts.values())))
 
 
-def _head(a: Sequence[Hashable], b: Sequence[Hashable], a0: int, b0: int, n: int) -> int:
-    """How many tokens a[a0:] and b[b0:] have in common at their start, at most n."""
+def common_head(a: Sequence[Any], b: Sequence[Any], a0: int = 0, b0: int = 0, n: int = -1) -> int:
+    """How many items a[a0:] and b[b0:] (lists or strings) share at their start, at most n.
+
+    A binary search of slice comparisons: each compares in C (a memcmp per string), so a
+    long unchanged stretch costs a few slices instead of a Python step per item.
+    """
+    if n < 0:
+        n = min(len(a) - a0, len(b) - b0)
     if not n or a[a0] != b[b0]:
         return 0
-    return next(compress(count(), map(ne, a[a0 : a0 + n], b[b0 : b0 + n])), n)
+    if a[a0 : a0 + n] == b[b0 : b0 + n]:
+        return n
+    lo, hi = 1, n  # a[a0:a0+lo] == b[b0:b0+lo]; the first difference is before hi
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if a[a0 + lo : a0 + mid] == b[b0 + lo : b0 + mid]:
+            lo = mid
+        else:
+            hi = mid
+    return lo
 
 
-def _tail(a: Sequence[Hashable], b: Sequence[Hashable], a1: int, b1: int, n: int) -> int:
-    """How many tokens a[:a1] and b[:b1] have in common at their end, at most n."""
+def common_tail(a: Sequence[Any], b: Sequence[Any], a1: int = -1, b1: int = -1, n: int = -1) -> int:
+    """How many items a[:a1] and b[:b1] share at their end, at most n (see `common_head`)."""
+    a1 = len(a) if a1 < 0 else a1
+    b1 = len(b) if b1 < 0 else b1
+    if n < 0:
+        n = min(a1, b1)
     if not n or a[a1 - 1] != b[b1 - 1]:
         return 0
-    ra = reversed(a[a1 - n : a1])
-    rb = reversed(b[b1 - n : b1])
-    return next(compress(count(), map(ne, ra, rb)), n)
+    if a[a1 - n : a1] == b[b1 - n : b1]:
+        return n
+    lo, hi = 1, n
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if a[a1 - mid : a1 - lo] == b[b1 - mid : b1 - lo]:
+            lo = mid
+        else:
+            hi = mid
+    return lo
 
 
 def _gaps(
@@ -248,11 +275,11 @@ def align(a: Sequence[Hashable], b: Sequence[Hashable], clock: Clock) -> list[tu
             runs.append((0, task))
             continue
         a0, a1, b0, b1 = task
-        head = _head(a, b, a0, b0, min(a1 - a0, b1 - b0))
+        head = common_head(a, b, a0, b0, min(a1 - a0, b1 - b0))
         if head:
             runs.append((0, head))
             a0, b0 = a0 + head, b0 + head
-        tail = _tail(a, b, a1, b1, min(a1 - a0, b1 - b0))
+        tail = common_tail(a, b, a1, b1, min(a1 - a0, b1 - b0))
         if tail:
             stack.append(tail)
             a1, b1 = a1 - tail, b1 - tail

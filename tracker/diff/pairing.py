@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
-from tracker.diff.align import Clock
-from tracker.diff.tokens import count_words, tokenize
+from tracker.diff.align import Clock, common_head, common_tail
+from tracker.diff.tokens import WordCounts, has_words
 
 PAIR_FLOOR = 0.4
 """Trigram similarity (Dice) at which a removed and an added paragraph count as one edit."""
@@ -30,60 +30,91 @@ MAX_GRAM_CHARS = 20_000
 """A longer paragraph is compared by the trigrams of its first and last 10,000 characters."""
 
 
-def _dice(a: frozenset[str], b: frozenset[str]) -> float:
+Grams = frozenset[str | tuple[str, str, str]]
+
+
+def _dice(a: Grams, b: Grams) -> float:
     if not a or not b:
         return 0.0
     return 2 * len(a & b) / (len(a) + len(b))
 
 
-def trigrams(text: str) -> frozenset[str]:
-    """The character trigrams of a text with its whitespace collapsed to single spaces."""
+def collapsed(text: str) -> str:
+    """The text as trigrams see it: whitespace collapsed to single spaces, long texts cut."""
     s = " ".join(text.split())
     if len(s) > MAX_GRAM_CHARS:
         s = s[: MAX_GRAM_CHARS // 2] + s[-MAX_GRAM_CHARS // 2 :]
+    return s
+
+
+def trigrams(text: str) -> Grams:
+    """The character trigrams of a text with its whitespace collapsed to single spaces.
+
+    A trigram is kept as its three characters (a tuple): zip builds them in C, about half the
+    time of slicing, and two tuples are equal exactly when the three-letter strings are.
+    """
+    return _grams(collapsed(text))
+
+
+def _grams(s: str) -> Grams:
     if len(s) < 3:
         return frozenset([s]) if s else frozenset()
-    return frozenset([s[k : k + 3] for k in range(len(s) - 2)])
+    return frozenset(_tri(s))
+
+
+def _tri(s: str) -> set[tuple[str, str, str]]:
+    return set(zip(s, s[1:], s[2:], strict=False))
+
+
+def at_least_by_ends(s: str, t: str, floor: float) -> bool:
+    """True when the trigram Dice of the collapsed texts s and t is surely >= floor, judged
+    from what they share at both ends, without building either set (False: not sure).
+
+    With s = X + Ms + Y and t = X + Mt + Y, the trigrams C inside X or inside Y are common,
+    and each side has at most len(M) + 2 others, so Dice >= 2|C| / (2|C| + |Ms| + |Mt| + 4).
+    |C| is counted on as little of X and Y as it takes to reach the bound.
+    """
+    if len(s) < 3 or len(t) < 3 or max(len(s), len(t)) > MAX_GRAM_CHARS:
+        return False
+    x = common_head(s, t)
+    y = common_tail(s, t, n=min(len(s), len(t)) - x)
+    spread = len(s) + len(t) - 2 * (x + y) + 4
+    need = floor * spread / (2 * (1 - floor)) + 1e-9  # |C| > need makes Dice > floor
+    if x + y < need:
+        return False
+    if len(_tri(s[: min(x, int(need * 1.5) + 8)])) > need:
+        return True
+    return len(_tri(s[:x]) | _tri(s[len(s) - y :])) > need
 
 
 class Paragraphs:
-    """One side's paragraphs with tokens, trigrams and word counts computed on demand, so an
-    unchanged paragraph is never tokenized or counted."""
+    """One side's paragraphs with trigrams and word counts computed on demand, so an
+    unchanged paragraph is never looked at."""
 
     def __init__(self, texts: Sequence[str], words: WordCounts | None = None) -> None:
         self.texts = texts
-        self._tokens: dict[int, list[str]] = {}
-        self._grams: dict[int, frozenset[str]] = {}
+        self._collapsed: dict[int, str] = {}
+        self._grams: dict[int, Grams] = {}
         self.count = WordCounts() if words is None else words
 
-    def tokens(self, i: int) -> list[str]:
-        found = self._tokens.get(i)
+    def collapsed(self, i: int) -> str:
+        found = self._collapsed.get(i)
         if found is None:
-            found = self._tokens[i] = tokenize(self.texts[i])
+            found = self._collapsed[i] = collapsed(self.texts[i])
         return found
 
-    def grams(self, i: int) -> frozenset[str]:
+    def grams(self, i: int) -> Grams:
         found = self._grams.get(i)
         if found is None:
-            found = self._grams[i] = trigrams(self.texts[i])
+            found = self._grams[i] = _grams(self.collapsed(i))
         return found
 
     def words(self, i: int) -> int:
         return self.count(self.texts[i])
 
-
-class WordCounts:
-    """`count_words` remembered per text for one diff: the pairing, the check that a pair
-    kept enough words and the stats count the same paragraphs and ops only once."""
-
-    def __init__(self) -> None:
-        self._seen: dict[str, int] = {}
-
-    def __call__(self, text: str) -> int:
-        found = self._seen.get(text)
-        if found is None:
-            found = self._seen[text] = count_words(text)
-        return found
+    def has_words(self, i: int, n: int) -> bool:
+        """words(i) >= n, reading only as far as the n-th word when there are that many."""
+        return has_words(self.texts[i], n) or self.words(i) >= n
 
 
 class Similarity:
@@ -98,6 +129,13 @@ class Similarity:
         if found is None:
             found = self._seen[i, j] = _dice(self.a.grams(i), self.b.grams(j))
         return found
+
+    def at_least(self, i: int, j: int, floor: float) -> bool:
+        """self(i, j) >= floor, most often decided from the shared ends (`at_least_by_ends`)."""
+        found = self._seen.get((i, j))
+        if found is None and at_least_by_ends(self.a.collapsed(i), self.b.collapsed(j), floor):
+            return True
+        return (self(i, j) if found is None else found) >= floor
 
 
 def match(
@@ -127,8 +165,8 @@ def match(
     taken = set(moves.values())
     sim = Similarity(a, b)
     budget = [10 * MAX_MOVE_COMPARISONS]
-    movable_old = [i for i in olds if i not in moves and a.words(i) >= MOVE_MIN_WORDS]
-    movable_new = [j for j in news if j not in taken and b.words(j) >= MOVE_MIN_WORDS]
+    movable_old = [i for i in olds if i not in moves and a.has_words(i, MOVE_MIN_WORDS)]
+    movable_new = [j for j in news if j not in taken and b.has_words(j, MOVE_MIN_WORDS)]
     by_run: dict[int, list[int]] = {}
     for j in movable_new:
         by_run.setdefault(run_new[j], []).append(j)
@@ -210,13 +248,13 @@ def pair_run(
     """
     n, m = len(olds), len(news)
     if n == 1 and m == 1:
-        return [(olds[0], news[0])] if sim(olds[0], news[0]) >= PAIR_FLOOR else []
+        return [(olds[0], news[0])] if sim.at_least(olds[0], news[0], PAIR_FLOOR) else []
     if n == m:  # every paragraph edited in place is taken as it is, without the search
         for i, j in zip(olds, news, strict=True):
             if clock.out():
                 clock.degrade("paragraphs")
                 return []
-            if sim(i, j) < PAIR_FLOOR:
+            if not sim.at_least(i, j, PAIR_FLOOR):
                 break
         else:
             return list(zip(olds, news, strict=True))

@@ -7,9 +7,9 @@ from collections.abc import Callable, Sequence
 
 from tracker.diff.align import Clock, align
 from tracker.diff.model import Diff, EqualRun, Op, Row, RowKind, Stats
-from tracker.diff.pairing import Paragraphs, WordCounts, match
-from tracker.diff.tokens import count_words
-from tracker.diff.words import mirror_ops, token_ops
+from tracker.diff.pairing import Paragraphs, match
+from tracker.diff.tokens import WordCounts, count_words
+from tracker.diff.words import mirror_ops, text_ops
 
 KEEP_FLOOR = 0.3
 """Below this share of common words after the word diff, a pair is shown as removed + added."""
@@ -46,7 +46,7 @@ def diff_paragraph_lists(old: Sequence[str], new: Sequence[str], clock: Clock) -
             clock.degrade("paragraphs")
             ops_of[i, j] = [Op("delete", old[i]), Op("insert", new[j])]
         else:
-            ops = token_ops(a.tokens(i), b.tokens(j), clock)
+            ops = text_ops(old[i], new[j], clock, count)
             if i in pairs:
                 common = 2 * sum(count(op.text) for op in ops if op.op == "equal")
                 total = a.words(i) + b.words(j)

@@ -12,7 +12,7 @@ import threading
 import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, islice
 
 
 def _char_class(codepoints: Sequence[int]) -> str:
@@ -157,10 +157,16 @@ def _in_dictionary_script(token: str) -> bool:
     return 0x0E00 <= cp <= 0x17FF and any(lo <= cp <= hi for lo, hi in _DICTIONARY_RANGES)
 
 
-def tokenize(text: str) -> list[str]:
-    """Split text into tokens whose concatenation is exactly `text` (see the module docstring)."""
+def tokenize(text: str, dictionary: bool | None = None) -> list[str]:
+    """Split text into tokens whose concatenation is exactly `text` (see the module docstring).
+
+    `dictionary` says whether the text the piece comes from has Thai (…) letters, which turns
+    on dictionary segmentation; by default `text` itself is looked at.
+    """
     tokens = _TOKEN.findall(text)
-    if _DICTIONARY_CHAR.search(text) is None:
+    if dictionary is None:
+        dictionary = has_dictionary_script(text)
+    if not dictionary:
         return tokens
     out: list[str] = []
     for tok in tokens:
@@ -177,6 +183,79 @@ def count_words(text: str) -> int:
     if _DICTIONARY_CHAR.search(text) is None:
         return len(found)
     return sum(len(segment(w)) if _in_dictionary_script(w) else 1 for w in found)
+
+
+class WordCounts:
+    """`count_words` remembered per text for one diff: the pairing, the check that a pair
+    kept enough words and the stats count the same paragraphs and ops only once. `seed` takes
+    counts worked out piecewise (see `cut_ok`), so a long text is never counted twice."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, int] = {}
+
+    def __call__(self, text: str) -> int:
+        found = self._seen.get(text)
+        if found is None:
+            found = self._seen[text] = count_words(text)
+        return found
+
+    def seed(self, text: str, n: int) -> None:
+        self._seen.setdefault(text, n)
+
+
+_CJK_CUT = [(lo, hi) for lo, hi in _BY_CHAR_RANGES if (lo, hi) not in _DICTIONARY_RANGES]
+
+
+def _cuts_after(ch: str) -> bool:
+    """Whitespace, or a CJK character (one token, never part of a longer one)."""
+    if ch.isspace():
+        return True
+    cp = ord(ch)
+    if cp < 0x3005:
+        return False
+    return 0x20000 <= cp <= 0x3FFFF or any(lo <= cp <= hi for lo, hi in _CJK_CUT)
+
+
+def _starts_token(ch: str) -> bool:
+    """Not whitespace and nothing that sticks to the character before (marks, ZWJ, tones)."""
+    if ch.isspace():
+        return False
+    cat = unicodedata.category(ch)
+    return cat[0] != "M" and cat != "Cf" and not 0x1F3FB <= ord(ch) <= 0x1F3FF
+
+
+def cut_ok(text: str, p: int) -> bool:
+    """Whether text[:p] and text[p:] tokenize, and count words, exactly as their parts of text.
+
+    True at either end, and where whitespace or a CJK character is followed by a character
+    that starts a token: no token (and no word) spans such a place, and no pattern looks
+    across it (the number pattern's look-behind needs a digit and a `.` or `,` before it).
+    Dictionary scripts (Thai, …) are never cut inside a run, so ICU sees whole runs.
+    """
+    if p <= 0 or p >= len(text):
+        return True
+    return _cuts_after(text[p - 1]) and _starts_token(text[p])
+
+
+def has_dictionary_script(text: str) -> bool:
+    return _DICTIONARY_CHAR.search(text) is not None
+
+
+def first_token(text: str, dictionary: bool) -> str:
+    """`tokenize(text, dictionary)[0]`, without tokenizing the rest."""
+    found = _TOKEN.match(text)
+    if found is None:
+        return ""
+    tok = found.group()
+    if dictionary and _in_dictionary_script(tok) and not tok[0].isspace():
+        return segment(tok)[0]
+    return tok
+
+
+def has_words(text: str, n: int) -> bool:
+    """Whether `text` has n words by the pattern alone (each match is at least one word);
+    stops at the n-th. False means "not sure": `count_words` decides."""
+    return next(islice(WORD.finditer(text), n - 1, None), None) is not None
 
 
 def words_of(text: str) -> list[str]:

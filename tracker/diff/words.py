@@ -8,9 +8,16 @@ from itertools import compress
 from operator import not_
 from typing import Any
 
-from tracker.diff.align import Clock, align, merge_runs
+from tracker.diff.align import Clock, align, common_head, common_tail, merge_runs
 from tracker.diff.model import Op, OpKind
-from tracker.diff.tokens import WORD, tokenize
+from tracker.diff.tokens import (
+    WORD,
+    WordCounts,
+    cut_ok,
+    first_token,
+    has_dictionary_script,
+    tokenize,
+)
 
 
 def check_text(name: str, value: object) -> str:
@@ -179,6 +186,91 @@ def token_ops(ta: list[str], tb: list[str], clock: Clock) -> list[Op]:
     segs = _segments_by_words(ta, tb, clock)
     _shift_pure(segs)
     return _ops_of(_cleanup(segs))
+
+
+_NEAR = 32
+"""Places next to the end of the shared text tried one by one before looking only at spaces."""
+
+
+def _head_cut(a: str, b: str, p: int) -> int:
+    """The last place at or before p (a and b agree before it) where both can be cut."""
+    near = max(0, p - _NEAR)
+    while p > near:
+        if cut_ok(a, p) and cut_ok(b, p):
+            return p
+        p -= 1
+    while p > 0:  # far from the change: only right after a space
+        p = a.rfind(" ", 0, p)
+        if p < 0:
+            return 0
+        if cut_ok(a, p + 1):
+            return p + 1
+    return 0
+
+
+def _tail_cut(a: str, b: str, m: int) -> int:
+    """The longest shared end of at most m characters that starts where both can be cut."""
+    la, lb = len(a), len(b)
+    near = max(0, m - _NEAR)
+    while m > near:
+        if cut_ok(a, la - m) and cut_ok(b, lb - m):
+            return m
+        m -= 1
+    q = la - m
+    while q < la:
+        q = a.find(" ", q) + 1
+        if q <= 0:
+            return 0
+        if cut_ok(a, q):
+            return la - q
+    return 0
+
+
+def text_ops(old: str, new: str, clock: Clock, count: WordCounts) -> list[Op]:
+    """`token_ops(tokenize(old), tokenize(new))`, the same ops, at the cost of what changed.
+
+    The text both share at the start and at the end is cut where `cut_ok` allows (its tokens
+    and word counts are those of the whole) and enters the alignment as one opaque token per
+    end, so a one-word edit in a long paragraph tokenizes a few words. The word counts of both
+    texts and of every op are seeded into `count` from the pieces: the shared ends are counted
+    once. One case would align differently (the middle of one side is a prefix of the other's
+    and the word after it starts the shared end: the whole-text alignment would run on into
+    the end); it, and texts where only one side has Thai (…) letters, take the plain path.
+    """
+    p = _head_cut(old, new, common_head(old, new))
+    m = _tail_cut(old, new, common_tail(old, new, n=min(len(old), len(new)) - p))
+    da, db = has_dictionary_script(old), has_dictionary_script(new)
+    head, tail = old[:p], old[len(old) - m :]
+    ta, tb = tokenize(old[p : len(old) - m], da), tokenize(new[p : len(new) - m], db)
+    if da != db or (tail and _runs_into_tail(ta, tb, tail, da)):
+        return token_ops(tokenize(old, da), tokenize(new, db), clock)
+    ends_a, ends_b = [head] if head else [], [tail] if tail else []
+    ops = token_ops([*ends_a, *ta, *ends_b], [*ends_a, *tb, *ends_b], clock)
+    ends = (count(head) if head else 0) + (count(tail) if tail else 0)
+    count.seed(old, ends + count(old[p : len(old) - m]))
+    count.seed(new, ends + count(new[p : len(new) - m]))
+    last = len(ops) - 1
+    for k, op in enumerate(ops):
+        lo = len(head) if k == 0 else 0
+        hi = len(op.text) - (len(tail) if k == last else 0)
+        if lo or hi < len(op.text):
+            n = count(op.text[lo:hi]) if hi > lo else 0
+            n += (count(head) if lo else 0) + (count(tail) if hi < len(op.text) else 0)
+            count.seed(op.text, n)
+    return ops
+
+
+def _runs_into_tail(ta: list[str], tb: list[str], tail: str, dictionary: bool) -> bool:
+    """Whether the words of one middle are a prefix of the other's and the next word is the
+    tail's first: the whole-text alignment would then match that word in the tail."""
+    wa = [t for t in ta if not t.isspace()]
+    wb = [t for t in tb if not t.isspace()]
+    if len(wa) == len(wb):
+        return False
+    shorter, longer = (wa, wb) if len(wa) < len(wb) else (wb, wa)
+    if common_head(shorter, longer) < len(shorter):
+        return False
+    return longer[len(shorter)] == first_token(tail, dictionary)
 
 
 def word_ops(old: str, new: str, *, budget_ms: float | None = None) -> list[Op]:

@@ -1,0 +1,140 @@
+"""The diff's shortcuts give exactly what the long way gives: a word diff that skips the text two
+paragraphs share at both ends, word counts put together from pieces, similarity decided from the
+shared ends, and a paragraph list compared without hashing its unchanged ends."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_diff_properties import WORDS
+
+from tracker import diff as diffmod
+from tracker.diff.align import Clock, common_head, common_tail
+from tracker.diff.pairing import _dice, at_least_by_ends, collapsed, trigrams
+from tracker.diff.tokens import WordCounts, count_words, cut_ok, has_words, tokenize
+from tracker.diff.words import text_ops, token_ops
+
+PROPS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# words of every script, joined by spaces or by nothing (CJK, Thai and marks glued together)
+texts = st.lists(
+    st.tuples(st.sampled_from(WORDS), st.sampled_from([" ", " ", "", "  ", "\n"])),
+    max_size=14,
+).map(lambda parts: "".join(w + sep for w, sep in parts))
+
+
+@st.composite
+def edited(draw: st.DrawFn) -> tuple[str, str]:
+    """A text and the same text with a word replaced, inserted, dropped or repeated."""
+    words = draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=14))
+    sep = draw(st.sampled_from([" ", ""]))
+    new = list(words)
+    k = draw(st.integers(0, len(words) - 1))
+    action = draw(st.sampled_from(["replace", "insert", "drop", "repeat"]))
+    if action == "replace":
+        new[k] = draw(st.sampled_from(WORDS))
+    elif action == "insert":
+        new.insert(k, draw(st.sampled_from(WORDS)))
+    elif action == "drop":
+        del new[k]
+    else:  # "the sat." -> "the sat sat.": the whole-text alignment runs on into the shared end
+        new.insert(k, words[k])
+    return sep.join(words), sep.join(new)
+
+
+pairs = st.one_of(
+    edited(),
+    st.tuples(texts, texts),
+    st.tuples(st.text(max_size=60), st.text(max_size=60)),
+    st.tuples(texts, st.text(max_size=8), texts).map(lambda t: (t[0] + t[2], t[0] + t[1] + t[2])),
+)
+
+
+def check_text_ops(old: str, new: str) -> None:
+    clock = Clock(math.inf)
+    counts = WordCounts()
+    ops = text_ops(old, new, clock, counts)
+    assert ops == token_ops(tokenize(old), tokenize(new), clock)
+    for text in [old, new, *(op.text for op in ops)]:
+        assert counts(text) == count_words(text), text
+
+
+@PROPS
+@given(pairs)
+def test_the_word_diff_of_a_pair_skips_the_shared_ends_and_gives_the_same_ops(
+    pair: tuple[str, str],
+) -> None:
+    check_text_ops(*pair)
+
+
+@PROPS
+@given(pairs)
+def test_the_shared_ends_shortcut_holds_without_the_dictionary(pair: tuple[str, str]) -> None:
+    previous = diffmod.use_dictionary(False)
+    try:
+        check_text_ops(*pair)
+    finally:
+        diffmod.use_dictionary(previous)
+
+
+def test_a_repeated_word_before_the_shared_end_is_placed_as_the_whole_text_places_it() -> None:
+    check_text_ops("the sat.", "the sat sat.")
+    check_text_ops(
+        "a b c d e f g h the sat. and more text", "a b c d e f g h the sat sat. and more text"
+    )
+
+
+@PROPS
+@given(texts | st.text(max_size=80), st.data())
+def test_a_text_cut_where_cut_ok_allows_tokenizes_and_counts_as_its_parts(
+    text: str, data: st.DataObject
+) -> None:
+    p = data.draw(st.integers(0, len(text)))
+    if cut_ok(text, p):
+        assert tokenize(text[:p]) + tokenize(text[p:]) == tokenize(text)
+        assert count_words(text[:p]) + count_words(text[p:]) == count_words(text)
+
+
+@PROPS
+@given(texts | st.text(max_size=80), st.integers(1, 6))
+def test_has_words_never_says_yes_when_there_are_fewer(text: str, n: int) -> None:
+    if has_words(text, n):
+        assert count_words(text) >= n
+
+
+@PROPS
+@given(pairs, st.sampled_from([0.4, 0.6]))
+def test_similarity_decided_from_the_shared_ends_is_never_wrong(
+    pair: tuple[str, str], floor: float
+) -> None:
+    old, new = pair
+    if at_least_by_ends(collapsed(old), collapsed(new), floor):
+        assert _dice(trigrams(old), trigrams(new)) >= floor
+
+
+def test_similarity_from_the_shared_ends_decides_a_small_edit_in_a_long_paragraph() -> None:
+    old = " ".join(f"word{k} of the story" for k in range(60))
+    new = old.replace("word30 of", "word30 off")
+    assert at_least_by_ends(collapsed(old), collapsed(new), 0.4)
+    assert not at_least_by_ends(collapsed(old), collapsed("something else entirely"), 0.4)
+
+
+@PROPS
+@given(
+    st.lists(st.sampled_from("abcde"), max_size=30), st.lists(st.sampled_from("abcde"), max_size=30)
+)
+def test_common_ends_of_lists_and_strings_match_a_step_by_step_count(
+    a: list[str], b: list[str]
+) -> None:
+    head = next(
+        (k for k, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+    )
+    assert common_head(a, b) == head == common_head("".join(a), "".join(b))
+    rest = min(len(a), len(b)) - head
+    tail = next(
+        (k for k, (x, y) in enumerate(zip(a[::-1], b[::-1], strict=False)) if x != y or k >= rest),
+        rest,
+    )
+    assert common_tail(a, b, n=rest) == tail == common_tail("".join(a), "".join(b), n=rest)
