@@ -377,3 +377,33 @@ def test_what_a_page_says_of_itself_is_stored_once_per_story(tmp_path: Path) -> 
         assert store.get_version(story_id, 5)["title"] == "Headline 1"
         store.delete_story(story_id)
         assert store.conn.execute("SELECT count(*) FROM version_meta").fetchone() == (0,)
+
+
+def test_rows_indexed_before_and_after_the_lean_index_leave_it_whole(tmp_path: Path) -> None:
+    """Versions indexed before schema 18 hold their removed sentences in the index, later ones
+    do not: deleting a story, or placing a version among old ones, must take each row out with
+    exactly the words it went in with, or words of deleted versions would linger."""
+    path = release10_copy(tmp_path)
+    with Store(path) as store:
+        old_ids = [v["id"] for v in store.list_versions(2)]
+        doc = document_of(store.latest_version(2))
+        fresh = Document.build(title=doc.title, paragraphs=[*doc.paragraphs, "Quokkas ate."])
+        assert store.record_version(2, fresh).created
+        store.record_version(3, fresh, fetched_at="2000-01-01T00:00:00Z")  # before all of 3's
+        words = {
+            w.lower()
+            for v in store.list_versions(2, with_text=True)
+            for w in re.findall(r"\w+", f"{v['title']} {v['text']}")
+        }
+        ids = [v["id"] for v in store.list_versions(2)]
+        assert len(ids) == len(old_ids) + 1
+        store.delete_story(2)
+        for word in words:
+            left = store.conn.execute(
+                "SELECT rowid FROM versions_search WHERE versions_search MATCH ?", [f'"{word}"']
+            ).fetchall()
+            assert not {r[0] for r in left} & set(ids), word
+        assert [h["id"] for h in store.search("quokkas")] == [3]
+        store.conn.execute(
+            "INSERT INTO versions_search (versions_search) VALUES ('integrity-check')"
+        )

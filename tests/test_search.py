@@ -89,3 +89,36 @@ def test_page_and_api_show_entered_and_left(store: Store, client) -> None:
     html = client.get("/?q=very+heavy").data.decode()
     assert f'entered in <a href="/stories/{story_id}/versions/3">v3</a>' in html
     assert f'left in <a href="/stories/{story_id}/versions/5">v5</a>' in html
+
+
+def test_entered_and_left_match_every_version_over_long_histories(store: Store) -> None:
+    """Where a sentence left is found by probing versions after it entered: over long random
+    histories the answer must equal reading every version."""
+    import random
+
+    rnd = random.Random(7)
+    for trial in range(6):
+        presence = []
+        on = False
+        for _ in range(45):
+            if rnd.random() < 0.15:
+                on = not on
+            presence.append(on)
+        if not any(presence):
+            presence[rnd.randrange(45)] = True
+        docs = [
+            doc(f"Update {n} of the day, trial {trial}.", *([SENTENCE] if here else []))
+            for n, here in enumerate(presence)
+        ]
+        story_id = add(store, f"https://news.example/t{trial}", docs)
+        expected_in = [
+            n + 1 for n, p in enumerate(presence) if p and (n == 0 or not presence[n - 1])
+        ]
+        expected_out = [n + 1 for n, p in enumerate(presence) if not p and n and presence[n - 1]]
+        (hit,) = [h for h in store.search(f'"{SENTENCE}"', limit=50) if h["id"] == story_id]
+        assert (hit["entered"], hit["left"], hit["present"]) == (
+            expected_in,
+            expected_out,
+            presence[-1],
+        )
+        assert presence[hit["match_version"] - 1]  # the snippet is from a version that has it

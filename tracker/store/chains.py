@@ -66,28 +66,39 @@ def read(conn: sqlite3.Connection, chain: Chain, version_id: int) -> bytes | Non
     return data
 
 
+class StoryTexts:
+    """The bodies of one story's versions, its rows read once and each frame decoded once
+    (shared hops), for a caller that reads several versions one after another (search)."""
+
+    def __init__(self, conn: sqlite3.Connection, story_id: int) -> None:
+        self.rows = {
+            int(i): (text, packed, base)
+            for i, text, packed, base in conn.execute(
+                "SELECT id, text, packed, base FROM version_rows WHERE story_id = ?", [story_id]
+            )
+        }
+        self.known: dict[int, bytes] = {}
+
+    def get(self, version_ids: list[int]) -> dict[int, str]:
+        rows, known = self.rows, self.known
+        for wanted in version_ids:
+            path = [wanted]
+            while path[-1] not in known and rows[path[-1]][0] is None and rows[path[-1]][2]:
+                path.append(int(rows[path[-1]][2]))
+            for version_id in reversed(path):
+                if version_id in known:
+                    continue
+                text, packed, base = rows[version_id]
+                if text is not None:
+                    known[version_id] = text.encode()
+                else:
+                    known[version_id] = unpack(packed, known[int(base)] if base else None)
+        return {i: known[i].decode() for i in version_ids}
+
+
 def read_texts(conn: sqlite3.Connection, story_id: int, version_ids: list[int]) -> dict[int, str]:
     """The bodies of several versions of one story, each frame decoded once (shared hops)."""
-    rows = {
-        int(i): (text, packed, base)
-        for i, text, packed, base in conn.execute(
-            "SELECT id, text, packed, base FROM version_rows WHERE story_id = ?", [story_id]
-        )
-    }
-    known: dict[int, bytes] = {}
-    for wanted in version_ids:
-        path = [wanted]
-        while path[-1] not in known and rows[path[-1]][0] is None and rows[path[-1]][2]:
-            path.append(int(rows[path[-1]][2]))
-        for version_id in reversed(path):
-            if version_id in known:
-                continue
-            text, packed, base = rows[version_id]
-            if text is not None:
-                known[version_id] = text.encode()
-            else:
-                known[version_id] = unpack(packed, known[int(base)] if base else None)
-    return {i: known[i].decode() for i in version_ids}
+    return StoryTexts(conn, story_id).get(version_ids)
 
 
 def read_text(conn: sqlite3.Connection, version_id: int) -> str:

@@ -1,9 +1,10 @@
-"""What a version introduced and what it removed, as the search index (`versions_search`) holds it.
+"""What a version introduced, as the search index (`versions_search`) holds it.
 
 A version is cut into units: its headline and each sentence of its body. The index holds, per
-version, the units it added (all of them for a first version) and the units it removed, so the
-index grows with what changed, not with versions x length, and every phrase that was ever
-present within one sentence is still found after it is gone. The function is deterministic:
+version, the units it added (all of them for a first version), so the index grows with what
+changed, not with versions x length, and every phrase that was ever present within one sentence
+is still found after it is gone. Versions indexed before schema 18 (ids up to
+`search_state.removed_until`) also hold the units they removed. The function is deterministic:
 the index's rows are deleted by recomputing exactly what was inserted.
 """
 
@@ -78,6 +79,18 @@ def _row(
     story_id: int | None = None,
 ) -> tuple[str, str, str]:
     if story_id is None:
-        row = conn.execute("SELECT story_id FROM versions WHERE id = ?", [version_id]).fetchone()
+        row = conn.execute(
+            "SELECT story_id FROM version_rows WHERE id = ?", [version_id]
+        ).fetchone()
         story_id = int(row[0])
-    return (*introduced(before, mine), f"s{story_id}")
+    added, removed = introduced(before, mine)
+    return added, removed if version_id <= _removed_until(conn) else "", f"s{story_id}"
+
+
+def _removed_until(conn: sqlite3.Connection) -> int:
+    """The last version id indexed with its removed units (0 on a new database)."""
+    try:
+        row = conn.execute("SELECT removed_until FROM search_state").fetchone()
+    except sqlite3.OperationalError:  # before migration 18 (migration 16's move): all of them
+        return 1 << 62
+    return int(row[0]) if row else 0

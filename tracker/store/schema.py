@@ -434,6 +434,21 @@ def _m17_version_meta(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m18_lean_search(db: sqlite_utils.Database) -> None:
+    """The search index keeps what each version added, no longer what it removed (when a
+    phrase left is found by probing the versions after it entered), and merges its segments
+    more eagerly (`automerge` 2): together about 45 bytes a version less. Rows indexed before
+    hold their removed text still; `search_state.removed_until` is the last such version id,
+    so that a row is always taken out of the index with exactly what it was put in with."""
+    db.executescript(
+        """
+        CREATE TABLE search_state (removed_until INTEGER NOT NULL);
+        INSERT INTO search_state SELECT coalesce(max(id), 0) FROM version_rows;
+        INSERT INTO versions_search (versions_search, rank) VALUES ('automerge', 2);
+        """
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _m1_core,
     _m2_change_stats,
@@ -452,5 +467,6 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _m15_archived_captures,
     _m16_compact_versions,
     _m17_version_meta,
+    _m18_lean_search,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,12 +1,12 @@
 """Full-text search over what each version introduced and removed, one result per story.
 
 `versions_search` is a contentless FTS5 table, one row per version (rowid = version id): the
-sentences the version added, the sentences it removed (`changed_text.py`), and a `story` token.
-A query runs against `added` and `removed`, newest matching version first, and stops as soon as
-the page's stories are found (at most SCAN_LIMIT matching versions are read, so a phrase in
-every story costs the same as a rare one). For each story on the page, the versions where the
-query matched are checked against their whole text (a temporary FTS5 table, so the query means
-exactly the same thing), which gives the versions where it entered and where it left.
+sentences the version added (`changed_text.py`) and a `story` token. A query runs against
+`added`, newest matching version first, and stops as soon as the page's stories are found (at
+most SCAN_LIMIT matching versions are read, so a phrase in every story costs the same as a rare
+one). For each story on the page, the versions that added matching text are where the query
+entered; where it left is found by probing the whole text of the versions after each (a
+temporary FTS5 table, so the query means exactly the same thing), bisecting each stretch.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class SearchMixin(StoreBase):
         fts = fts_query(query)
         if not fts:
             return []
-        match = "{added removed} : (" + fts + ")"
+        match = "{added} : (" + fts + ")"
         wanted = int(offset) + int(limit)
         try:
             order = self._scan(match, site, wanted)
@@ -99,54 +99,57 @@ class SearchMixin(StoreBase):
         cur.close()
         return list(order)
 
-    def _events(
-        self, stories: list[int], fts: str
-    ) -> dict[int, tuple[dict[int, int], dict[int, int], bool]]:
-        """For each story, {number: version id} of the versions whose added text matches, the
-        same for removed text, and whether that list is complete: one index query per column
-        for the whole page, at most EVENT_LIMIT versions per story."""
-        out: dict[int, tuple[dict[int, int], dict[int, int], bool]] = {
-            s: ({}, {}, True) for s in stories
-        }
+    def _events(self, stories: list[int], fts: str) -> dict[int, tuple[dict[int, int], bool]]:
+        """For each story, {number: version id} of the versions whose added text matches, and
+        whether that list is complete: one index query for the whole page, at most EVENT_LIMIT
+        versions per story."""
+        out: dict[int, tuple[dict[int, int], bool]] = {s: ({}, True) for s in stories}
         if not stories:
             return out
         tokens = " OR ".join(f"s{s}" for s in stories)
         cap = EVENT_LIMIT * len(stories)
-        for column, slot in (("added", 0), ("removed", 1)):
-            rows = self.conn.execute(
-                "SELECT v.story_id, v.number, f.rowid FROM versions_search f "
-                "JOIN versions v ON v.id = f.rowid "
-                "WHERE versions_search MATCH ? ORDER BY f.rowid LIMIT ?",
-                [f"{{{column}}} : ({fts}) AND story : ({tokens})", cap + 1],
-            ).fetchall()
-            for story_id, number, version_id in rows[:cap]:
-                found = out[story_id][slot]
-                if len(found) < EVENT_LIMIT:
-                    found[int(number)] = int(version_id)
-                else:
-                    out[story_id] = (*out[story_id][:2], False)
-            if len(rows) > cap:  # some story's later versions were not read
-                out = {s: (a, r, False) for s, (a, r, _) in out.items()}
+        rows = self.conn.execute(
+            "SELECT v.story_id, v.number, f.rowid FROM versions_search f "
+            "JOIN version_rows v ON v.id = f.rowid "
+            "WHERE versions_search MATCH ? ORDER BY f.rowid LIMIT ?",
+            [f"{{added}} : ({fts}) AND story : ({tokens})", cap + 1],
+        ).fetchall()
+        for story_id, number, version_id in rows[:cap]:
+            found = out[story_id][0]
+            if len(found) < EVENT_LIMIT:
+                found[int(number)] = int(version_id)
+            else:
+                out[story_id] = (found, False)
+        if len(rows) > cap:  # some story's later versions were not read
+            out = {s: (found, False) for s, (found, _) in out.items()}
         return out
 
     def _history(
-        self, story_id: int, fts: str, added: dict[int, int], removed: dict[int, int], full: bool
+        self, story_id: int, fts: str, added: dict[int, int], full: bool
     ) -> dict[str, Any] | None:
         """When the query entered and left one story's versions (None: it never truly did).
 
-        Presence changes only at versions whose added or removed text matches. Where the added
-        text matches, the version holds the query; only the versions where nothing matching
-        was added (every version, for a query with NOT) are checked against their whole text.
+        A version whose added text matches holds the query. After it, the query stays until
+        some version drops it, and only text added again brings it back: so each stretch up to
+        the next such version is present, then absent, and is bisected with probes of whole
+        texts. A query with NOT has no such order: each version from its first match on is
+        probed (at most EVENT_LIMIT).
         """
-        found = {"added": added, "removed": removed}
-        events = sorted({**removed, **added}.items())[:EVENT_LIMIT]
-        ids = dict(events)
-        certain = "NOT" not in fts.split()
-        unsure = [n for n, _ in events if not (certain and n in added)]
-        present = self._probe(story_id, fts, {n: ids[n] for n in unsure})
-        entered, left, was = [], [], False
-        for number, _ in events:
-            now = number in present or (certain and number in found["added"])
+        rows = self.conn.execute(
+            "SELECT number, id FROM version_rows WHERE story_id = ? ORDER BY number", [story_id]
+        ).fetchall()
+        ids = {int(n): int(i) for n, i in rows}
+        numbers = sorted(ids)
+        texts = chains.StoryTexts(self.conn, story_id)
+        if "NOT" in fts.split():
+            present, complete = self._probe_each(texts, fts, added, numbers, ids, full)
+        else:
+            present, complete = self._bisect(texts, fts, added, numbers, ids, full)
+        entered, left, was, shown = [], [], False, None
+        for number in numbers:
+            now = present.get(number)
+            if now is None:  # between known points nothing changed
+                continue
             if now and not was:
                 entered.append(number)
             elif was and not now:
@@ -154,36 +157,80 @@ class SearchMixin(StoreBase):
             was = now
             if now:
                 shown = number
-        if not entered:
+        if not entered or shown is None:
             return None
-        newest_number, newest_id = self.conn.execute(
-            "SELECT number, id FROM versions WHERE story_id = ? ORDER BY number DESC LIMIT 1",
-            [story_id],
-        ).fetchone()
-        complete = full and len(events) < EVENT_LIMIT
-        if not complete:
-            was = bool(self._probe(story_id, fts, {newest_number: newest_id}))
+        if not complete:  # the history was cut: whether it is there now, the newest says
+            newest = numbers[-1]
+            was = bool(self._probe(texts, fts, {newest: ids[newest]}))
         if was:
-            shown = newest_number
-        row = self.conn.execute(
-            "SELECT id, title FROM versions WHERE story_id = ? AND number = ?", [story_id, shown]
+            shown = numbers[-1]
+        title, version_id = self.conn.execute(
+            "SELECT title, id FROM versions WHERE story_id = ? AND number = ?", [story_id, shown]
         ).fetchone()
-        text = chains.read_texts(self.conn, story_id, [row[0]])[row[0]]
+        text = texts.get([version_id])[version_id]
         return {
             "entered": entered,
             "left": left,
             "present": was,
             "complete": complete,
             "match_version": shown,
-            "match_snippet": snippet(f"{row[1] or ''}\n\n{text}", fts),
+            "match_snippet": snippet(f"{title or ''}\n\n{text}", fts),
         }
 
-    def _probe(self, story_id: int, fts: str, versions: dict[int, int]) -> set[int]:
+    def _bisect(
+        self,
+        texts: chains.StoryTexts,
+        fts: str,
+        added: dict[int, int],
+        numbers: list[int],
+        ids: dict[int, int],
+        full: bool,
+    ) -> tuple[dict[int, bool], bool]:
+        """{number: present} at each version that added matching text and at the first version
+        of each stretch after it that no longer holds the query; whether that is complete."""
+        hits = sorted(added)
+        present: dict[int, bool] = {}
+        for k, hit in enumerate(hits):
+            present[hit] = True
+            end = hits[k + 1] if k + 1 < len(hits) else None
+            if end is None and not full:  # later matches were not read: see `_history`
+                break
+            stretch = [n for n in numbers if n > hit and (end is None or n < end)]
+            low, high = 0, len(stretch)  # the first version without the query is in [low, high]
+            if stretch and self._probe(texts, fts, {stretch[-1]: ids[stretch[-1]]}):
+                low = high  # still there at the end of the stretch: there all along
+            while low < high:
+                mid = (low + high) // 2
+                if self._probe(texts, fts, {stretch[mid]: ids[stretch[mid]]}):
+                    low = mid + 1
+                else:
+                    high = mid
+            if low < len(stretch):
+                present[stretch[low]] = False
+        return present, full
+
+    def _probe_each(
+        self,
+        texts: chains.StoryTexts,
+        fts: str,
+        added: dict[int, int],
+        numbers: list[int],
+        ids: dict[int, int],
+        full: bool,
+    ) -> tuple[dict[int, bool], bool]:
+        """{number: present} for every version from the first match on, at most EVENT_LIMIT."""
+        first = min(added)
+        after = [n for n in numbers if n >= first]
+        checked = after[:EVENT_LIMIT]
+        found = self._probe(texts, fts, {n: ids[n] for n in checked})
+        return {n: n in found for n in checked}, full and len(checked) == len(after)
+
+    def _probe(self, texts: chains.StoryTexts, fts: str, versions: dict[int, int]) -> set[int]:
         """Those of `versions` ({number: id}) whose whole text matches `fts`: checked in a
         temporary FTS5 table, so the query means exactly what it means in the index."""
         if not versions:
             return set()
-        texts = chains.read_texts(self.conn, story_id, list(versions.values()))
+        bodies = texts.get(list(versions.values()))
         titles = dict(
             self.conn.execute(
                 f"SELECT id, title FROM versions WHERE id IN ({', '.join('?' * len(versions))})",
@@ -196,7 +243,7 @@ class SearchMixin(StoreBase):
         )
         self.conn.executemany(
             "INSERT INTO temp.search_probe (rowid, title, text) VALUES (?, ?, ?)",
-            [(n, titles[i] or "", texts[i]) for n, i in versions.items()],
+            [(n, titles[i] or "", bodies[i]) for n, i in versions.items()],
         )
         try:
             return {
