@@ -1,4 +1,5 @@
-"""URL -> response, safely and politely: the one HTTP client storydiff uses.
+"""URL -> response, safely and politely: the one HTTP client storydiff uses (what it returns and
+the words for its failures are in `responses.py`).
 
 Every request goes through the SSRF guard (`netguard`): the URL is checked as written, the host is
 resolved once, every answer is judged, and the connection goes to the approved address with the
@@ -14,7 +15,6 @@ Decoding bytes to text is `extract`'s job; this module reports the Content-Type 
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
 import random
 import threading
@@ -22,8 +22,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
-from http import HTTPStatus
+from dataclasses import dataclass
 from urllib.parse import urljoin
 
 import urllib3
@@ -32,64 +31,36 @@ from urllib3.exceptions import (
     DecodeError,
     HTTPError,
     NewConnectionError,
-    ProtocolError,
     ReadTimeoutError,
-    SSLError,
 )
 
 from tracker import deadline, robots
 from tracker.config import Settings
 from tracker.deadline import DeadlineHTTPConnection, DeadlineHTTPSConnection
 from tracker.netguard import Refused, Target, resolve, split_url
+from tracker.responses import (
+    RETRY_AFTER_CAP,
+    FetchError,
+    FetchResult,
+    digits,
+    header_safe,
+    network_error,
+    parse_retry_after,
+    refusal_kind,
+    status_words,
+    timeout_error,
+    too_large_error,
+    why,
+)
 from tracker.urls import redact
+
+__all__ = ["RETRY_AFTER_CAP", "FetchError", "FetchResult", "Fetcher", "parse_retry_after"]
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 POST_RESPONSE_CAP = 64 * 1024
-RETRY_AFTER_CAP = 7 * 24 * 3600.0  # the longest wait a server's Retry-After can ask for
 ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,text/plain;q=0.8,*/*;q=0.5"
 ACCEPT_ENCODING = "gzip, deflate, br"
 _CHUNK = 64 * 1024
-
-
-@dataclass
-class FetchResult:
-    """What one fetch brought back. `redirects` lists every URL redirected to, in order."""
-
-    url: str
-    final_url: str
-    status: int
-    headers: dict[str, str] = field(default_factory=dict)
-    body: bytes = b""
-    content_type: str = ""
-    etag: str | None = None
-    last_modified: str | None = None
-    not_modified: bool = False
-    body_hash: str = ""
-    elapsed_ms: int = 0
-    redirects: list[str] = field(default_factory=list)
-    unchanged_body: bool = False
-
-
-class FetchError(Exception):
-    """A fetch that did not produce a usable response; `.reason` is a sentence for people.
-
-    `.kind` is one of refused, robots, timeout, too_large, connection, http, redirect, bad_url.
-    `.status` is the HTTP status when there was one; `.retry_after` the seconds the server asked
-    us to wait (429/503), so a scheduler can come back later instead of hammering.
-    """
-
-    def __init__(
-        self,
-        kind: str,
-        reason: str,
-        status: int | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(reason)
-        self.kind = kind
-        self.reason = reason
-        self.status = status
-        self.retry_after = retry_after
 
 
 @dataclass
@@ -183,9 +154,9 @@ class Fetcher:
         obey = self.settings.respect_robots if respect_robots is None else respect_robots
         target = self._split(url)
         headers = {"Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING}
-        if etag and _header_safe(etag):
+        if etag and header_safe(etag):
             headers["If-None-Match"] = etag
-        if last_modified and _header_safe(last_modified):
+        if last_modified and header_safe(last_modified):
             headers["If-Modified-Since"] = last_modified
         hops: list[str] = []
         while True:
@@ -216,7 +187,7 @@ class Fetcher:
         if status >= 400 or status < 200 or (300 <= status < 400 and status != 304):
             raise FetchError(
                 "http",
-                f"{redact(target.url)} answered {_status_words(status)}",
+                f"{redact(target.url)} answered {status_words(status)}",
                 status=status,
                 retry_after=parse_retry_after(reply.headers.get("retry-after")),
             )
@@ -236,7 +207,7 @@ class Fetcher:
         budget = _Budget(timeout if timeout is not None else self.settings.total_timeout)
         target = self._split(url)
         send = {k: v for k, v in headers.items() if k.lower() not in ("host", "content-length")}
-        bad = [k for k, v in send.items() if not (_header_safe(k) and _header_safe(v)) or not k]
+        bad = [k for k, v in send.items() if not (header_safe(k) and header_safe(v)) or not k]
         if bad:
             raise FetchError("bad_url", f"header {bad[0]!r} has a line break or no name")
         ips = self._resolve(target)
@@ -265,7 +236,7 @@ class Fetcher:
         try:
             return split_url(url, self.settings)
         except Refused as exc:
-            raise FetchError(_refusal_kind(exc), exc.reason) from None
+            raise FetchError(refusal_kind(exc), exc.reason) from None
 
     def _resolve(self, target: Target) -> list[str]:
         if target.address is not None:
@@ -273,7 +244,7 @@ class Fetcher:
         try:
             return resolve(target.host, target.port, self.settings)
         except Refused as exc:
-            raise FetchError(_refusal_kind(exc), exc.reason) from None
+            raise FetchError(refusal_kind(exc), exc.reason) from None
 
     def _with_retries(
         self, target: Target, headers: dict[str, str], budget: _Budget, gap: float
@@ -298,7 +269,7 @@ class Fetcher:
                 asked = parse_retry_after(reply.headers.get("retry-after"))
                 error = FetchError(
                     "http",
-                    f"{redact(target.url)} answered {_status_words(reply.status)}",
+                    f"{redact(target.url)} answered {status_words(reply.status)}",
                     status=reply.status,
                     retry_after=asked,
                 )
@@ -406,10 +377,10 @@ class Fetcher:
                 reply = self._attempt(target, ips, method, headers, body, budget, cap, truncate)
             except FetchError as exc:
                 if watch.fired and exc.kind != "too_large":
-                    raise _timeout(target, self.settings.total_timeout) from None
+                    raise timeout_error(target, self.settings.total_timeout) from None
                 raise
             if watch.fired:  # the shut socket may have looked like the end of the body
-                raise _timeout(target, self.settings.total_timeout)
+                raise timeout_error(target, self.settings.total_timeout)
             return reply
 
     def _attempt(
@@ -428,7 +399,7 @@ class Fetcher:
         for ip in ips:
             remaining = budget.remaining()
             if remaining <= 0:
-                raise _timeout(target, self.settings.total_timeout)
+                raise timeout_error(target, self.settings.total_timeout)
             timeout = urllib3.Timeout(
                 connect=min(self.settings.connect_timeout, remaining),
                 read=min(self.settings.read_timeout, remaining),
@@ -448,7 +419,7 @@ class Fetcher:
                 )
             except NewConnectionError as exc:
                 failure = FetchError(
-                    "connection", f"could not connect to {target.host}: {_why(exc)}"
+                    "connection", f"could not connect to {target.host}: {why(exc)}"
                 )
                 continue
             except ConnectTimeoutError:
@@ -458,7 +429,7 @@ class Fetcher:
                 )
                 continue
             except (HTTPError, OSError) as exc:
-                raise _network_error(target, exc, self.settings.read_timeout) from None
+                raise network_error(target, exc, self.settings.read_timeout) from None
             return self._read(target, response, budget, cap, truncate)
         raise failure or FetchError("connection", f"no address to connect to for {target.host}")
 
@@ -476,14 +447,14 @@ class Fetcher:
         clean = False
         try:
             declared = headers.get("content-length", "")
-            if not truncate and _digits(declared) and int(declared) > cap:
-                raise _too_large(target, cap)
+            if not truncate and digits(declared) and int(declared) > cap:
+                raise too_large_error(target, cap)
             chunks: list[bytes] = []
             total = 0
             while True:
                 remaining = budget.remaining()
                 if remaining <= 0:
-                    raise _timeout(target, self.settings.total_timeout)
+                    raise timeout_error(target, self.settings.total_timeout)
                 _tighten(response, min(self.settings.read_timeout, remaining))
                 chunk = response.read1(min(_CHUNK, cap + 1 - total), decode_content=True)
                 if not chunk:
@@ -491,7 +462,7 @@ class Fetcher:
                 total += len(chunk)
                 if total > cap:
                     if not truncate:
-                        raise _too_large(target, cap)
+                        raise too_large_error(target, cap)
                     chunks.append(chunk[: len(chunk) - (total - cap)])
                     break
                 chunks.append(chunk)
@@ -507,8 +478,8 @@ class Fetcher:
             ) from None
         except (HTTPError, OSError) as exc:
             if budget.remaining() <= 0.01 and isinstance(exc, ReadTimeoutError | TimeoutError):
-                raise _timeout(target, self.settings.total_timeout) from None
-            raise _network_error(target, exc, self.settings.read_timeout) from None
+                raise timeout_error(target, self.settings.total_timeout) from None
+            raise network_error(target, exc, self.settings.read_timeout) from None
         finally:
             if clean:
                 response.release_conn()
@@ -589,91 +560,8 @@ class Fetcher:
         )
 
 
-def _header_safe(text: str) -> bool:
-    return isinstance(text, str) and not any(c in text for c in "\r\n\0")
-
-
-def _refusal_kind(exc: Refused) -> str:
-    return {"dns": "connection"}.get(exc.kind, exc.kind)
-
-
 def _tighten(response: urllib3.BaseHTTPResponse, seconds: float) -> None:
     """Shorten the socket timeout as the total budget runs out, so a slow drip cannot outlast it."""
     sock = getattr(getattr(response, "connection", None), "sock", None)
     if sock is not None:
         sock.settimeout(max(0.001, seconds))
-
-
-def _timeout(target: Target, seconds: float) -> FetchError:
-    return FetchError("timeout", f"{redact(target.url)} took longer than {seconds:g}s in total")
-
-
-def _too_large(target: Target, cap: int) -> FetchError:
-    return FetchError(
-        "too_large", f"{redact(target.url)} is larger than the {_size(cap)} limit (max_body_bytes)"
-    )
-
-
-def _network_error(target: Target, exc: BaseException, read_timeout: float) -> FetchError:
-    if isinstance(exc, ReadTimeoutError | TimeoutError):
-        return FetchError("timeout", f"{target.host} did not answer within {read_timeout:g}s")
-    if isinstance(exc, SSLError):
-        return FetchError("connection", f"TLS with {target.host} failed: {_why(exc)}")
-    if isinstance(exc, ProtocolError):
-        return FetchError("connection", f"{target.host} broke the connection: {_why(exc)}")
-    return FetchError("connection", f"talking to {target.host} failed: {_why(exc)}")
-
-
-def _why(exc: BaseException) -> str:
-    """The innermost readable cause, without urllib3's object reprs."""
-    while True:
-        inner = exc.__context__ or exc.__cause__
-        args = getattr(exc, "args", ())
-        if isinstance(exc, OSError) and exc.strerror:
-            return exc.strerror.lower()
-        if len(args) > 1 and isinstance(args[1], BaseException):
-            exc = args[1]
-            continue
-        if inner is None:
-            text = str(exc)
-            return text.split(": ", 1)[-1] if "object at 0x" in text else text
-        exc = inner
-
-
-def _status_words(status: int) -> str:
-    try:
-        return f"{status} {HTTPStatus(status).phrase}"
-    except ValueError:
-        return str(status)
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta seconds or an HTTP date), or None when it is not
-    one; at most RETRY_AFTER_CAP, so a year-9999 date or a 400-digit number cannot overflow the
-    scheduler's arithmetic (a story is then simply checked again in a week)."""
-    if not value:
-        return None
-    value = value.strip()
-    if _digits(value):
-        return min(float(value), RETRY_AFTER_CAP)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-        if when.tzinfo is None:
-            return None
-        seconds = when.timestamp() - time.time()
-    except (TypeError, ValueError, OverflowError, IndexError):
-        return None
-    return min(max(0.0, seconds), RETRY_AFTER_CAP)
-
-
-def _digits(text: str) -> bool:
-    """ASCII digits only: str.isdigit() also accepts '²' and other digits int() refuses."""
-    return bool(text) and text.isascii() and text.isdigit()
-
-
-def _size(n: int) -> str:
-    if n >= 1024 * 1024 and n % (1024 * 1024) == 0:
-        return f"{n // (1024 * 1024)} MB"
-    if n >= 1024 and n % 1024 == 0:
-        return f"{n // 1024} KB"
-    return f"{n} bytes"
