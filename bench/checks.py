@@ -23,8 +23,6 @@ processes, against the site answering each page after `--latency` seconds.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import ctypes
 import json
 import os
 import resource
@@ -40,68 +38,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from benchsite import Site  # noqa: E402
-
-from tracker.store import Store  # noqa: E402
-
-
-def bench_env(db: str, extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TRACKER_")}
-    env.update(
-        TRACKER_DB=db,
-        TRACKER_ALLOW_HOSTS="127.0.0.1",
-        TRACKER_RESPECT_ROBOTS="0",
-        TRACKER_PER_HOST_GAP="0",
-        TRACKER_PER_HOST_CONCURRENCY="64",
-    )
-    env.update(extra or {})
-    return env
-
-
-def fill(db: str, site: Site, count: int) -> None:
-    with Store(db) as store, store.write():
-        for i in range(count):
-            store.add_story(site.url(i))
-
-
-def _subreaper() -> None:
-    """Become the parent of orphaned descendants (the extraction processes' forkserver outlives
-    `tracker check` by a moment), so their CPU time reaches RUSAGE_CHILDREN when reaped."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-
-
-def _reap() -> None:
-    """Wait for every orphan adopted so far (each within a few seconds; the site is left)."""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        kids = [p for p in _children() if p not in KEEP]
-        if not kids:
-            return
-        for pid in kids:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, os.WNOHANG)
-        time.sleep(0.02)
-
-
-def _children() -> list[int]:
-    me, found = os.getpid(), []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == me:
-                found.append(int(entry))
-    return found
-
-
-KEEP: set[int] = set()  # long-lived children (the site, redis-server): never waited for
+from checking import KEEP, bench_env, fill, reap, subreaper  # noqa: E402
 
 
 def cli_pass(db: str, extra: dict[str, str] | None = None) -> dict:
     """One `tracker check --all --json`: wall and CPU seconds (it and its children), outcomes."""
-    _reap()
+    reap()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(
@@ -112,7 +54,7 @@ def cli_pass(db: str, extra: dict[str, str] | None = None) -> dict:
         check=False,
     )
     wall = time.perf_counter() - started
-    _reap()
+    reap()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"tracker check failed ({done.returncode}): {done.stderr[-2000:]}")
@@ -176,10 +118,10 @@ def main() -> None:
     if args.queue:
         from queueing import main as queue_main
 
-        _subreaper()
+        subreaper()
         queue_main(args)
         return
-    _subreaper()
+    subreaper()
     print(
         f"tracker check --all on {args.stories} stories, whole process, {os.cpu_count()} CPUs, "
         f"median of {args.runs} runs",

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from benchsite import Site
-from checks import KEEP, _children, _reap, bench_env, fill
+from checking import KEEP, bench_env, children, fill, reap
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -82,7 +82,7 @@ def one_run(site: Site, stories: int, workers: int, url: str) -> dict:
             proc.terminate()
         for proc in [run, *procs]:
             proc.wait(60)
-        _reap()
+        reap()
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {
@@ -104,7 +104,7 @@ def main(args: argparse.Namespace) -> None:
     KEEP.add(site.pid)
     try:
         with tempfile.TemporaryDirectory() as folder, redis_server(Path(folder)) as url:
-            KEEP.update(p for p in _children())
+            KEEP.update(p for p in children())
             for workers in [int(w) for w in args.workers.split(",")]:
                 rows = [one_run(site, stories, workers, url) for _ in range(args.runs)]
                 print(

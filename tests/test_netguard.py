@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from netguard_support import FakeDNS
 
-from tracker import config, netguard
+from tracker import config, hosts, netguard
 from tracker.config import Settings
 from tracker.fetch import Fetcher, FetchError
 from tracker.netguard import Refused, check_url, resolve, split_url
@@ -278,7 +278,7 @@ def test_allow_hosts_names_may_be_private_others_may_not(dns: FakeDNS) -> None:
     ],
 )
 def test_ipv4_notations_match_what_inet_aton_accepts(text: str, expected: str | None) -> None:
-    parsed = netguard._parse_ipv4(text)
+    parsed = hosts.parse_ipv4(text)
     assert (str(parsed) if parsed else None) == expected
     if expected is not None:
         assert socket.inet_ntoa(socket.inet_aton(text)) == expected
@@ -286,7 +286,7 @@ def test_ipv4_notations_match_what_inet_aton_accepts(text: str, expected: str | 
 
 def test_browser_only_notations_are_understood_too() -> None:
     """WHATWG URL parsing reads a bare `0x` as 0; inet_aton does not, but a browser would."""
-    assert str(netguard._parse_ipv4("0x")) == "0.0.0.0"
+    assert str(hosts.parse_ipv4("0x")) == "0.0.0.0"
     with pytest.raises(Refused):
         check_url("http://0x.0x.0x.0x/", GUARDED)
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from tracker.hosts import allow_entry
+
 
 class ConfigError(ValueError):
     """A setting has a value that cannot be used; the message names the setting."""
@@ -183,10 +185,8 @@ _POSITIVE = (
 
 def _check_allow_entry(entry: str) -> None:
     """An allow-list entry netguard cannot use is an error now, not an entry that never matches."""
-    from tracker import netguard  # netguard imports this module, so it is imported when needed
-
     try:
-        netguard.allow_entry(entry)
+        allow_entry(entry)
     except ValueError as exc:
         text = entry.strip()
         shown = repr(text if len(text) <= 80 else text[:80] + "...")
