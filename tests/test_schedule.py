@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -396,3 +398,36 @@ def test_pages_sent_with_a_hostile_one_are_not_blamed_for_its_time(db_path: Path
         pool.close()
     assert "longer than 1 s" in outcomes[0]
     assert outcomes[1:] == ["Bridge"] * 3
+
+
+_HOLDS_A_POOL = """
+import os, sys, time
+from tracker.config import Settings
+from tracker.extractors import Extractors
+pool = Extractors(Settings(), 2)
+pool(b"<html><body><p>Warm.</p></body></html>", "text/html", None)
+print(" ".join(str(p.pid) for p in pool._current()._processes.values()), flush=True)
+time.sleep(600)
+"""
+
+
+def test_extraction_processes_leave_with_a_tracker_killed_outright() -> None:
+    """kill -9 cannot shut a pool down: its processes (each ~100 MB of extraction code) must not
+    wait for pages forever, nor keep their forkserver alive."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _HOLDS_A_POOL], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    pids = [int(p) for p in proc.stdout.readline().split()]
+    assert pids and all(_running(p) for p in pids)
+    proc.kill()
+    proc.wait()
+    wait_for(lambda: not any(_running(p) for p in pids), timeout=20)
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"

@@ -19,9 +19,11 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 from tracker.config import Settings
 from tracker.document import Document
@@ -48,6 +50,43 @@ def _context() -> multiprocessing.context.BaseContext:
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["tracker.warm_extract"])
     return ctx
+
+
+PARENT_POLL_SECONDS = 1.0
+
+
+def _outlive_no_parent(pid: int) -> None:
+    """Run in each extraction process: exit as soon as the process that made the pool is gone.
+
+    A `tracker` killed outright (kill -9, the OOM killer, systemd's final SIGKILL) cannot shut
+    its pool down, and its processes would wait for pages forever: each holds the write end of
+    its own task queue, and the forkserver lives as long as any of them. So each watches its
+    maker from a daemon thread and leaves with it.
+    """
+
+    def watch() -> None:
+        while _alive(pid):
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    """Whether process `pid` still runs (a zombie, dead but not yet reaped, does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc here: ask the kernel whether the pid exists
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+    return stat.rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
 
 
 def _extract_remote(body: bytes, content_type: str | None, url: str | None) -> Document:
@@ -92,7 +131,12 @@ class Extractors:
             if self._closed:
                 raise ExtractError("the check pool is closed")
             if self._procs is None:
-                self._procs = ProcessPoolExecutor(self.processes, mp_context=_context())
+                self._procs = ProcessPoolExecutor(
+                    self.processes,
+                    mp_context=_context(),
+                    initializer=_outlive_no_parent,
+                    initargs=(os.getpid(),),
+                )
             return self._procs
 
     def __call__(self, body: bytes, ctype: str | None, url: str | None) -> Document:
