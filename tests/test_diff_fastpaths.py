@@ -13,7 +13,15 @@ from test_diff_properties import WORDS
 from tracker import diff as diffmod
 from tracker.diff.align import Clock, common_head, common_tail
 from tracker.diff.pairing import _dice, at_least_by_ends, collapsed, trigrams
-from tracker.diff.tokens import WordCounts, count_words, cut_ok, has_words, tokenize
+from tracker.diff.tokens import (
+    WORD,
+    WordCounts,
+    _plain_count,
+    count_words,
+    cut_ok,
+    has_words,
+    tokenize,
+)
 from tracker.diff.words import text_ops, token_ops
 
 PROPS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -138,3 +146,18 @@ def test_common_ends_of_lists_and_strings_match_a_step_by_step_count(
         rest,
     )
     assert common_tail(a, b, n=rest) == tail == common_tail("".join(a), "".join(b), n=rest)
+
+
+@PROPS
+@given(texts | st.text(max_size=80) | st.text(alphabet="ab1,.'’ \u0301-—", max_size=40))
+def test_the_quick_word_count_of_spaced_scripts_agrees_with_the_word_pattern(text: str) -> None:
+    quick = _plain_count(text)
+    if quick >= 0:
+        assert quick == len(WORD.findall(text))
+
+
+def test_the_quick_word_count_covers_news_text_and_leaves_numbers_to_the_pattern() -> None:
+    assert _plain_count("Kim’s dog didn't bark — U.S. e-mail, rock'n'roll.") == 9
+    assert _plain_count("The ministry said लड़का स्कूल गया। Москва") == 7
+    assert _plain_count("rose to 11,000 troops") == -1  # one word with its separator
+    assert _plain_count("中文") == -1 and _plain_count("\u0301x") == -1

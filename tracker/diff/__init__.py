@@ -86,20 +86,23 @@ def diff_paragraphs(
     old: Sequence[str], new: Sequence[str], *, budget_ms: float | None = None
 ) -> Diff:
     """Diff two lists of paragraphs."""
-    old, new = _paragraph_list(old), _paragraph_list(new)
+    (old, old_chars), (new, new_chars) = _paragraph_list(old), _paragraph_list(new)
     clock = Clock(budget_ms)
     if new < old:
-        return mirror(diff_paragraph_lists(new, old, clock))
-    return diff_paragraph_lists(old, new, clock)
+        return mirror(diff_paragraph_lists(new, old, clock, new_chars))
+    return diff_paragraph_lists(old, new, clock, old_chars)
 
 
-def _paragraph_list(paragraphs: Sequence[str]) -> list[str]:
-    """The paragraphs as a list, refusing anything but strings (checked by type, in C)."""
+def _paragraph_list(paragraphs: Sequence[str]) -> tuple[list[str], int]:
+    """The paragraphs as a list and their length in characters, refusing anything but
+    strings (`str.join` checks each item's type in C and gives the length on the way)."""
     out = list(paragraphs)
-    if not set(map(type, out)) <= {str}:
+    try:
+        return out, len("".join(out))
+    except TypeError:
         for p in out:
             check_text("paragraph", p)
-    return out
+        raise
 
 
 def diff_texts(old: str, new: str, *, budget_ms: float | None = None) -> Diff:

@@ -8,8 +8,8 @@ import time
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Hashable, Sequence
-from itertools import compress, count, groupby, repeat
-from operator import is_not, ne, sub
+from itertools import compress, count, repeat
+from operator import is_not, ne, or_, sub
 from typing import Any
 
 from diff_match_patch import diff_match_patch
@@ -131,12 +131,12 @@ def _dmp_shared(a: Sequence[str], b: Sequence[str], clock: Clock) -> list[tuple[
     return merge_runs(runs)
 
 
-def _unique_anchors(a: Sequence[Hashable], b: Sequence[Hashable]) -> list[tuple[int, int]]:
-    """Tokens occurring once in each side, as (i, j) pairs, longest increasing run in j.
+def _unique_anchors(a: Sequence[Hashable], b: Sequence[Hashable]) -> tuple[list[int], list[int]]:
+    """Tokens occurring once in each side, as places (ia[k], jb[k]), longest increasing run in j.
 
     Written with C loops (sets, map, compress): on a long document every paragraph passes here.
     """
-    where_b = dict(zip(b, count(), strict=False))  # the last place of each token
+    where_b = dict(zip(b, count()))  # the last place of each token
     if len(where_b) == len(b) and len(set(a)) == len(a):  # no token twice (the usual case)
         found = list(map(where_b.get, a))
         keep = list(map(is_not, found, repeat(None)))
@@ -146,14 +146,14 @@ def _unique_anchors(a: Sequence[Hashable], b: Sequence[Hashable]) -> list[tuple[
         keep = list(map(common.__contains__, a))
         jb = list(map(where_b.__getitem__, compress(a, keep)))
     if not jb:
-        return []
+        return [], []
     ia = list(compress(range(len(a)), keep))
     if jb == sorted(jb):  # nothing crossed over (the usual case): every pair is an anchor
-        return list(zip(ia, jb, strict=True))
+        return ia, jb
     return _longest_chain(ia, jb)
 
 
-def _longest_chain(ia: list[int], jb: list[int]) -> list[tuple[int, int]]:
+def _longest_chain(ia: list[int], jb: list[int]) -> tuple[list[int], list[int]]:
     """The longest run of pairs (ia[k], jb[k]) increasing in j, by patience sorting.
 
     A stretch of consecutive j values (j, j + 1, ...) lands on consecutive piles with each
@@ -176,13 +176,15 @@ def _longest_chain(ia: list[int], jb: list[int]) -> list[tuple[int, int]]:
         tails[pos : pos + r] = range(j, j + r)
         tail_at[pos : pos + r] = range(k, k + r)
         k = end
-    pieces: list[list[tuple[int, int]]] = []
+    pieces_a: list[list[int]] = []
+    pieces_b: list[list[int]] = []
     k = tail_at[-1]
     while k >= 0:
         k0 = start[k]
-        pieces.append(list(zip(ia[k0 : k + 1], jb[k0 : k + 1], strict=True)))
+        pieces_a.append(ia[k0 : k + 1])
+        pieces_b.append(jb[k0 : k + 1])
         k = back[k0]
-    return [pair for piece in reversed(pieces) for pair in piece]
+    return [i for p in reversed(pieces_a) for i in p], [j for p in reversed(pieces_b) for j in p]
 
 
 def _once(seq: Sequence[Hashable]) -> set[Hashable]:
@@ -197,17 +199,23 @@ def _once(seq: Sequence[Hashable]) -> set[Hashable]:
 def common_head(a: Sequence[Any], b: Sequence[Any], a0: int = 0, b0: int = 0, n: int = -1) -> int:
     """How many items a[a0:] and b[b0:] (lists or strings) share at their start, at most n.
 
-    A binary search of slice comparisons: each compares in C (a memcmp per string), so a
-    long unchanged stretch costs a few slices instead of a Python step per item.
+    Galloping then halving over slice comparisons: each compares in C (a memcmp per string),
+    so a long unchanged stretch costs a few slices instead of a Python step per item, and a
+    short one costs little more than itself.
     """
     if n < 0:
         n = min(len(a) - a0, len(b) - b0)
     if not n or a[a0] != b[b0]:
         return 0
-    if a[a0 : a0 + n] == b[b0 : b0 + n]:
-        return n
-    lo, hi = 1, n  # a[a0:a0+lo] == b[b0:b0+lo]; the first difference is before hi
-    while hi - lo > 1:
+    lo, step = 1, 8  # a[a0:a0+lo] == b[b0:b0+lo]
+    while True:
+        hi = min(n, lo + step)
+        if a[a0 + lo : a0 + hi] != b[b0 + lo : b0 + hi]:
+            break
+        if hi == n:
+            return n
+        lo, step = hi, step * 4
+    while hi - lo > 1:  # the first difference is in [lo, hi)
         mid = (lo + hi) // 2
         if a[a0 + lo : a0 + mid] == b[b0 + lo : b0 + mid]:
             lo = mid
@@ -224,9 +232,14 @@ def common_tail(a: Sequence[Any], b: Sequence[Any], a1: int = -1, b1: int = -1, 
         n = min(a1, b1)
     if not n or a[a1 - 1] != b[b1 - 1]:
         return 0
-    if a[a1 - n : a1] == b[b1 - n : b1]:
-        return n
-    lo, hi = 1, n
+    lo, step = 1, 8
+    while True:
+        hi = min(n, lo + step)
+        if a[a1 - hi : a1 - lo] != b[b1 - hi : b1 - lo]:
+            break
+        if hi == n:
+            return n
+        lo, step = hi, step * 4
     while hi - lo > 1:
         mid = (lo + hi) // 2
         if a[a1 - mid : a1 - lo] == b[b1 - mid : b1 - lo]:
@@ -237,24 +250,34 @@ def common_tail(a: Sequence[Any], b: Sequence[Any], a1: int = -1, b1: int = -1, 
 
 
 def _gaps(
-    anchors: list[tuple[int, int]], a0: int, a1: int, b0: int, b1: int
+    a: Sequence[Hashable],
+    b: Sequence[Hashable],
+    ia: list[int],
+    jb: list[int],
+    bounds: tuple[int, int, int, int],
 ) -> list[tuple[int, int, int, int] | int]:
-    """The tasks of a[a0:a1] x b[b0:b1] split at its anchors (i, j), counted from a0 and b0:
-    each gap (from a, to a, from b, to b) followed by the number of adjacent anchors after it.
+    """The tasks of a[a0:a1] x b[b0:b1] split at its anchors (ia[k], jb[k]), counted from a0
+    and b0: each gap (from a, to a, from b, to b) followed by the number of adjacent anchors
+    after it. A gap whose two sides are equal (repeated tokens at the same places) is a number
+    too, since aligning it would only find it equal.
 
-    Anchors k and k + 1 are adjacent when both i - k and j - k stay the same, so the runs are
-    found by groupby (in C) and Python only loops once per gap.
+    Anchors k and k + 1 are adjacent when both places step by one; the breaks between runs of
+    adjacent anchors are found with C loops (map, compress), so Python loops once per gap.
     """
-    ia = [a0 + i for i, _ in anchors]
-    jb = [b0 + j for _, j in anchors]
-    keys = zip(map(sub, ia, count()), map(sub, jb, count()), strict=True)
+    a0, a1, b0, b1 = bounds
+    n = len(ia)
+    steps_a = map(ne, map(sub, ia[1:], ia), repeat(1))
+    steps_b = map(ne, map(sub, jb[1:], jb), repeat(1))
+    starts = [0, *compress(count(1), map(or_, steps_a, steps_b)), n]
     tasks: list[tuple[int, int, int, int] | int] = []
-    pa, pb, k = a0, b0, 0
-    for (di, dj), run in groupby(keys):
-        n = len(list(run))
-        i, j = di + k, dj + k
-        tasks += [(pa, i, pb, j), n]
-        pa, pb, k = i + n, j + n, k + n
+    pa, pb = a0, b0
+    for k, end in zip(starts, starts[1:], strict=False):
+        i, j, run = a0 + ia[k], b0 + jb[k], end - k
+        if i - pa == j - pb and a[pa:i] == b[pb:j]:
+            tasks.append(i - pa + run)
+        else:
+            tasks += [(pa, i, pb, j), run]
+        pa, pb = i + run, j + run
     tasks.append((pa, a1, pb, b1))
     return tasks
 
@@ -287,13 +310,13 @@ def align(a: Sequence[Hashable], b: Sequence[Hashable], clock: Clock) -> list[tu
             runs += [(-1, a1 - a0), (1, b1 - b0)]
             continue
         mid_a, mid_b = a[a0:a1], b[b0:b1]
-        anchors: list[tuple[int, int]] = []
+        ia: list[int] = []
         if len(mid_a) + len(mid_b) > _SMALL and not clock.out():
-            anchors = _unique_anchors(mid_a, mid_b)
-        if not anchors:
+            ia, jb = _unique_anchors(mid_a, mid_b)
+        if not ia:
             runs += _dmp_shared(mid_a, mid_b, clock)
             continue
-        stack.extend(reversed(_gaps(anchors, a0, a1, b0, b1)))
+        stack.extend(reversed(_gaps(a, b, ia, jb, (a0, a1, b0, b1))))
     return merge_runs(runs)
 
 

@@ -22,6 +22,9 @@ MOVE_FLOOR = 0.6
 """Trigram similarity for a paragraph that moved and was edited (exact moves need none)."""
 MOVE_MIN_WORDS = 5
 """Edited moves are only looked for among paragraphs this long; shorter ones move exactly."""
+IN_PLACE_SHARE = 0.8
+"""A run of one removed and one added paragraph that keep this share of both texts as their
+common start and end is an in-place edit: neither is compared with other runs for moves."""
 MAX_PAIR_CELLS = 20_000
 """Similarity cells computed for one run of removed x added paragraphs (the rest is banded)."""
 MAX_MOVE_COMPARISONS = 5_000
@@ -64,6 +67,14 @@ def _grams(s: str) -> Grams:
 
 def _tri(s: str) -> set[tuple[str, str, str]]:
     return set(zip(s, s[1:], s[2:], strict=False))
+
+
+def local_edit(s: str, t: str) -> bool:
+    """Whether s became t by an edit in one place: their common start and end make up at least
+    IN_PLACE_SHARE of the longer one (two slice comparisons, no trigrams)."""
+    x = common_head(s, t)
+    y = common_tail(s, t, n=min(len(s), len(t)) - x)
+    return x + y >= IN_PLACE_SHARE * max(len(s), len(t))
 
 
 def at_least_by_ends(s: str, t: str, floor: float) -> bool:
@@ -109,6 +120,12 @@ class Paragraphs:
             found = self._grams[i] = _grams(self.collapsed(i))
         return found
 
+    def has_grams(self, i: int) -> bool:
+        return i in self._grams
+
+    def set_grams(self, i: int, grams: Grams) -> None:
+        self._grams[i] = grams
+
     def words(self, i: int) -> int:
         return self.count(self.texts[i])
 
@@ -118,24 +135,61 @@ class Paragraphs:
 
 
 class Similarity:
-    """Trigram similarity of old paragraph i and new paragraph j, each pair scored once."""
+    """Trigram similarity of old paragraph i and new paragraph j, each pair scored once.
 
-    def __init__(self, a: Paragraphs, b: Paragraphs) -> None:
+    `partners` are the old and new paragraph of a run with one of each (the usual edit):
+    when one of them needs its trigrams, both get them, from the text they share at the
+    ends built once (`_twin_grams`).
+    """
+
+    def __init__(self, a: Paragraphs, b: Paragraphs, partners: dict[int, int]) -> None:
         self.a, self.b = a, b
         self._seen: dict[tuple[int, int], float] = {}
+        self._partner_of_old = partners
+        self._partner_of_new = {j: i for i, j in partners.items()}
 
     def __call__(self, i: int, j: int) -> float:
         found = self._seen.get((i, j))
         if found is None:
-            found = self._seen[i, j] = _dice(self.a.grams(i), self.b.grams(j))
+            found = self._seen[i, j] = _dice(self._old_grams(i), self._new_grams(j))
         return found
 
     def at_least(self, i: int, j: int, floor: float) -> bool:
         """self(i, j) >= floor, most often decided from the shared ends (`at_least_by_ends`)."""
         found = self._seen.get((i, j))
-        if found is None and at_least_by_ends(self.a.collapsed(i), self.b.collapsed(j), floor):
+        if (
+            found is None
+            and not (self.a.has_grams(i) and self.b.has_grams(j))
+            and at_least_by_ends(self.a.collapsed(i), self.b.collapsed(j), floor)
+        ):
             return True
         return (self(i, j) if found is None else found) >= floor
+
+    def _old_grams(self, i: int) -> Grams:
+        j = self._partner_of_old.get(i)
+        if j is not None and not self.a.has_grams(i) and not self.b.has_grams(j):
+            self._twin_grams(i, j)
+        return self.a.grams(i)
+
+    def _new_grams(self, j: int) -> Grams:
+        i = self._partner_of_new.get(j)
+        if i is not None and not self.a.has_grams(i) and not self.b.has_grams(j):
+            self._twin_grams(i, j)
+        return self.b.grams(j)
+
+    def _twin_grams(self, i: int, j: int) -> None:
+        """The trigrams of an edited pair: those inside the shared start and end once, plus
+        each side's own around the middle (the trigrams of s are those of s[:x], of s[-y:]
+        and of s[x - 2 : len(s) - y + 2])."""
+        s, t = self.a.collapsed(i), self.b.collapsed(j)
+        if len(s) < 3 or len(t) < 3:
+            return
+        x = common_head(s, t)
+        y = common_tail(s, t, n=min(len(s), len(t)) - x)
+        shared = _tri(s[:x]) | _tri(s[len(s) - y :])
+        lo = max(0, x - 2)
+        self.a.set_grams(i, frozenset(shared.union(_tri(s[lo : len(s) - y + 2]))))
+        self.b.set_grams(j, frozenset(shared.union(_tri(t[lo : len(t) - y + 2]))))
 
 
 def match(
@@ -163,18 +217,34 @@ def match(
         if sources:
             moves[sources.pop(0)] = j
     taken = set(moves.values())
-    sim = Similarity(a, b)
+    sim = Similarity(a, b, {r[0]: rn[0] for r, rn in runs if len(r) == 1 and len(rn) == 1})
     budget = [10 * MAX_MOVE_COMPARISONS]
-    movable_old = [i for i in olds if i not in moves and a.has_words(i, MOVE_MIN_WORDS)]
-    movable_new = [j for j in news if j not in taken and b.has_words(j, MOVE_MIN_WORDS)]
-    by_run: dict[int, list[int]] = {}
-    for j in movable_new:
-        by_run.setdefault(run_new[j], []).append(j)
+    cross: list[tuple[float, int, int]] = []
+    if len(runs) > 1:  # one run has no other run to move to: its leftovers are looked at below
+        in_place: set[tuple[int, int]] = set()  # both sides of local edits: not moved elsewhere
+        for r_old, r_new in runs:
+            if len(r_old) == 1 == len(r_new):
+                i, j = r_old[0], r_new[0]
+                if i not in moves and j not in taken and local_edit(a.texts[i], b.texts[j]):
+                    in_place.update(((0, i), (1, j)))
+        movable_old = [
+            i
+            for i in olds
+            if i not in moves and (0, i) not in in_place and a.has_words(i, MOVE_MIN_WORDS)
+        ]
+        movable_new = [
+            j
+            for j in news
+            if j not in taken and (1, j) not in in_place and b.has_words(j, MOVE_MIN_WORDS)
+        ]
+        by_run: dict[int, list[int]] = {}
+        for j in movable_new:
+            by_run.setdefault(run_new[j], []).append(j)
 
-    def elsewhere(i: int) -> Iterator[int]:
-        return (j for k, js in by_run.items() if k != run_old[i] for j in js)
+        def elsewhere(i: int) -> Iterator[int]:
+            return (j for k, js in by_run.items() if k != run_old[i] for j in js)
 
-    cross = _similar(movable_old, elsewhere, a, b, sim, clock, budget)
+        cross = _similar(movable_old, elsewhere, a, b, sim, clock, budget)
     for s, i, j in cross:
         if i in moves or j in taken:
             continue
@@ -191,8 +261,12 @@ def match(
         if ro and rn:
             pairs.update(pair_run(ro, rn, sim, clock))
     paired = set(pairs.values())
-    left_old = [i for i in movable_old if i not in moves and i not in pairs]
-    left_new = [j for j in movable_new if j not in taken and j not in paired]
+    left_old = [
+        i for i in olds if i not in moves and i not in pairs and a.has_words(i, MOVE_MIN_WORDS)
+    ]
+    left_new = [
+        j for j in news if j not in taken and j not in paired and b.has_words(j, MOVE_MIN_WORDS)
+    ]
     left_by_run: dict[int, list[int]] = {}
     for j in left_new:
         left_by_run.setdefault(run_new[j], []).append(j)

@@ -15,7 +15,11 @@ KEEP_FLOOR = 0.3
 """Below this share of common words after the word diff, a pair is shown as removed + added."""
 
 
-def diff_paragraph_lists(old: Sequence[str], new: Sequence[str], clock: Clock) -> Diff:
+def diff_paragraph_lists(
+    old: Sequence[str], new: Sequence[str], clock: Clock, old_chars: int | None = None
+) -> Diff:
+    """The diff of two paragraph lists; `old_chars` (the old paragraphs' total length, when
+    the caller has it) spares measuring the unchanged ones."""
     count = WordCounts()
     a, b = Paragraphs(old, count), Paragraphs(new, count)
     blocks: list[list[int]] = []  # [is_change, i0, i1, j0, j1]
@@ -59,15 +63,15 @@ def diff_paragraph_lists(old: Sequence[str], new: Sequence[str], clock: Clock) -
 
     parts: list[Row | EqualRun] = []  # runs of unchanged paragraphs stay one part each
     rows: list[Row] = []  # the rows that are not equal
-    unchanged_chars = 0
+    unchanged_chars = 2 * (sum(map(len, old)) if old_chars is None else old_chars)
     move_ids: dict[int, int] = {}
     for j in sorted(source_of):
         move_ids[source_of[j]] = len(move_ids) + 1
     for is_change, i0, i1, j0, j1 in blocks:
         if not is_change:
             parts.append(EqualRun(i0, j0, i1 - i0, old, i0))
-            unchanged_chars += 2 * sum(map(len, old[i0:i1]))
             continue
+        unchanged_chars -= 2 * sum(map(len, old[i0:i1]))
         first = len(rows)
         oi, nj = i0, j0
         run_pairs = sorted((i, pairs[i]) for i in range(i0, i1) if i in pairs)
