@@ -6,10 +6,9 @@ import math
 import sys
 import time
 from bisect import bisect_left
-from collections import Counter
 from collections.abc import Hashable, Sequence
 from itertools import compress, count, repeat
-from operator import is_not, ne, or_, sub
+from operator import and_, is_not, ne, not_, or_, sub
 from typing import Any
 
 from diff_match_patch import diff_match_patch
@@ -137,14 +136,14 @@ def _unique_anchors(a: Sequence[Hashable], b: Sequence[Hashable]) -> tuple[list[
     Written with C loops (sets, map, compress): on a long document every paragraph passes here.
     """
     where_b = dict(zip(b, count()))  # the last place of each token
-    if len(where_b) == len(b) and len(set(a)) == len(a):  # no token twice (the usual case)
-        found = list(map(where_b.get, a))
-        keep = list(map(is_not, found, repeat(None)))
-        jb = list(compress(found, keep))
-    else:
-        common = _once(a) & _once(b)
-        keep = list(map(common.__contains__, a))
-        jb = list(map(where_b.__getitem__, compress(a, keep)))
+    found = list(map(where_b.get, a))
+    keep = list(map(is_not, found, repeat(None)))
+    repeated = _repeated(b, where_b) if len(where_b) < len(b) else set()
+    if len(set(a)) < len(a):
+        repeated |= _repeated(a, dict(zip(a, count())))
+    if repeated:  # a token found twice on either side anchors nothing
+        keep = list(map(and_, keep, map(not_, map(repeated.__contains__, a))))
+    jb = list(compress(found, keep))
     if not jb:
         return [], []
     ia = list(compress(range(len(a)), keep))
@@ -187,13 +186,9 @@ def _longest_chain(ia: list[int], jb: list[int]) -> tuple[list[int], list[int]]:
     return [i for p in reversed(pieces_a) for i in p], [j for p in reversed(pieces_b) for j in p]
 
 
-def _once(seq: Sequence[Hashable]) -> set[Hashable]:
-    """The tokens that occur exactly once in `seq`."""
-    distinct = set(seq)
-    if len(distinct) == len(seq):
-        return distinct
-    counts = Counter(seq)
-    return set(compress(counts.keys(), map((1).__eq__, counts.values())))
+def _repeated(seq: Sequence[Hashable], last: dict[Hashable, int]) -> set[Hashable]:
+    """The tokens found more than once in `seq`, given each token's last place (C loops)."""
+    return set(compress(seq, map(ne, map(last.__getitem__, seq), count())))
 
 
 def common_head(a: Sequence[Any], b: Sequence[Any], a0: int = 0, b0: int = 0, n: int = -1) -> int:
