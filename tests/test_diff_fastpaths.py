@@ -4,6 +4,7 @@ shared ends, and a paragraph list compared without hashing its unchanged ends.""
 
 from __future__ import annotations
 
+import importlib
 import math
 
 from hypothesis import HealthCheck, given, settings
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from test_diff_properties import WORDS
 
 from tracker import diff as diffmod
-from tracker.diff.align import Clock, common_head, common_tail
+from tracker.diff.align import Clock, align, common_head, common_tail
 from tracker.diff.pairing import _dice, at_least_by_ends, collapsed, trigrams
 from tracker.diff.tokens import (
     WORD,
@@ -24,6 +25,7 @@ from tracker.diff.tokens import (
 )
 from tracker.diff.words import text_ops, token_ops
 
+align_module = importlib.import_module("tracker.diff.align")  # the package shadows the name
 PROPS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # words of every script, joined by spaces or by nothing (CJK, Thai and marks glued together)
@@ -161,3 +163,65 @@ def test_the_quick_word_count_covers_news_text_and_leaves_numbers_to_the_pattern
     assert _plain_count("The ministry said लड़का स्कूल गया। Москва") == 7
     assert _plain_count("rose to 11,000 troops") == -1  # one word with its separator
     assert _plain_count("中文") == -1 and _plain_count("\u0301x") == -1
+
+
+@st.composite
+def edited_sequences(draw: st.DrawFn) -> tuple[list[str], list[str]]:
+    """A long token list (repeats included) and a copy with tokens added, dropped, replaced,
+    moved and repeated: long enough that the alignment goes past its small-input path."""
+    alphabet = draw(st.sampled_from([8, 40, 1000]))
+    old = draw(st.lists(st.integers(0, alphabet).map(str), min_size=40, max_size=90))
+    new = list(old)
+    for action, k, token in draw(
+        st.lists(st.tuples(st.integers(0, 4), st.integers(0, 99), st.integers()), max_size=6)
+    ):
+        k %= len(new) + 1
+        if action == 0:
+            new.insert(k, f"new{token}")
+        elif action == 1 and k < len(new):
+            del new[k]
+        elif action == 2 and k < len(new):
+            new[k] = f"new{token}"
+        elif action == 3 and k < len(new):
+            new.insert(token % (len(new) + 1), new.pop(k))
+        else:
+            new.insert(k, old[token % len(old)])
+    return old, new
+
+
+@PROPS
+@given(edited_sequences())
+def test_walking_past_new_tokens_aligns_as_the_unique_anchors_do(
+    pair: tuple[list[str], list[str]],
+) -> None:
+    old, new = pair
+    walked = align(old, new, Clock(math.inf))
+    previous = align_module._walking
+    align_module._walking = False
+    try:
+        assert walked == align(old, new, Clock(math.inf))
+    finally:
+        align_module._walking = previous
+
+
+@PROPS
+@given(edited_sequences())
+def test_the_walk_only_answers_when_every_unmatched_token_is_new(
+    pair: tuple[list[str], list[str]],
+) -> None:
+    old, new = pair
+    runs = align_module._walk(old, new)
+    shared_old = [t for t in old if t in new]
+    if runs is None:  # then the tokens both sides have are not in the same order
+        assert shared_old != [t for t in new if t in old]
+        return
+    i = j = 0
+    for op, n in runs:
+        if op == 0:
+            assert old[i : i + n] == new[j : j + n]
+        elif op < 0:
+            assert not set(old[i : i + n]) & set(new)
+        else:
+            assert not set(new[j : j + n]) & set(old)
+        i, j = i + n * (op <= 0), j + n * (op >= 0)
+    assert (i, j) == (len(old), len(new))

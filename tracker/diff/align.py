@@ -24,6 +24,7 @@ _SMALL = 64
 """Token sequences up to this long go straight to diff-match-patch (no anchor search)."""
 
 _accelerate = _fast is not None
+_walking = True  # see _walk; off only in the tests that compare it with the anchors
 
 
 def accelerator_available() -> bool:
@@ -307,11 +308,49 @@ def align(a: Sequence[Hashable], b: Sequence[Hashable], clock: Clock) -> list[tu
         mid_a, mid_b = a[a0:a1], b[b0:b1]
         ia: list[int] = []
         if len(mid_a) + len(mid_b) > _SMALL and not clock.out():
+            walked = _walk(mid_a, mid_b) if _walking else None
+            if walked is not None:
+                runs += walked
+                continue
             ia, jb = _unique_anchors(mid_a, mid_b)
         if not ia:
             runs += _dmp_shared(mid_a, mid_b, clock)
             continue
         stack.extend(reversed(_gaps(a, b, ia, jb, (a0, a1, b0, b1))))
+    return merge_runs(runs)
+
+
+def _walk(a: Sequence[Hashable], b: Sequence[Hashable]) -> list[tuple[int, int]] | None:
+    """The alignment of a and b when every token one side lacks is new (absent from the
+    other side), else None: from each difference, skip the new tokens on both sides; the
+    shared ones must then continue equal.
+
+    Then the tokens both have make the same sequence on both sides, so every alignment that
+    matches as many as possible (the patience anchors and diff-match-patch included) matches
+    exactly these, and the runs are the same. It costs a scan of the other side per new token
+    (C comparisons, a length check first) instead of hashing every token of both sides, so a
+    long document with a few rewritten or added paragraphs is aligned at the cost of those.
+    """
+    na, nb = len(a), len(b)
+    runs: list[tuple[int, int]] = []
+    i = j = 0
+    while i < na and j < nb:
+        same = common_head(a, b, i, j)
+        if same:
+            runs.append((0, same))
+            i, j = i + same, j + same
+            continue
+        i0, j0 = i, j
+        while i < na and a[i] not in b:
+            i += 1
+        while j < nb and b[j] not in a:
+            j += 1
+        if i == i0 and j == j0:  # a shared token out of place: moved or repeated
+            return None
+        runs += [(-1, i - i0), (1, j - j0)]
+    if any(map(b.__contains__, a[i:])) or any(map(a.__contains__, b[j:])):
+        return None
+    runs += [(-1, na - i), (1, nb - j)]
     return merge_runs(runs)
 
 

@@ -188,39 +188,36 @@ def token_ops(ta: list[str], tb: list[str], clock: Clock) -> list[Op]:
     return _ops_of(_cleanup(segs))
 
 
-_NEAR = 32
-"""Places next to the end of the shared text tried one by one before looking only at spaces."""
-
-
 def _head_cut(a: str, b: str, p: int) -> int:
-    """The last place at or before p (a and b agree before it) where both can be cut."""
-    near = max(0, p - _NEAR)
-    while p > near:
-        if cut_ok(a, p) and cut_ok(b, p):
-            return p
-        p -= 1
-    while p > 0:  # far from the change: only right after a space
-        p = a.rfind(" ", 0, p)
-        if p < 0:
+    """The last place at or before p (a and b agree before it) where both can be cut: p or
+    the place before it (after a CJK character), else right after an earlier space."""
+    if cut_ok(a, p) and cut_ok(b, p):
+        return p
+    if p > 1 and cut_ok(a, p - 1):
+        return p - 1
+    k = p - 1
+    while k > 0:
+        k = a.rfind(" ", 0, k)
+        if k < 0:
             return 0
-        if cut_ok(a, p + 1):
-            return p + 1
+        if cut_ok(a, k + 1):
+            return k + 1
     return 0
 
 
 def _tail_cut(a: str, b: str, m: int) -> int:
     """The longest shared end of at most m characters that starts where both can be cut."""
     la, lb = len(a), len(b)
-    near = max(0, m - _NEAR)
-    while m > near:
-        if cut_ok(a, la - m) and cut_ok(b, lb - m):
-            return m
-        m -= 1
-    q = la - m
+    if cut_ok(a, la - m) and cut_ok(b, lb - m):
+        return m
+    if m > 1 and cut_ok(a, la - m + 1):
+        return m - 1
+    q = la - m + 1
     while q < la:
-        q = a.find(" ", q) + 1
-        if q <= 0:
+        k = a.find(" ", q)
+        if k < 0:
             return 0
+        q = k + 1
         if cut_ok(a, q):
             return la - q
     return 0
