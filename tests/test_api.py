@@ -299,3 +299,27 @@ def test_delete_feed_keeps_its_stories(client: FlaskClient, store: Store) -> Non
     assert store.get_story(sid)["feed_id"] is None
     r = client.delete(f"/api/feeds/{feed_id}", headers=AUTH)
     assert r.status_code == 404 and r.json["message"] == f"no feed with id {feed_id}"
+
+
+def test_a_long_diff_comes_in_pages_that_add_up_to_the_whole(
+    client: FlaskClient, store: Store
+) -> None:
+    """A diff response holds at most DIFF_ROWS rows; `next` leads through the rest, and the
+    pages together are exactly the whole diff."""
+    paras = [f"Paragraph {n} of the long story." for n in range(30)]
+    edited = [*paras[:10], "A new paragraph.", *paras[10:20], paras[20] + " Edited.", *paras[21:]]
+    sid = add_story(store, "https://news.example/long", [doc(*paras), doc(*edited)])
+    whole = client.get(f"/api/stories/{sid}/diff?from=1&to=2").json
+    assert whole["rows_total"] == len(whole["rows"]) == 31 and "next" not in whole
+    pages, url = [], f"/api/stories/{sid}/diff?from=1&to=2&limit=7"
+    while url:
+        page = client.get(url).json
+        assert len(page["rows"]) <= 7 and page["stats"] == whole["stats"]
+        pages += page["rows"]
+        url = page.get("next")
+    assert pages == whole["rows"]
+    assert client.get(f"/api/stories/{sid}/diff?from=1&to=2&offset=30").json["rows"] == [
+        whole["rows"][30]
+    ]
+    assert client.get(f"/api/stories/{sid}/diff?limit=5001").status_code == 400
+    assert client.get(f"/api/stories/{sid}/diff?offset=-1").status_code == 400

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request
+from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 
 from tracker import clock
+from tracker.diff import Diff, DocumentDiff, EqualRun, Op
+from tracker.diff import Row as DiffRow
 from tracker.extract import ExtractError, extract, sniff
 from tracker.health import health
 from tracker.imports.common import Entry, add_entries
@@ -26,6 +28,8 @@ from web.security import token_required
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
+DIFF_ROWS = 5000
+"""The most rows one diff response holds; longer diffs are paged (`offset`, `limit`, `next`)."""
 STORY_FIELDS = (
     "id",
     "url",
@@ -283,9 +287,44 @@ def diff(story_id: int) -> Response:
     change); a version the story does not have is a 404 naming the ones it has."""
     store = get_store()
     a, b = compare.pair_for(store, store.get_story(story_id))
+    offset = int_arg("offset", 0, low=0, high=10**9) or 0
+    limit = int_arg("limit", DIFF_ROWS, low=1, high=DIFF_ROWS) or DIFF_ROWS
     old, new = store.get_version(story_id, a), store.get_version(story_id, b)
     ddiff = current_app.extensions["storydiff_diffs"].diff(old, new)
-    return jsonify({"story_id": story_id, "from": a, "to": b, **ddiff.to_json()})
+    rows, total = row_window(ddiff.body, offset, limit)
+    window = DocumentDiff(
+        Diff(rows, ddiff.body.stats, ddiff.body.degraded, ddiff.body.elapsed_ms),
+        ddiff.fields,
+        ddiff.field_ops,
+    )
+    out = {"story_id": story_id, "from": a, "to": b, **window.to_json()}
+    out.update(rows_total=total, offset=offset, limit=limit)
+    if offset + limit < total:
+        out["next"] = url_for(
+            ".diff", story_id=story_id, offset=offset + limit, limit=limit, **{"from": a, "to": b}
+        )
+    return jsonify(out)
+
+
+def row_window(body: Diff, offset: int, limit: int) -> tuple[list[DiffRow], int]:
+    """Rows offset..offset+limit of a diff and how many it has, building only those: a story
+    of 60,000 paragraphs must not cost 15 MB of JSON and seconds of CPU per request."""
+    window: list[DiffRow] = []
+    seen = 0
+    for part in body.parts():
+        size = part.count if isinstance(part, EqualRun) else 1
+        start, end = max(offset, seen), min(offset + limit, seen + size)
+        if start < end and isinstance(part, EqualRun):
+            first = start - seen
+            texts = part.texts[part.start + first : part.start + end - seen]
+            i, j = part.old_index + first, part.new_index + first
+            window += [
+                DiffRow("equal", i + n, j + n, t, t, [Op("equal", t)]) for n, t in enumerate(texts)
+            ]
+        elif start < end:
+            window.append(part)
+        seen += size
+    return window, seen
 
 
 @bp.get("/stories/<id:story_id>/changes")
