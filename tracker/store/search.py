@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from typing import Any
+from typing import Any, NamedTuple
 
 from tracker.store import chains
 from tracker.store.base import SNIPPET_END, SNIPPET_START, Row, StoreBase, StoreError
@@ -26,6 +26,14 @@ EVENT_LIMIT = 60
 """The most versions per story checked for entering/leaving (a story that flips more is cut)."""
 MAX_TERMS = 20
 _TERM = re.compile(r'"([^"]*)"?|(\S+)')
+
+
+class _Versions(NamedTuple):
+    """One story's versions as a search reads them: bodies decoded on demand, numbers, ids."""
+
+    texts: chains.StoryTexts
+    numbers: list[int]
+    ids: dict[int, int]
 
 
 class SearchMixin(StoreBase):
@@ -141,10 +149,11 @@ class SearchMixin(StoreBase):
         ids = {int(n): int(i) for n, i in rows}
         numbers = sorted(ids)
         texts = chains.StoryTexts(self.conn, story_id)
+        story = _Versions(texts, numbers, ids)
         if "NOT" in fts.split():
-            present, complete = self._probe_each(texts, fts, added, numbers, ids, full)
+            present, complete = self._probe_each(story, fts, added, full)
         else:
-            present, complete = self._bisect(texts, fts, added, numbers, ids, full)
+            present, complete = self._bisect(story, fts, added, full)
         entered, left, was, shown = [], [], False, None
         for number in numbers:
             now = present.get(number)
@@ -178,16 +187,11 @@ class SearchMixin(StoreBase):
         }
 
     def _bisect(
-        self,
-        texts: chains.StoryTexts,
-        fts: str,
-        added: dict[int, int],
-        numbers: list[int],
-        ids: dict[int, int],
-        full: bool,
+        self, story: _Versions, fts: str, added: dict[int, int], full: bool
     ) -> tuple[dict[int, bool], bool]:
         """{number: present} at each version that added matching text and at the first version
         of each stretch after it that no longer holds the query; whether that is complete."""
+        texts, numbers, ids = story
         hits = sorted(added)
         present: dict[int, bool] = {}
         for k, hit in enumerate(hits):
@@ -210,15 +214,10 @@ class SearchMixin(StoreBase):
         return present, full
 
     def _probe_each(
-        self,
-        texts: chains.StoryTexts,
-        fts: str,
-        added: dict[int, int],
-        numbers: list[int],
-        ids: dict[int, int],
-        full: bool,
+        self, story: _Versions, fts: str, added: dict[int, int], full: bool
     ) -> tuple[dict[int, bool], bool]:
         """{number: present} for every version from the first match on, at most EVENT_LIMIT."""
+        texts, numbers, ids = story
         first = min(added)
         after = [n for n in numbers if n >= first]
         checked = after[:EVENT_LIMIT]
