@@ -26,6 +26,7 @@ from tracker.diff.align import (
     Clock,
     accelerator_available,
     align,
+    common_head,
     use_accelerator,
 )
 from tracker.diff.model import Diff, DocumentDiff, EqualRun, Op, OpKind, Row, RowKind, Stats
@@ -88,9 +89,12 @@ def diff_paragraphs(
     """Diff two lists of paragraphs."""
     (old, old_chars), (new, new_chars) = _paragraph_list(old), _paragraph_list(new)
     clock = Clock(budget_ms)
-    if new < old:
-        return mirror(diff_paragraph_lists(new, old, clock, new_chars))
-    return diff_paragraph_lists(old, new, clock, old_chars)
+    head = common_head(old, new)
+    # `new < old` as lists, from where they first differ (found once, for the alignment too)
+    shorter = min(len(old), len(new))
+    if new[head] < old[head] if head < shorter else len(new) < len(old):
+        return mirror(diff_paragraph_lists(new, old, clock, new_chars, head))
+    return diff_paragraph_lists(old, new, clock, old_chars, head)
 
 
 def _paragraph_list(paragraphs: Sequence[str]) -> tuple[list[str], int]:

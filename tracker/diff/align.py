@@ -278,7 +278,9 @@ def _gaps(
     return tasks
 
 
-def align(a: Sequence[Hashable], b: Sequence[Hashable], clock: Clock) -> list[tuple[int, int]]:
+def align(
+    a: Sequence[Hashable], b: Sequence[Hashable], clock: Clock, head: int | None = None
+) -> list[tuple[int, int]]:
     """Align two token sequences: (op, count) runs, op -1 delete, 0 equal, 1 insert, in order.
 
     Common ends are trimmed, unique common tokens anchor the middle (patience diff), and the
@@ -294,10 +296,12 @@ def align(a: Sequence[Hashable], b: Sequence[Hashable], clock: Clock) -> list[tu
             runs.append((0, task))
             continue
         a0, a1, b0, b1 = task
-        head = common_head(a, b, a0, b0, min(a1 - a0, b1 - b0))
+        if head is None:  # (the caller may know the first task's)
+            head = common_head(a, b, a0, b0, min(a1 - a0, b1 - b0))
         if head:
             runs.append((0, head))
             a0, b0 = a0 + head, b0 + head
+        head = None
         tail = common_tail(a, b, a1, b1, min(a1 - a0, b1 - b0))
         if tail:
             stack.append(tail)

@@ -16,15 +16,20 @@ KEEP_FLOOR = 0.3
 
 
 def diff_paragraph_lists(
-    old: Sequence[str], new: Sequence[str], clock: Clock, old_chars: int | None = None
+    old: Sequence[str],
+    new: Sequence[str],
+    clock: Clock,
+    old_chars: int | None = None,
+    head: int | None = None,
 ) -> Diff:
-    """The diff of two paragraph lists; `old_chars` (the old paragraphs' total length, when
-    the caller has it) spares measuring the unchanged ones."""
+    """The diff of two paragraph lists; `old_chars` (the old paragraphs' total length) and
+    `head` (how many paragraphs they share at the start), when the caller has them, spare
+    measuring the unchanged ones again."""
     count = WordCounts()
     a, b = Paragraphs(old, count), Paragraphs(new, count)
     blocks: list[list[int]] = []  # [is_change, i0, i1, j0, j1]
     i = j = 0
-    for op, n in align(old, new, clock):
+    for op, n in align(old, new, clock, head):
         if op == 0:
             blocks.append([0, i, i + n, j, j + n])
             i, j = i + n, j + n
