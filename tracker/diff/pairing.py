@@ -6,7 +6,9 @@ or Russian where a small change alters word endings, still share most of their t
 two unrelated Thai lines no longer look alike because they share some characters. Moves are
 looked for before the in-place pairing (every removed paragraph against every added one in
 another run, within a budget), so a paragraph that moved and was edited finds its true partner
-even when another paragraph at its old place looks a little like it.
+even when another paragraph at its old place looks a little like it. A local in-place edit (a run
+of one removed and one added paragraph sharing most of their text at both ends) is not compared
+across runs.
 """
 
 from __future__ import annotations
