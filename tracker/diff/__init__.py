@@ -8,8 +8,9 @@ reappear elsewhere (exactly or nearly) are shown as moves with their own inner d
 either level is patience-style (unique tokens anchor the sequence) with diff-match-patch filling
 the gaps, after a walk past tokens that only one side has, which gives the same runs when it
 gets through; long documents with scattered edits stay near linear. An unchanged paragraph is
-never tokenized or counted, nor is the text an edited paragraph keeps at its start and end. Tokens are words (split at `. / : -`, so an edit in a URL or a
-hyphenated word marks only its part; numbers such as "11,000" stay whole), single punctuation
+never tokenized or counted, nor is the text an edited paragraph keeps at its start and end.
+Tokens are words (split at `. / : -`, so an edit in a URL or a hyphenated word marks only its
+part; numbers such as "11,000" stay whole), single punctuation
 marks, whitespace runs, dictionary words of Thai, Lao, Khmer and Myanmar (ICU), and single CJK
 characters; combining marks and format characters stay with the character before them, so no
 operation boundary falls inside a word. Past the time budget the work gets coarser (paragraphs
