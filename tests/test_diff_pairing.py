@@ -73,3 +73,13 @@ def test_a_paragraph_moved_unchanged_is_still_an_exact_move() -> None:
     assert sorted(kinds(d)).count("moved_to") == 1
     [moved] = [r for r in d.rows if r.kind == "moved_to"]
     assert moved.old == moved.new
+
+
+def test_a_local_edit_stays_in_place_when_a_near_copy_is_added_elsewhere() -> None:
+    # A keeps its start and end where it was (a clause added); a copy of A with one letter
+    # changed is added at the end. The local edit is an in-place change, not a move.
+    extended = A.replace("found cracks", "found cracks in two of its piers")
+    near_copy = A.replace("Tuesday", "Tuesdays")
+    d = diff_paragraphs([A, B, C, D], [extended, B, C, D, near_copy], budget_ms=UNLIMITED)
+    assert kinds(d) == ["changed", "equal", "equal", "equal", "added"]
+    assert d.rows[0].new == extended

@@ -71,15 +71,13 @@ def _tri(s: str) -> set[tuple[str, str, str]]:
     return set(zip(s, s[1:], s[2:], strict=False))
 
 
-def local_edit(s: str, t: str) -> bool:
-    """Whether s became t by an edit in one place: their common start and end make up at least
-    IN_PLACE_SHARE of the longer one (two slice comparisons, no trigrams)."""
+def shared_ends(s: str, t: str) -> tuple[int, int]:
+    """How many characters s and t share at their start, then at their end (not overlapping)."""
     x = common_head(s, t)
-    y = common_tail(s, t, n=min(len(s), len(t)) - x)
-    return x + y >= IN_PLACE_SHARE * max(len(s), len(t))
+    return x, common_tail(s, t, n=min(len(s), len(t)) - x)
 
 
-def at_least_by_ends(s: str, t: str, floor: float) -> bool:
+def at_least_by_ends(s: str, t: str, floor: float, ends: tuple[int, int] | None = None) -> bool:
     """True when the trigram Dice of the collapsed texts s and t is surely >= floor, judged
     from what they share at both ends, without building either set (False: not sure).
 
@@ -89,8 +87,7 @@ def at_least_by_ends(s: str, t: str, floor: float) -> bool:
     """
     if len(s) < 3 or len(t) < 3 or max(len(s), len(t)) > MAX_GRAM_CHARS:
         return False
-    x = common_head(s, t)
-    y = common_tail(s, t, n=min(len(s), len(t)) - x)
+    x, y = shared_ends(s, t) if ends is None else ends
     spread = len(s) + len(t) - 2 * (x + y) + 4
     need = floor * spread / (2 * (1 - floor)) + 1e-9  # |C| > need makes Dice > floor
     if x + y < need:
@@ -147,6 +144,7 @@ class Similarity:
     def __init__(self, a: Paragraphs, b: Paragraphs, partners: dict[int, int]) -> None:
         self.a, self.b = a, b
         self._seen: dict[tuple[int, int], float] = {}
+        self._ends: dict[tuple[int, int], tuple[int, int]] = {}
         self._partner_of_old = partners
         self._partner_of_new = {j: i for i, j in partners.items()}
 
@@ -162,10 +160,23 @@ class Similarity:
         if (
             found is None
             and not (self.a.has_grams(i) and self.b.has_grams(j))
-            and at_least_by_ends(self.a.collapsed(i), self.b.collapsed(j), floor)
+            and at_least_by_ends(self.a.collapsed(i), self.b.collapsed(j), floor, self.ends(i, j))
         ):
             return True
         return (self(i, j) if found is None else found) >= floor
+
+    def ends(self, i: int, j: int) -> tuple[int, int]:
+        """`shared_ends` of the two collapsed texts, found once per pair."""
+        found = self._ends.get((i, j))
+        if found is None:
+            found = self._ends[i, j] = shared_ends(self.a.collapsed(i), self.b.collapsed(j))
+        return found
+
+    def local_edit(self, i: int, j: int) -> bool:
+        """Whether old i became new j by an edit in one place: their common start and end make
+        up at least IN_PLACE_SHARE of the longer one (whitespace collapsed; no trigrams)."""
+        x, y = self.ends(i, j)
+        return x + y >= IN_PLACE_SHARE * max(len(self.a.collapsed(i)), len(self.b.collapsed(j)))
 
     def _old_grams(self, i: int) -> Grams:
         j = self._partner_of_old.get(i)
@@ -186,8 +197,7 @@ class Similarity:
         s, t = self.a.collapsed(i), self.b.collapsed(j)
         if len(s) < 3 or len(t) < 3:
             return
-        x = common_head(s, t)
-        y = common_tail(s, t, n=min(len(s), len(t)) - x)
+        x, y = self.ends(i, j)
         shared = _tri(s[:x]) | _tri(s[len(s) - y :])
         lo = max(0, x - 2)
         self.a.set_grams(i, frozenset(shared.union(_tri(s[lo : len(s) - y + 2]))))
@@ -227,7 +237,7 @@ def match(
         for r_old, r_new in runs:
             if len(r_old) == 1 == len(r_new):
                 i, j = r_old[0], r_new[0]
-                if i not in moves and j not in taken and local_edit(a.texts[i], b.texts[j]):
+                if i not in moves and j not in taken and sim.local_edit(i, j):
                     in_place.update(((0, i), (1, j)))
         movable_old = [
             i
