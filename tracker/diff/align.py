@@ -25,6 +25,8 @@ _SMALL = 64
 
 _accelerate = _fast is not None
 _walking = True  # see _walk; off only in the tests that compare it with the anchors
+_WALK_SCANS = 32
+"""The walk gives up past this many scans of the other side per token of the two sides."""
 
 
 def accelerator_available() -> bool:
@@ -338,6 +340,7 @@ def _walk(a: Sequence[Hashable], b: Sequence[Hashable]) -> list[tuple[int, int]]
     na, nb = len(a), len(b)
     runs: list[tuple[int, int]] = []
     i = j = 0
+    scans = _WALK_SCANS * (na + nb) // max(na, nb, 1)  # new tokens it may look for
     while i < na and j < nb:
         same = common_head(a, b, i, j)
         if same:
@@ -351,7 +354,12 @@ def _walk(a: Sequence[Hashable], b: Sequence[Hashable]) -> list[tuple[int, int]]
             j += 1
         if i == i0 and j == j0:  # a shared token out of place: moved or repeated
             return None
+        scans -= i - i0 + j - j0
+        if scans < 0:  # mostly new: hashing every token is cheaper than scanning for each
+            return None
         runs += [(-1, i - i0), (1, j - j0)]
+    if na - i + nb - j > scans:
+        return None
     if any(map(b.__contains__, a[i:])) or any(map(a.__contains__, b[j:])):
         return None
     runs += [(-1, na - i), (1, nb - j)]
