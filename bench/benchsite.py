@@ -16,6 +16,7 @@ import random
 import re
 import threading
 import time
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 WORDS = str.split(
@@ -44,21 +45,77 @@ def small_page(n: int) -> bytes:
 
 
 def corpus_pages(count: int) -> list[bytes]:
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-    from corpus import CORPUS
-
-    sources = [gzip.decompress(p.read_bytes()) for p in sorted((CORPUS / "html").glob("*.gz"))]
+    sources = corpus_sources()
     return [
         insert(sources[i % len(sources)], f"Story number {i} of the storydiff benchmark.")
         for i in range(count)
     ]
 
 
+def corpus_sources() -> list[bytes]:
+    """The corpus pages, each with a marker where an inserted sentence becomes part of the
+    article as storydiff reads it (checked by extracting the page with one inserted), so that
+    every change the bench makes is one a reader of the article would see: the middle paragraph
+    of a page's markup is, on some pages, a caption or a link list."""
+    import json
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from corpus import CORPUS
+
+    from tracker.extract import ExtractError, extract
+
+    def seen(html: bytes) -> bool:
+        try:
+            doc = extract(insert(html, _PROBE), "text/html; charset=utf-8", "http://127.0.0.1/")
+        except ExtractError:
+            return False
+        return _PROBE in doc.text
+
+    truth = json.loads((CORPUS / "ground-truth.json").read_text(encoding="utf-8"))
+    out = []
+    for path in sorted((CORPUS / "html").glob("*.gz")):
+        html = gzip.decompress(path.read_bytes())
+        body = truth.get(path.name.removesuffix(".html.gz"), {}).get("articleBody", "")
+        out.append(next((m for m in _marked(html, body) if seen(m)), html))
+    return out
+
+
+_MARK = b"<!--storydiff-bench-->"
+_PROBE = "Probe sentence of the storydiff bench."
+
+
+def _marked(html: bytes, body: str) -> Iterator[bytes]:
+    """`html` with _MARK where an article paragraph ends, nearest the middle first: before the
+    </p> closing a run of the paragraph's words found once in the markup (entities and inline
+    tags hide some runs, so several are tried), else right after such a run; last, before the
+    middle </p> of the markup."""
+    paragraphs = [p.strip() for p in body.split("\n") if len(p.split()) >= 8]
+    middle = len(paragraphs) // 2
+    for k in sorted(range(len(paragraphs)), key=lambda q: abs(q - middle)):
+        words = paragraphs[k].split()
+        for end in range(len(words), 3, -1):
+            run = " ".join(words[end - 4 : end]).encode()
+            at = html.find(run)
+            if at < 0 or html.count(run) != 1:
+                continue
+            close = html.find(b"</p>", at)
+            if close >= 0 and b"<p" not in html[at:close].lower():
+                yield html[:close] + _MARK + html[close:]
+            yield html[: at + len(run)] + _MARK + html[at + len(run) :]
+            break
+    closes = [m.start() for m in re.finditer(rb"</p>", html, re.IGNORECASE)]
+    if closes:  # the middle paragraph of the markup
+        at = closes[len(closes) // 2]
+        yield html[:at] + _MARK + html[at:]
+
+
 def insert(html: bytes, sentence: str) -> bytes:
-    """Add a sentence to the middle paragraph of the page (inside the article, usually)."""
+    """Add a sentence at the article's marker (see `corpus_sources`), else to the middle
+    paragraph of the page (inside the article, usually)."""
+    if _MARK in html:
+        return html.replace(_MARK, f" {sentence}".encode() + _MARK, 1)
     marks = [m.start() for m in re.finditer(rb"</p>", html, re.IGNORECASE)]
     if not marks:
         return html.replace(b"</body>", f"<p>{sentence}</p></body>".encode(), 1)
@@ -74,7 +131,8 @@ def serve(
     changes: multiprocessing.Queue,
 ) -> None:
     """The site process: /s/N serves story N % count; a share on `changes` rewrites that share
-    of the stories (answered with "changed"); None stops."""
+    of the stories (answered with how many of them a reader of the article would see changed:
+    a corpus page where no place inside the article was found changes outside it); None stops."""
     pages = corpus_pages(count) if kind == "corpus" else [small_page(i) for i in range(count)]
     tags = [hashlib.sha1(p).hexdigest() for p in pages]
     lock = threading.Lock()
@@ -121,11 +179,13 @@ def serve(
         if share is None:
             break
         edition += 1
+        visible = 0
         with lock:
             for n in range(0, count, max(1, round(1 / share))):
+                visible += kind != "corpus" or _MARK in pages[n]
                 pages[n] = insert(pages[n], f"Update {edition}: the council confirmed it.")
                 tags[n] = hashlib.sha1(pages[n]).hexdigest()
-        out.put("changed")
+        out.put(visible)
     server.shutdown()
 
 
@@ -145,9 +205,10 @@ class Site:
     def url(self, n: int) -> str:
         return f"http://127.0.0.1:{self.port}/s/{n}"
 
-    def change(self, share: float) -> None:
+    def change(self, share: float) -> int:
+        """Rewrite `share` of the stories; how many of those changed inside the article."""
         self._changes.put(share)
-        self._out.get(timeout=180)
+        return int(self._out.get(timeout=180))
 
     def close(self) -> None:
         self._changes.put(None)
