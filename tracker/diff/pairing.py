@@ -151,6 +151,8 @@ class Similarity:
     def __call__(self, i: int, j: int) -> float:
         found = self._seen.get((i, j))
         if found is None:
+            if not self.a.has_grams(i) and not self.b.has_grams(j) and self.local_edit(i, j):
+                self._twin_grams(i, j)  # a moved and edited paragraph and its source, say
             found = self._seen[i, j] = _dice(self._old_grams(i), self._new_grams(j))
         return found
 
