@@ -373,7 +373,48 @@ def search_part(tmp: Path, total: int, runs: int) -> None:
         ):
             median, worst = timed(lambda k=kwargs: store.search("the", limit=20, **k), runs)
             print(f"| {name} | 20 | {median:.1f} | {worst:.1f} |")
+    flicker_part(tmp, runs)
     print()
+
+
+def flicker_part(tmp: Path, runs: int) -> None:
+    """The worst page for finding where a phrase left: 20 live stories of 200 versions each
+    (about 1,000 words), the phrase there every other three versions, so each story has 33
+    entries and 33 exits to find (PROBE_LIMIT bounds what one search reads)."""
+    sentence = "Breaking: the bridge will close for repairs on Monday."
+    keys = article_keys()
+    db = tmp / "flicker.db"
+    with Store(db) as store:
+        for s in range(20):
+            paras = list(history(keys[s], 1)[0].paragraphs)
+            story_id, _ = store.add_story(f"https://live{s}.example/blog")
+            store.load_history(
+                story_id,
+                [
+                    (
+                        Document.build(
+                            title="Live",
+                            paragraphs=[
+                                f"Update {n}.",
+                                *paras,
+                                *([sentence] * ((n // 3) % 2 == 0)),
+                            ],
+                        ),
+                        f"2024-04-01T{n // 60:02d}:{n % 60:02d}:00Z",
+                        None,
+                        None,
+                    )
+                    for n in range(200)
+                ],
+            )
+        for name, query in (("word", "breaking"), ("phrase", f'"{sentence}"')):
+            found = store.search(query, limit=20)
+            whole = sum(r["complete"] for r in found)
+            median, worst = timed(lambda q=query: store.search(q, limit=20), runs)
+            print(
+                f"| 20 flickering live stories x 200 versions, {name} ({whole} of {len(found)} "
+                f"histories whole) | {len(found)} | {median:.1f} | {worst:.1f} |"
+            )
 
 
 def main() -> None:

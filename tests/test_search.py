@@ -122,3 +122,31 @@ def test_entered_and_left_match_every_version_over_long_histories(store: Store) 
             presence[-1],
         )
         assert presence[hit["match_version"] - 1]  # the snippet is from a version that has it
+
+
+def test_a_page_of_flickering_stories_costs_a_bounded_number_of_checks(
+    store: Store, monkeypatch
+) -> None:
+    """Where a phrase left is found by reading versions; a page of long live stories whose
+    phrase comes and goes must not read them all: past PROBE_LIMIT texts the remaining stories
+    say `complete: False`, and what they do say (first entry, present now) is still right."""
+    from tracker.store import search as search_module
+
+    ids = []
+    for s in range(4):
+        docs = [
+            doc(f"Update {n} in story {s}.", *([SENTENCE] if (n // 2) % 2 == 0 else []))
+            for n in range(24 + s)
+        ]
+        ids.append(add(store, f"https://live{s}.example/blog", docs))
+    full = {h["id"]: h for h in store.search(f'"{SENTENCE}"')}
+    assert all(full[i]["complete"] for i in ids) and len(full[ids[0]]["left"]) == 6
+    monkeypatch.setattr(search_module, "PROBE_LIMIT", 12)
+    cut = {h["id"]: h for h in store.search(f'"{SENTENCE}"')}
+    assert set(cut) == set(full)
+    assert not all(cut[i]["complete"] for i in ids)
+    for i in ids:
+        assert cut[i]["entered"][0] == full[i]["entered"][0] == 1
+        assert cut[i]["present"] == full[i]["present"]
+        if cut[i]["complete"]:
+            assert (cut[i]["entered"], cut[i]["left"]) == (full[i]["entered"], full[i]["left"])

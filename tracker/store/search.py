@@ -24,6 +24,9 @@ SITE_TOKENS = 500
 """A site with at most this many stories is searched through their `story` tokens."""
 EVENT_LIMIT = 60
 """The most versions per story checked for entering/leaving (a story that flips more is cut)."""
+PROBE_LIMIT = 300
+"""The most version texts one search checks for where a query left; past it, the remaining
+stories on the page say `complete: False` (their newest version is still checked)."""
 MAX_TERMS = 20
 _TERM = re.compile(r'"([^"]*)"?|(\S+)')
 
@@ -34,6 +37,7 @@ class _Versions(NamedTuple):
     texts: chains.StoryTexts
     numbers: list[int]
     ids: dict[int, int]
+    budget: list[int]  # version texts the search may still check, shared by its stories
 
 
 class SearchMixin(StoreBase):
@@ -45,8 +49,9 @@ class SearchMixin(StoreBase):
         Each row is the story with `entered` and `left` (version numbers where the query started
         and stopped matching the version's text, oldest first), `present` (it matches the
         newest version), `complete` (False when the story's history was cut at EVENT_LIMIT
-        versions checked), `match_version` (the version shown) and `match_snippet`, whose matches
-        sit between SNIPPET_START and SNIPPET_END (control characters page text cannot contain).
+        versions, or when the request's PROBE_LIMIT texts were checked), `match_version` (the
+        version shown) and `match_snippet`, whose matches sit between SNIPPET_START and
+        SNIPPET_END (control characters page text cannot contain).
         `site` keeps stories of that site or its subdomains. A query is words (all must appear
         in one sentence or the headline), "quoted phrases", prefixes (`elect*`, 3+ letters) and
         OR / NOT between them.
@@ -65,9 +70,10 @@ class SearchMixin(StoreBase):
                 return []
             raise StoreError(f"search failed: {exc}") from None
         out = []
+        budget = [PROBE_LIMIT]
         for story_id in page:
             story = self._one("SELECT * FROM stories WHERE id = ?", [story_id])
-            found = self._history(story_id, fts, *events[story_id]) if story else None
+            found = self._history(story_id, fts, *events[story_id], budget) if story else None
             if story and found:
                 out.append({**story, **found})
         return out
@@ -133,7 +139,7 @@ class SearchMixin(StoreBase):
         return out
 
     def _history(
-        self, story_id: int, fts: str, added: dict[int, int], full: bool
+        self, story_id: int, fts: str, added: dict[int, int], full: bool, budget: list[int]
     ) -> dict[str, Any] | None:
         """When the query entered and left one story's versions (None: it never truly did).
 
@@ -141,7 +147,8 @@ class SearchMixin(StoreBase):
         some version drops it, and only text added again brings it back: so each stretch up to
         the next such version is present, then absent, and is bisected with probes of whole
         texts. A query with NOT has no such order: each version from its first match on is
-        probed (at most EVENT_LIMIT).
+        probed (at most EVENT_LIMIT). `budget` ([texts left]) is shared by the stories of one
+        search, so a page of long, flickering live stories costs what PROBE_LIMIT allows.
         """
         rows = self.conn.execute(
             "SELECT number, id FROM version_rows WHERE story_id = ? ORDER BY number", [story_id]
@@ -149,7 +156,7 @@ class SearchMixin(StoreBase):
         ids = {int(n): int(i) for n, i in rows}
         numbers = sorted(ids)
         texts = chains.StoryTexts(self.conn, story_id)
-        story = _Versions(texts, numbers, ids)
+        story = _Versions(texts, numbers, ids, budget)
         if "NOT" in fts.split():
             present, complete = self._probe_each(story, fts, added, full)
         else:
@@ -170,7 +177,7 @@ class SearchMixin(StoreBase):
             return None
         if not complete:  # the history was cut: whether it is there now, the newest says
             newest = numbers[-1]
-            was = bool(self._probe(texts, fts, {newest: ids[newest]}))
+            was = bool(self._probe(texts, fts, {newest: ids[newest]}, [1]))
         if was:
             shown = numbers[-1]
         title, version_id = self.conn.execute(
@@ -191,7 +198,7 @@ class SearchMixin(StoreBase):
     ) -> tuple[dict[int, bool], bool]:
         """{number: present} at each version that added matching text and at the first version
         of each stretch after it that no longer holds the query; whether that is complete."""
-        texts, numbers, ids = story
+        texts, numbers, ids, budget = story
         hits = sorted(added)
         present: dict[int, bool] = {}
         for k, hit in enumerate(hits):
@@ -201,11 +208,15 @@ class SearchMixin(StoreBase):
                 break
             stretch = [n for n in numbers if n > hit and (end is None or n < end)]
             low, high = 0, len(stretch)  # the first version without the query is in [low, high]
-            if stretch and self._probe(texts, fts, {stretch[-1]: ids[stretch[-1]]}):
+            if stretch and budget[0] <= 0:
+                return present, False
+            if stretch and self._probe(texts, fts, {stretch[-1]: ids[stretch[-1]]}, budget):
                 low = high  # still there at the end of the stretch: there all along
             while low < high:
+                if budget[0] <= 0:
+                    return present, False
                 mid = (low + high) // 2
-                if self._probe(texts, fts, {stretch[mid]: ids[stretch[mid]]}):
+                if self._probe(texts, fts, {stretch[mid]: ids[stretch[mid]]}, budget):
                     low = mid + 1
                 else:
                     high = mid
@@ -217,18 +228,22 @@ class SearchMixin(StoreBase):
         self, story: _Versions, fts: str, added: dict[int, int], full: bool
     ) -> tuple[dict[int, bool], bool]:
         """{number: present} for every version from the first match on, at most EVENT_LIMIT."""
-        texts, numbers, ids = story
+        texts, numbers, ids, budget = story
         first = min(added)
         after = [n for n in numbers if n >= first]
-        checked = after[:EVENT_LIMIT]
-        found = self._probe(texts, fts, {n: ids[n] for n in checked})
+        checked = after[: max(1, min(EVENT_LIMIT, budget[0]))]
+        found = self._probe(texts, fts, {n: ids[n] for n in checked}, budget)
         return {n: n in found for n in checked}, full and len(checked) == len(after)
 
-    def _probe(self, texts: chains.StoryTexts, fts: str, versions: dict[int, int]) -> set[int]:
+    def _probe(
+        self, texts: chains.StoryTexts, fts: str, versions: dict[int, int], budget: list[int]
+    ) -> set[int]:
         """Those of `versions` ({number: id}) whose whole text matches `fts`: checked in a
-        temporary FTS5 table, so the query means exactly what it means in the index."""
+        temporary FTS5 table, so the query means exactly what it means in the index. Each text
+        checked is taken from `budget`."""
         if not versions:
             return set()
+        budget[0] -= len(versions)
         bodies = texts.get(list(versions.values()))
         titles = dict(
             self.conn.execute(
