@@ -20,6 +20,7 @@ from corpus import (  # noqa: E402, F401  (re-exported for older imports)
     require_corpus,
 )
 from diff_support import corpus_articles  # noqa: E402
+from fetch_support import make_fetcher, sleeps  # noqa: E402, F401  (fixtures)
 from netguard_support import FakeDNS, connects, dns  # noqa: E402, F401  (fixtures)
 from servers import LocalSite  # noqa: E402
 
