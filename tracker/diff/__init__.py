@@ -31,6 +31,7 @@ from tracker.diff.align import (
     common_head,
     use_accelerator,
 )
+from tracker.diff.lines import around, cut, middles
 from tracker.diff.model import Diff, DocumentDiff, EqualRun, Op, OpKind, Row, RowKind, Stats
 from tracker.diff.pairing import (
     MAX_MOVE_COMPARISONS,
@@ -73,6 +74,7 @@ __all__ = [
     "count_words",
     "diff_documents",
     "dictionary_available",
+    "diff_lines",
     "diff_paragraphs",
     "diff_texts",
     "paragraphs_of",
@@ -90,7 +92,29 @@ def diff_paragraphs(
 ) -> Diff:
     """Diff two lists of paragraphs."""
     (old, old_chars), (new, new_chars) = _paragraph_list(old), _paragraph_list(new)
+    return _diff_lists(old, new, Clock(budget_ms), old_chars, new_chars)
+
+
+def diff_lines(old: str, new: str, *, budget_ms: float | None = None) -> Diff:
+    """Diff two texts with one paragraph per line: the diff of `old.split("\n")` and
+    `new.split("\n")`, row for row, without splitting the lines both share at their start and
+    end (see `tracker.diff.lines`), so a small edit costs the same in a long text."""
+    check_text("old", old)
+    check_text("new", new)
     clock = Clock(budget_ms)
+    c = cut(old, new)
+    middle_old, middle_new = middles(old, new, c)
+    old_lines = c.head + len(middle_old) + c.tail  # each text counted once, by the cut and split
+    new_lines = c.head + len(middle_new) + c.tail
+    # the stats count the lines' characters, newlines left out
+    old_chars, new_chars = len(old) - old_lines + 1, len(new) - new_lines + 1
+    middle = _diff_lists(middle_old, middle_new, clock, old_chars, new_chars)
+    return around(middle, old, c, old_lines, new_lines)
+
+
+def _diff_lists(
+    old: list[str], new: list[str], clock: Clock, old_chars: int, new_chars: int
+) -> Diff:
     head = common_head(old, new)
     # `new < old` as lists, from where they first differ (found once, for the alignment too)
     shorter = min(len(old), len(new))
