@@ -150,3 +150,32 @@ def test_a_page_of_flickering_stories_costs_a_bounded_number_of_checks(
         assert cut[i]["present"] == full[i]["present"]
         if cut[i]["complete"]:
             assert (cut[i]["entered"], cut[i]["left"]) == (full[i]["entered"], full[i]["left"])
+
+
+def test_a_long_story_does_not_hide_the_others_on_its_page(store: Store) -> None:
+    """A live blog whose sentence came and went 125 times is read up to EVENT_LIMIT versions;
+    its oldest matches must not take the page's whole share, or a story matched once (newer)
+    vanished from the results, and a NOT query failed outright."""
+    blog, _ = store.add_story("https://news.example/live")
+    store.load_history(
+        blog,
+        [
+            (
+                doc(f"Update {n}.", *([SENTENCE] if n % 2 == 0 else [])),
+                f"2024-04-{1 + n // 24:02d}T{n % 24:02d}:00:00Z",
+                None,
+                None,
+            )
+            for n in range(250)
+        ],
+    )
+    once = add(store, "https://other.example/bridge", [doc("Roads are quiet.", SENTENCE)])
+    for query in (f'"{SENTENCE}"', f'"{SENTENCE}" NOT tunnel'):
+        found = {h["id"]: h for h in store.search(query, limit=2)}
+        assert set(found) == {blog, once}, query
+        assert (found[once]["entered"], found[once]["present"], found[once]["complete"]) == (
+            [1],
+            True,
+            True,
+        )
+        assert (found[blog]["present"], found[blog]["complete"]) == (False, False)

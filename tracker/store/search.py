@@ -115,28 +115,30 @@ class SearchMixin(StoreBase):
 
     def _events(self, stories: list[int], fts: str) -> dict[int, tuple[dict[int, int], bool]]:
         """For each story, {number: version id} of the versions whose added text matches, and
-        whether that list is complete: one index query for the whole page, at most EVENT_LIMIT
-        versions per story."""
+        whether that list is complete (at most EVENT_LIMIT versions per story): one index query
+        for the whole page, and one per story whose rows it may have left out (the oldest
+        matches of one long story can fill the page's share, and the others' would be lost)."""
         out: dict[int, tuple[dict[int, int], bool]] = {s: ({}, True) for s in stories}
         if not stories:
             return out
-        tokens = " OR ".join(f"s{s}" for s in stories)
         cap = EVENT_LIMIT * len(stories)
-        rows = self.conn.execute(
+        rows = self._event_rows(fts, stories, cap + 1)
+        _tally(out, rows[:cap])
+        if len(rows) > cap:
+            for story_id in [s for s, (_, complete) in out.items() if complete]:
+                out[story_id] = ({}, True)
+                _tally(out, self._event_rows(fts, [story_id], EVENT_LIMIT + 1))
+        return out
+
+    def _event_rows(self, fts: str, stories: list[int], limit: int) -> list[tuple[int, int, int]]:
+        """(story, number, version id) of the stories' versions whose added text matches."""
+        tokens = " OR ".join(f"s{s}" for s in stories)
+        return self.conn.execute(
             "SELECT v.story_id, v.number, f.rowid FROM versions_search f "
             "JOIN version_rows v ON v.id = f.rowid "
             "WHERE versions_search MATCH ? ORDER BY f.rowid LIMIT ?",
-            [f"{{added}} : ({fts}) AND story : ({tokens})", cap + 1],
+            [f"{{added}} : ({fts}) AND story : ({tokens})", limit],
         ).fetchall()
-        for story_id, number, version_id in rows[:cap]:
-            found = out[story_id][0]
-            if len(found) < EVENT_LIMIT:
-                found[int(number)] = int(version_id)
-            else:
-                out[story_id] = (found, False)
-        if len(rows) > cap:  # some story's later versions were not read
-            out = {s: (found, False) for s, (found, _) in out.items()}
-        return out
 
     def _history(
         self, story_id: int, fts: str, added: dict[int, int], full: bool, budget: list[int]
@@ -150,6 +152,8 @@ class SearchMixin(StoreBase):
         probed (at most EVENT_LIMIT). `budget` ([texts left]) is shared by the stories of one
         search, so a page of long, flickering live stories costs what PROBE_LIMIT allows.
         """
+        if not added:
+            return None
         rows = self.conn.execute(
             "SELECT number, id FROM version_rows WHERE story_id = ? ORDER BY number", [story_id]
         ).fetchall()
@@ -268,6 +272,16 @@ class SearchMixin(StoreBase):
             }
         finally:
             self.conn.execute("INSERT INTO temp.search_probe (search_probe) VALUES ('delete-all')")
+
+
+def _tally(out: dict[int, tuple[dict[int, int], bool]], rows: list[tuple[int, int, int]]) -> None:
+    """Add index rows to each story's versions; a story past EVENT_LIMIT is incomplete."""
+    for story_id, number, version_id in rows:
+        found = out[story_id][0]
+        if len(found) < EVENT_LIMIT:
+            found[int(number)] = int(version_id)
+        else:
+            out[story_id] = (found, False)
 
 
 def snippet(text: str, fts: str, words: int = 24) -> str:
