@@ -407,3 +407,26 @@ def test_rows_indexed_before_and_after_the_lean_index_leave_it_whole(tmp_path: P
         store.conn.execute(
             "INSERT INTO versions_search (versions_search) VALUES ('integrity-check')"
         )
+
+
+@pytest.mark.parametrize("stage", ["compacting versions", "moving page details"])
+def test_two_processes_opening_an_old_database_at_once_both_work(
+    tmp_path: Path, stage: str
+) -> None:
+    """After an upgrade, `tracker run` and the web server open the old file together: both
+    carry on the same batched move, and the one whose next batch finds it finished by the
+    other must open the file, not fail with "no such table: versions_new" / "no such index"."""
+    path = release10_copy(tmp_path)
+    before = old_versions(path)
+    other: list[subprocess.CompletedProcess] = []
+
+    def meanwhile(what: str, done: int, total: int) -> None:
+        if what == stage and not other:
+            command = [sys.executable, "-m", "tracker", "--db", str(path), "migrate"]
+            other.append(subprocess.run(command, capture_output=True, text=True))
+
+    with Store(path, progress=meanwhile) as store:
+        assert other and other[0].returncode == 0, other
+        for (story_id, number), (title, text, _) in before.items():
+            version = store.get_version(story_id, number)
+            assert (version["title"], version["text"]) == (title, text)

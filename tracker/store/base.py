@@ -341,7 +341,7 @@ class StoreBase:
             keys_on = self.conn.execute("PRAGMA foreign_keys").fetchone()[0]
             self.conn.execute("PRAGMA foreign_keys = OFF")
             try:
-                moved = self._move_all(what, total, batch, progress) or moved
+                moved = self._move_all(what, total, pending, batch, progress) or moved
             finally:
                 self.conn.execute(f"PRAGMA foreign_keys = {'ON' if keys_on else 'OFF'}")
         return moved
@@ -350,15 +350,20 @@ class StoreBase:
         self,
         what: str,
         total: int,
+        pending: Callable[[sqlite3.Connection], int | None],
         batch: Callable[[sqlite3.Connection], int],
         progress: Progress | None,
     ) -> bool:
-        """Run `batch` (one transaction each) until it moves nothing; whether anything moved."""
+        """Run `batch` (one transaction each) until it moves nothing; whether anything moved.
+        Another process opening the file at the same time may finish the move between two
+        batches (its last batch swaps tables or drops an index): each batch checks first."""
         done = 0
         while True:
             if progress and total:
                 progress(what, done, total)
             with self.write():
+                if pending(self.conn) is None:
+                    return done > 0
                 moved = batch(self.conn)
                 if not moved:
                     broken = self.conn.execute("PRAGMA foreign_key_check").fetchall()
