@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from tracker.cli import main
 from tracker.document import Document
+from tracker.record import record
 from tracker.store import Store
 
 SENTENCE = "The bridge will close for repairs on Monday."
@@ -179,3 +180,25 @@ def test_a_long_story_does_not_hide_the_others_on_its_page(store: Store) -> None
             True,
         )
         assert (found[blog]["present"], found[blog]["complete"]) == (False, False)
+
+
+def test_an_older_version_backfilled_into_a_long_story_is_where_it_entered(store: Store) -> None:
+    """A story read up to EVENT_LIMIT matching versions must read its first ones by number: a
+    version backfilled before the others (a newer id, version 1) is where the sentence entered."""
+    blog, _ = store.add_story("https://news.example/live")
+    store.load_history(
+        blog,
+        [
+            (
+                doc(f"Update {n}.", *([SENTENCE] if n % 2 == 0 else [])),
+                f"2024-05-{1 + n // 24:02d}T{n % 24:02d}:00:00Z",
+                None,
+                None,
+            )
+            for n in range(130)
+        ],
+    )
+    record(store, blog, doc("Early news.", SENTENCE), fetched_at="2024-01-01T00:00:00Z")
+    (hit,) = store.search(f'"{SENTENCE}"')
+    assert store.get_version(blog, 1)["text"].endswith(SENTENCE)
+    assert (hit["entered"][:2], hit["left"][:1], hit["complete"]) == ([1, 4], [3], False)

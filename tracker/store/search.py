@@ -114,29 +114,31 @@ class SearchMixin(StoreBase):
         return list(order)
 
     def _events(self, stories: list[int], fts: str) -> dict[int, tuple[dict[int, int], bool]]:
-        """For each story, {number: version id} of the versions whose added text matches, and
-        whether that list is complete (at most EVENT_LIMIT versions per story): one index query
-        for the whole page, and one per story whose rows it may have left out (the oldest
-        matches of one long story can fill the page's share, and the others' would be lost)."""
+        """For each story, {number: version id} of its first EVENT_LIMIT versions whose added
+        text matches, and whether that is all of them. One index query for the whole page reads
+        them in id order; a story it cut (the oldest matches of a long one can fill the page's
+        share) or that has more is read again on its own, by number: a version placed among
+        older ones (`tracker backfill`) has a newer id than those after it."""
         out: dict[int, tuple[dict[int, int], bool]] = {s: ({}, True) for s in stories}
         if not stories:
             return out
         cap = EVENT_LIMIT * len(stories)
-        rows = self._event_rows(fts, stories, cap + 1)
+        rows = self._event_rows(fts, stories, "f.rowid", cap + 1)
         _tally(out, rows[:cap])
-        if len(rows) > cap:
-            for story_id in [s for s, (_, complete) in out.items() if complete]:
-                out[story_id] = ({}, True)
-                _tally(out, self._event_rows(fts, [story_id], EVENT_LIMIT + 1))
+        for story_id in [s for s, (_, complete) in out.items() if len(rows) > cap or not complete]:
+            out[story_id] = ({}, True)
+            _tally(out, self._event_rows(fts, [story_id], "v.number", EVENT_LIMIT + 1))
         return out
 
-    def _event_rows(self, fts: str, stories: list[int], limit: int) -> list[tuple[int, int, int]]:
+    def _event_rows(
+        self, fts: str, stories: list[int], order: str, limit: int
+    ) -> list[tuple[int, int, int]]:
         """(story, number, version id) of the stories' versions whose added text matches."""
         tokens = " OR ".join(f"s{s}" for s in stories)
         return self.conn.execute(
             "SELECT v.story_id, v.number, f.rowid FROM versions_search f "
             "JOIN version_rows v ON v.id = f.rowid "
-            "WHERE versions_search MATCH ? ORDER BY f.rowid LIMIT ?",
+            f"WHERE versions_search MATCH ? ORDER BY {order} LIMIT ?",
             [f"{{added}} : ({fts}) AND story : ({tokens})", limit],
         ).fetchall()
 
