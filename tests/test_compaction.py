@@ -430,3 +430,25 @@ def test_two_processes_opening_an_old_database_at_once_both_work(
         for (story_id, number), (title, text, _) in before.items():
             version = store.get_version(story_id, number)
             assert (version["title"], version["text"]) == (title, text)
+
+
+def test_a_migration_killed_while_it_vacuums_vacuums_on_the_next_open(tmp_path: Path) -> None:
+    """The VACUUM after the move gives the old layout's space back and switches the file to
+    incremental auto_vacuum; killed during it (a long VACUUM, systemd's stop timeout), the
+    next open must run it again, or the file never shrinks and never gives pages back."""
+    path = release10_copy(tmp_path)
+    grow_release10(path, copies=12)
+    command = [sys.executable, "-m", "tracker", "--db", str(path), "migrate"]
+    proc = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if "reclaiming space" in line:
+            proc.send_signal(signal.SIGKILL)
+            break
+    proc.wait()
+    subprocess.run(command, capture_output=True, check=True)
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert conn.execute("PRAGMA auto_vacuum").fetchone() == (2,)
+    assert conn.execute("PRAGMA freelist_count").fetchone() == (0,)
+    conn.close()

@@ -322,9 +322,10 @@ class StoreBase:
             self._vacuum(progress)
 
     def _finish_moves(self, progress: Progress | None) -> bool:
-        """Carry on the batched data moves migrations start until none are left; whether any
-        row moved. Migration 16 moves versions to the compact layout (`compaction.py`),
-        migration 17 moves what pages said about themselves to `version_meta` (`meta.py`).
+        """Carry on the batched data moves migrations start until none are left; whether the
+        VACUUM after them is owed (rows moved, or a process was killed during it). Migration
+        16 moves versions to the compact layout (`compaction.py`), migration 17 moves what
+        pages said about themselves to `version_meta` (`meta.py`).
 
         Foreign keys are off meanwhile: deleting a moved row from the old table must not
         cascade to what references it (archived_captures), which points at the same id again
@@ -344,7 +345,7 @@ class StoreBase:
                 moved = self._move_all(what, total, pending, batch, progress) or moved
             finally:
                 self.conn.execute(f"PRAGMA foreign_keys = {'ON' if keys_on else 'OFF'}")
-        return moved
+        return moved or meta.unlinked(self.conn) is not None  # its VACUUM still to run
 
     def _move_all(
         self,
@@ -383,6 +384,8 @@ class StoreBase:
         with suppress(sqlite3.OperationalError):  # busy elsewhere: the space is reused anyway
             self.conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
             self.conn.execute("VACUUM")
+        with suppress(sqlite3.OperationalError):  # killed before this: the next open vacuums
+            meta.vacuumed(self.conn)
         if progress:
             progress("reclaiming space", 1, 1)
 

@@ -45,7 +45,8 @@ def meta_id(conn: sqlite3.Connection, story_id: int, values: Sequence[str | None
 
 
 def unlinked(conn: sqlite3.Connection) -> int | None:
-    """Version rows still holding their own values, or None when none are left to move."""
+    """Version rows still holding their own values, or None when the move and the VACUUM
+    after it are done."""
     found = conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'version_rows_unlinked'"
     ).fetchone()
@@ -58,14 +59,14 @@ def unlinked(conn: sqlite3.Connection) -> int | None:
 
 def link_batch(conn: sqlite3.Connection, budget: int = BATCH_VERSIONS) -> int:
     """Move up to `budget` rows' values to `version_meta`, in the caller's transaction; the
-    number moved (0: all done, and the index listing them is dropped)."""
+    number moved (0: all done). The index listing them stays, empty, until `vacuumed`: a
+    process killed during the VACUUM after the move leaves it owed to the next open."""
     rows = conn.execute(
         f"SELECT id, story_id, {', '.join(META_COLUMNS)} FROM version_rows "
         "WHERE meta_id IS NULL ORDER BY id LIMIT ?",
         [budget],
     ).fetchall()
     if not rows:
-        conn.execute("DROP INDEX version_rows_unlinked")
         return 0
     cleared = ", ".join(f"{c} = NULL" for c in META_COLUMNS)
     for version_id, story_id, *values in rows:
@@ -75,3 +76,8 @@ def link_batch(conn: sqlite3.Connection, budget: int = BATCH_VERSIONS) -> int:
             [meta_id(conn, story_id, values), FINGERPRINT_DIGITS, version_id],
         )
     return len(rows)
+
+
+def vacuumed(conn: sqlite3.Connection) -> None:
+    """The VACUUM after the move ran (or failed outright): nothing is owed any more."""
+    conn.execute("DROP INDEX IF EXISTS version_rows_unlinked")
