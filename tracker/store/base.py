@@ -318,14 +318,17 @@ class StoreBase:
                     moved = self._finish_moves(progress) or moved
             finally:
                 self.conn.execute("PRAGMA foreign_keys = ON")
-        if moved:
+        owed = meta.owes_vacuum(self.conn)  # a process was killed during the VACUUM
+        if moved or (owed and self.conn.execute("PRAGMA auto_vacuum").fetchone()[0] != 2):
             self._vacuum(progress)
+        elif owed:  # a new file, incremental from the start: nothing to give back
+            with suppress(sqlite3.OperationalError):
+                meta.vacuumed(self.conn)
 
     def _finish_moves(self, progress: Progress | None) -> bool:
-        """Carry on the batched data moves migrations start until none are left; whether the
-        VACUUM after them is owed (rows moved, or a process was killed during it). Migration
-        16 moves versions to the compact layout (`compaction.py`), migration 17 moves what
-        pages said about themselves to `version_meta` (`meta.py`).
+        """Carry on the batched data moves migrations start until none are left; whether any
+        row moved. Migration 16 moves versions to the compact layout (`compaction.py`),
+        migration 17 moves what pages said about themselves to `version_meta` (`meta.py`).
 
         Foreign keys are off meanwhile: deleting a moved row from the old table must not
         cascade to what references it (archived_captures), which points at the same id again
@@ -345,7 +348,7 @@ class StoreBase:
                 moved = self._move_all(what, total, pending, batch, progress) or moved
             finally:
                 self.conn.execute(f"PRAGMA foreign_keys = {'ON' if keys_on else 'OFF'}")
-        return moved or meta.unlinked(self.conn) is not None  # its VACUUM still to run
+        return moved
 
     def _move_all(
         self,

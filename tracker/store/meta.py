@@ -45,16 +45,19 @@ def meta_id(conn: sqlite3.Connection, story_id: int, values: Sequence[str | None
 
 
 def unlinked(conn: sqlite3.Connection) -> int | None:
-    """Version rows still holding their own values, or None when the move and the VACUUM
-    after it are done."""
+    """Version rows still holding their own values, or None when none are left to move."""
+    if not owes_vacuum(conn):
+        return None
+    left = conn.execute("SELECT count(*) FROM version_rows WHERE meta_id IS NULL").fetchone()[0]
+    return int(left) or None
+
+
+def owes_vacuum(conn: sqlite3.Connection) -> bool:
+    """Whether the move began and the VACUUM after it has not run yet (its index is there)."""
     found = conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'version_rows_unlinked'"
     ).fetchone()
-    if not found:
-        return None
-    return int(
-        conn.execute("SELECT count(*) FROM version_rows WHERE meta_id IS NULL").fetchone()[0]
-    )
+    return found is not None
 
 
 def link_batch(conn: sqlite3.Connection, budget: int = BATCH_VERSIONS) -> int:
