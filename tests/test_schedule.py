@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import statistics
 import subprocess
@@ -431,3 +432,14 @@ def _running(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return state != "Z"
+
+
+def test_a_process_given_the_dead_trackers_pid_is_not_taken_for_it() -> None:
+    """The watch compares the start time too: a pid reused by a later process is not the
+    tracker that made the extraction processes."""
+    from tracker.extractors import _alive, _started
+
+    me = os.getpid()
+    born = _started(me)
+    assert born is not None and _alive(me, born)
+    assert not _alive(me, str(int(born) + 1))

@@ -64,20 +64,40 @@ def _outlive_no_parent(pid: int) -> None:
     maker from a daemon thread and leaves with it.
     """
 
+    born = _started(pid)
+
     def watch() -> None:
-        while _alive(pid):
+        while _alive(pid, born):
             time.sleep(PARENT_POLL_SECONDS)
         os._exit(0)
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _alive(pid: int) -> bool:
-    """Whether process `pid` still runs (a zombie, dead but not yet reaped, does not)."""
+def _stat(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name, or None when there is no such
+    process; raises OSError where there is no /proc."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()
     except FileNotFoundError:
-        return False
+        return None
+
+
+def _started(pid: int) -> str | None:
+    """When process `pid` started (clock ticks after boot), to tell it from a later process
+    given the same pid; None where /proc cannot say."""
+    try:
+        fields = _stat(pid)
+    except OSError:
+        return None
+    return fields[19] if fields and len(fields) > 19 else None
+
+
+def _alive(pid: int, born: str | None = None) -> bool:
+    """Whether process `pid` (started at `born`, when known) still runs: a zombie, dead but not
+    yet reaped, does not, nor does a new process that was given its pid."""
+    try:
+        fields = _stat(pid)
     except OSError:  # no /proc here: ask the kernel whether the pid exists
         try:
             os.kill(pid, 0)
@@ -86,7 +106,9 @@ def _alive(pid: int) -> bool:
         except PermissionError:
             return True
         return True
-    return stat.rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
+    if fields is None or fields[0] in ("Z", "X"):
+        return False
+    return born is None or (len(fields) > 19 and fields[19] == born)
 
 
 def _extract_remote(body: bytes, content_type: str | None, url: str | None) -> Document:
