@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -443,3 +444,35 @@ def test_a_process_given_the_dead_trackers_pid_is_not_taken_for_it() -> None:
     born = _started(me)
     assert born is not None and _alive(me, born)
     assert not _alive(me, str(int(born) + 1))
+
+
+_STOPS_ON_CTRL_C = """
+import sys, time
+from tracker.config import Settings
+from tracker.extractors import Extractors
+pool = Extractors(Settings(), 2)
+pool(b"<html><body><p>Warm.</p></body></html>", "text/html", None)
+try:
+    print("ready", flush=True)
+    time.sleep(600)
+except KeyboardInterrupt:
+    pool.close()
+    print("stopped", file=sys.stderr)
+"""
+
+
+def test_ctrl_c_stops_the_tracker_without_a_traceback_per_extraction_process() -> None:
+    """A terminal's Ctrl-C goes to the whole process group, extraction processes included: they
+    leave the stopping to the tracker instead of each printing a KeyboardInterrupt."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _STOPS_ON_CTRL_C],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    os.killpg(proc.pid, signal.SIGINT)
+    _out, err = proc.communicate(timeout=30)
+    assert "stopped" in err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err

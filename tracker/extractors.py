@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
@@ -61,8 +62,10 @@ def _outlive_no_parent(pid: int) -> None:
     A `tracker` killed outright (kill -9, the OOM killer, systemd's final SIGKILL) cannot shut
     its pool down, and its processes would wait for pages forever: each holds the write end of
     its own task queue, and the forkserver lives as long as any of them. So each watches its
-    maker from a daemon thread and leaves with it.
+    maker from a daemon thread and leaves with it. Ctrl-C reaches the whole process group: the
+    tracker stops its pool itself, so here it is ignored (it printed a traceback per process).
     """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     born = _started(pid)
 
