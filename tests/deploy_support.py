@@ -15,7 +15,7 @@ import shutil
 import ssl
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,20 +94,28 @@ def caddy(folder: Path, upstream: int) -> Iterator[int]:
         folder / "caddy.log",
         env=env,
         timeout=30,
+        ready=_tls_ready,
     ):
         yield port
 
 
 @contextmanager
 def _serving(
-    cmd: list[str], port: int, log: Path, *, env: dict[str, str] | None = None, timeout: float
+    cmd: list[str],
+    port: int,
+    log: Path,
+    *,
+    env: dict[str, str] | None = None,
+    timeout: float,
+    ready: Callable[[int], bool] | None = None,
 ) -> Iterator[None]:
-    """Run a server until the block ends (SIGTERM, then SIGKILL after 20 s). Its output goes to
-    `log`, never to a pipe nobody reads: a full pipe would stall a chatty server mid-test."""
+    """Run a server until the block ends (SIGTERM, then SIGKILL after 20 s), once `ready(port)`
+    (default: the port accepts connections). Its output goes to `log`, never to a pipe nobody
+    reads: a full pipe would stall a chatty server mid-test."""
     with log.open("w") as out:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=out, text=True)
         try:
-            wait_for(lambda: _listening(port), timeout=timeout, proc=proc)
+            wait_for(lambda: (ready or _listening)(port), timeout=timeout, proc=proc)
             yield
         finally:
             proc.terminate()
@@ -116,6 +124,25 @@ def _serving(
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def _tls_ready(port: int) -> bool:
+    """A TLS handshake succeeds: Caddy listens before its local CA has issued the site's
+    certificate, and a handshake until then ends in an internal-error alert."""
+    import socket
+    import ssl
+
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        with (
+            socket.create_connection(("127.0.0.1", port), timeout=2) as raw,
+            context.wrap_socket(raw, server_hostname="127.0.0.1"),
+        ):
+            return True
+    except (OSError, ssl.SSLError):
+        return False
 
 
 def _listening(port: int) -> bool:
