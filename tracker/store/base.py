@@ -203,6 +203,7 @@ class StoreBase:
         except UnicodeDecodeError:  # SQLite's message quoted bytes of a damaged schema
             raise StoreError(_explain(sqlite3.DatabaseError("malformed"), self.path)) from None
         self.conn = conn
+        self._wrote = False
         self.db = sqlite_utils.Database(conn)
         try:
             self._migrate(migrate_to, progress)
@@ -211,7 +212,8 @@ class StoreBase:
             raise _store_error(exc, self.path) from None
 
     def close(self) -> None:
-        self.reclaim()
+        if self._wrote:  # only writes free pages: a read-only visit (a web page) costs nothing
+            self.reclaim()
         self.conn.close()
 
     def reclaim(self, least: int = RECLAIM_PAGES) -> int:
@@ -270,6 +272,7 @@ class StoreBase:
         else:
             try:
                 self.conn.execute("COMMIT")
+                self._wrote = True
             except sqlite3.DatabaseError as exc:
                 with suppress(sqlite3.DatabaseError):
                     self.conn.execute("ROLLBACK")
@@ -389,6 +392,7 @@ class StoreBase:
             self.conn.execute("VACUUM")
         with suppress(sqlite3.OperationalError):  # killed before this: the next open vacuums
             meta.vacuumed(self.conn)
+        self._wrote = True  # dropping the move's index after the VACUUM freed a page
         if progress:
             progress("reclaiming space", 1, 1)
 

@@ -68,15 +68,20 @@ def read(conn: sqlite3.Connection, chain: Chain, version_id: int) -> bytes | Non
 
 class StoryTexts:
     """The bodies of one story's versions, its rows read once and each frame decoded once
-    (shared hops), for a caller that reads several versions one after another (search)."""
+    (shared hops), for a caller that reads several versions one after another (search).
+    `ids` is {number: id} and `titles` {id: headline}, from the same one query."""
 
     def __init__(self, conn: sqlite3.Connection, story_id: int) -> None:
-        self.rows = {
-            int(i): (text, packed, base)
-            for i, text, packed, base in conn.execute(
-                "SELECT id, text, packed, base FROM version_rows WHERE story_id = ?", [story_id]
-            )
-        }
+        self.rows: dict[int, tuple[str | None, bytes | None, int | None]] = {}
+        self.ids: dict[int, int] = {}
+        self.titles: dict[int, str | None] = {}
+        for i, number, title, text, packed, base in conn.execute(
+            "SELECT id, number, title, text, packed, base FROM versions WHERE story_id = ?",
+            [story_id],
+        ):
+            self.rows[int(i)] = (text, packed, base)
+            self.ids[int(number)] = int(i)
+            self.titles[int(i)] = title
         self.known: dict[int, bytes] = {}
 
     def get(self, version_ids: list[int]) -> dict[int, str]:

@@ -156,12 +156,9 @@ class SearchMixin(StoreBase):
         """
         if not added:
             return None
-        rows = self.conn.execute(
-            "SELECT number, id FROM version_rows WHERE story_id = ? ORDER BY number", [story_id]
-        ).fetchall()
-        ids = {int(n): int(i) for n, i in rows}
-        numbers = sorted(ids)
         texts = chains.StoryTexts(self.conn, story_id)
+        ids = texts.ids
+        numbers = sorted(ids)
         story = _Versions(texts, numbers, ids, budget)
         if "NOT" in fts.split():
             present, complete = self._probe_each(story, fts, added, full)
@@ -186,10 +183,8 @@ class SearchMixin(StoreBase):
             was = bool(self._probe(texts, fts, {newest: ids[newest]}, [1]))
         if was:
             shown = numbers[-1]
-        title, version_id = self.conn.execute(
-            "SELECT title, id FROM versions WHERE story_id = ? AND number = ?", [story_id, shown]
-        ).fetchone()
-        text = texts.get([version_id])[version_id]
+        version_id = ids[shown]
+        title, text = texts.titles[version_id], texts.get([version_id])[version_id]
         return {
             "entered": entered,
             "left": left,
@@ -250,13 +245,7 @@ class SearchMixin(StoreBase):
         if not versions:
             return set()
         budget[0] -= len(versions)
-        bodies = texts.get(list(versions.values()))
-        titles = dict(
-            self.conn.execute(
-                f"SELECT id, title FROM versions WHERE id IN ({', '.join('?' * len(versions))})",
-                list(versions.values()),
-            ).fetchall()
-        )
+        bodies, titles = texts.get(list(versions.values())), texts.titles
         self.conn.execute(
             "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_probe "
             "USING fts5(title, text, content='')"
