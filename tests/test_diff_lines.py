@@ -105,3 +105,23 @@ def test_shared_ends_of_long_texts_around_block_edges() -> None:
     assert shared_prefix(base, base + "x") == len(base)
     assert shared_suffix("x" + base, base, len(base)) == len(base)
     assert shared_suffix(base, base, 10) == 10
+
+
+def test_any_window_of_rows_is_that_slice_of_the_rows() -> None:
+    """`Diff.row_window` (the API's pages) builds only the rows asked for: whatever the window,
+    moves and unchanged runs included, it is exactly that slice of `Diff.rows`."""
+    rnd = random.Random(9)
+    words = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta"]
+    for _ in range(150):
+        old = [f"{rnd.choice(words)} {n}" for n in range(rnd.randrange(1, 40))]
+        new = list(old)
+        for _ in range(rnd.randrange(1, 4)):
+            k = rnd.randrange(len(new))
+            if rnd.random() < 0.5:
+                new.insert(rnd.randrange(len(new) + 1), new.pop(k) + " moved")
+            else:
+                new[k] = new[k] + " edited"
+        d = diff_lines("\n".join(old), "\n".join(new))
+        whole = diff_lines("\n".join(old), "\n".join(new)).rows
+        offset, limit = rnd.randrange(len(whole) + 2), rnd.randrange(1, 12)
+        assert d.row_window(offset, limit) == (whole[offset : offset + limit], len(whole))

@@ -11,8 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 
 from tracker import clock
-from tracker.diff import Diff, DocumentDiff, EqualRun, Op
-from tracker.diff import Row as DiffRow
+from tracker.diff import Diff, DocumentDiff
 from tracker.extract import ExtractError, extract, sniff
 from tracker.health import health
 from tracker.imports.common import Entry, add_entries
@@ -291,7 +290,7 @@ def diff(story_id: int) -> Response:
     limit = int_arg("limit", DIFF_ROWS, low=1, high=DIFF_ROWS) or DIFF_ROWS
     old, new = store.get_version(story_id, a), store.get_version(story_id, b)
     ddiff = current_app.extensions["storydiff_diffs"].diff(old, new)
-    rows, total = row_window(ddiff.body, offset, limit)
+    rows, total = ddiff.body.row_window(offset, limit)
     window = DocumentDiff(
         Diff(rows, ddiff.body.stats, ddiff.body.degraded, ddiff.body.elapsed_ms),
         ddiff.fields,
@@ -304,27 +303,6 @@ def diff(story_id: int) -> Response:
             ".diff", story_id=story_id, offset=offset + limit, limit=limit, **{"from": a, "to": b}
         )
     return jsonify(out)
-
-
-def row_window(body: Diff, offset: int, limit: int) -> tuple[list[DiffRow], int]:
-    """Rows offset..offset+limit of a diff and how many it has, building only those: a story
-    of 60,000 paragraphs must not cost 15 MB of JSON and seconds of CPU per request."""
-    window: list[DiffRow] = []
-    seen = 0
-    for part in body.parts():
-        size = part.count if isinstance(part, EqualRun) else 1
-        start, end = max(offset, seen), min(offset + limit, seen + size)
-        if start < end and isinstance(part, EqualRun):
-            first = start - seen
-            texts = part.texts[part.start + first : part.start + end - seen]
-            i, j = part.old_index + first, part.new_index + first
-            window += [
-                DiffRow("equal", i + n, j + n, t, t, [Op("equal", t)]) for n, t in enumerate(texts)
-            ]
-        elif start < end:
-            window.append(part)
-        seen += size
-    return window, seen
 
 
 @bp.get("/stories/<id:story_id>/changes")

@@ -75,9 +75,11 @@ class EqualRun:
     texts: Sequence[str]
     start: int
 
-    def rows(self) -> list[Row]:
-        i, j, k = self.old_index, self.new_index, self.start
-        texts = self.texts[k : k + self.count]
+    def rows(self, first: int = 0, last: int | None = None) -> list[Row]:
+        """The rows of paragraphs first..last of the run (all of them by default)."""
+        last = self.count if last is None else min(last, self.count)
+        i, j, k = self.old_index + first, self.new_index + first, self.start
+        texts = self.texts[k + first : k + last]
         return [Row("equal", i + n, j + n, t, t, [Op("equal", t)]) for n, t in enumerate(texts)]
 
 
@@ -144,22 +146,37 @@ class Diff:
 
     def old_paragraphs(self) -> list[str]:
         """The old paragraphs, in order, rebuilt from the rows."""
-        out: list[str] = []
-        for r in self.parts():
-            if isinstance(r, EqualRun):
-                out += r.texts[r.start : r.start + r.count]
-            elif r.on_old_side and r.old is not None:
-                out.append(r.old)
-        return out
+        return self._side(old=True)
 
     def new_paragraphs(self) -> list[str]:
+        return self._side(old=False)
+
+    def _side(self, *, old: bool) -> list[str]:
         out: list[str] = []
         for r in self.parts():
             if isinstance(r, EqualRun):
                 out += r.texts[r.start : r.start + r.count]
-            elif r.on_new_side and r.new is not None:
+            elif old and r.on_old_side and r.old is not None:
+                out.append(r.old)
+            elif not old and r.on_new_side and r.new is not None:
                 out.append(r.new)
         return out
+
+    def row_window(self, offset: int, limit: int) -> tuple[list[Row], int]:
+        """Rows offset..offset+limit and how many rows there are, building only those: a
+        diff of 60,000 paragraphs answered a page at a time costs a page at a time."""
+        window: list[Row] = []
+        seen = 0
+        for part in self.parts():
+            size = part.count if isinstance(part, EqualRun) else 1
+            start, end = max(offset, seen), min(offset + limit, seen + size)
+            if start < end:
+                if isinstance(part, EqualRun):
+                    window += part.rows(start - seen, end - seen)
+                else:
+                    window.append(part)
+            seen += size
+        return window, seen
 
     def to_json(self) -> dict[str, Any]:
         return {
