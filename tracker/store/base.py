@@ -153,6 +153,23 @@ class Recorded:
     developing: bool | None = None  # the new version's verdict, when one was asked for
 
 
+def change_values(change: dict[str, Any], *, given_only: bool = False) -> dict[str, Any]:
+    """A change row's CHANGE_FIELDS from what the diff said, JSON columns as JSON text: every
+    field with its default (inserting a change, rewriting one), or `given_only` the fields
+    `change` has (updating some)."""
+    if given_only:
+        values = {k: change[k] for k in CHANGE_FIELDS if k in change}
+    else:
+        values = {k: change.get(k) for k in CHANGE_FIELDS}
+        values["kind"] = values["kind"] or "edit"
+        values["words_added"] = values["words_added"] or 0
+        values["words_removed"] = values["words_removed"] or 0
+    for key in ("kinds", "details"):
+        if values.get(key) is not None and not isinstance(values[key], str):
+            values[key] = _dumps(values[key])
+    return values
+
+
 def _dumps(value: Any) -> str | None:
     if value is None:
         return None

@@ -16,12 +16,11 @@ from typing import Any
 from tracker import clock
 from tracker.document import Document
 from tracker.store.base import (
-    CHANGE_FIELDS,
     NotFound,
     Recorded,
     Row,
     StoreBase,
-    _dumps,
+    change_values,
 )
 
 ChangeFor = Callable[[Row, Row, "int | None"], dict[str, Any]]
@@ -170,13 +169,7 @@ class TimelineMixin(StoreBase):
         return Recorded(number=number, created=True, change_id=change_id, reverts_to=reverts_to)
 
     def _rewrite_change(self, change_id: int, from_version: int, change: dict[str, Any]) -> None:
-        values = {k: change.get(k) for k in CHANGE_FIELDS}
-        values["kind"] = values["kind"] or "edit"
-        values["words_added"] = values["words_added"] or 0
-        values["words_removed"] = values["words_removed"] or 0
-        for key in ("kinds", "details"):
-            if values[key] is not None and not isinstance(values[key], str):
-                values[key] = _dumps(values[key])
+        values = change_values(change)
         sets = ", ".join(f"{k} = ?" for k in values)
         self.conn.execute(
             f"UPDATE changes SET from_version = ?, {sets} WHERE id = ?",

@@ -24,14 +24,13 @@ from tracker.document import Document
 from tracker.store import chains, compaction
 from tracker.store.base import (
     _VERSION,
-    CHANGE_FIELDS,
     NotFound,
     Recorded,
     Row,
     StoreBase,
     StoreError,
     _decode_change,
-    _dumps,
+    change_values,
 )
 from tracker.store.changed_text import Text, index_version, unindex_version
 from tracker.store.meta import meta_id
@@ -297,13 +296,7 @@ class VersionsMixin(StoreBase):
         reverts_to: int | None,
         change: dict[str, Any],
     ) -> int:
-        values = {k: change.get(k) for k in CHANGE_FIELDS}
-        values["kind"] = values["kind"] or "edit"
-        values["words_added"] = values["words_added"] or 0
-        values["words_removed"] = values["words_removed"] or 0
-        for key in ("kinds", "details"):
-            if values[key] is not None and not isinstance(values[key], str):
-                values[key] = _dumps(values[key])
+        values = change_values(change)
         cols = ", ".join(values)
         marks = ", ".join("?" for _ in values)
         cur = self.conn.execute(
@@ -366,10 +359,7 @@ class VersionsMixin(StoreBase):
         return self._all("SELECT * FROM changes WHERE size IS NULL ORDER BY id LIMIT ?", [limit])
 
     def update_change(self, change_id: int, change: dict[str, Any]) -> None:
-        values = {k: change[k] for k in CHANGE_FIELDS if k in change}
-        for key in ("kinds", "details"):
-            if key in values and values[key] is not None and not isinstance(values[key], str):
-                values[key] = _dumps(values[key])
+        values = change_values(change, given_only=True)
         if not values:
             return
         sets = ", ".join(f"{k} = ?" for k in values)
