@@ -10,8 +10,8 @@ import sys
 
 import click
 
-from tracker import auth, serving
-from tracker.cli.common import Context, emit_json, json_option, load_web_app, pass_ctx
+from tracker import auth
+from tracker.cli.common import Context, emit_json, json_option, listen, load_web_app, pass_ctx
 
 
 @click.command("set-password")
@@ -71,12 +71,7 @@ def serve(ctx: Context, host: str | None, port: int | None, threads: int) -> Non
     host = host or settings.host
     port = port or settings.port
     click.echo(f"serving storydiff on http://{host}:{port}/ (Ctrl-C stops)", err=True)
-    try:
-        server = serving.create_server(app, host, port, threads)
-    except OSError as exc:
-        raise click.ClickException(
-            f"cannot listen on {host}:{port}: {exc.strerror or exc}"
-        ) from None
+    server = listen(app, host, port, threads)
     try:
         server.run()
     except KeyboardInterrupt:

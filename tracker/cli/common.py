@@ -74,6 +74,25 @@ class MigrationProgress:
 pass_ctx = click.make_pass_decorator(Context)
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+output_option = click.option(
+    "-o",
+    "--output",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    help="Write to FILE instead of standard output.",
+)
+
+
+def listen(app: Any, host: str, port: int, threads: int) -> Any:
+    """The waitress server for `app` on host:port, or a one-line error when it cannot listen."""
+    from tracker import serving
+
+    try:
+        return serving.create_server(app, host, port, threads)
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+        ) from None
 
 
 def emit_json(data: Any) -> None:

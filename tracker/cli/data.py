@@ -16,6 +16,7 @@ from tracker.cli.common import (
     emit_json,
     find_story,
     json_option,
+    output_option,
     parse_interval,
     pass_ctx,
 )
@@ -183,13 +184,7 @@ def export() -> None:
 
 
 @export.command("opml")
-@click.option(
-    "-o",
-    "--output",
-    type=click.File("w", encoding="utf-8"),
-    default="-",
-    help="Write to FILE instead of standard output.",
-)
+@output_option
 @pass_ctx
 def export_opml(ctx: Context, output: Any) -> None:
     """Feeds followed and stories tracked, as OPML 2.0 (feed readers, `tracker import`)."""
@@ -201,13 +196,7 @@ def export_opml(ctx: Context, output: Any) -> None:
 
 
 @export.command("jsonl")
-@click.option(
-    "-o",
-    "--output",
-    type=click.File("w", encoding="utf-8"),
-    default="-",
-    help="Write to FILE instead of standard output.",
-)
+@output_option
 @click.option("--no-text", is_flag=True, help="Leave the versions' text out (metadata only).")
 @pass_ctx
 def export_jsonl(ctx: Context, output: Any, no_text: bool) -> None:

@@ -15,12 +15,13 @@ from typing import Any
 
 import click
 
-from tracker import clock, feeds, logs, seeds, serving
+from tracker import clock, feeds, logs, seeds
 from tracker.check import OUTCOMES, CheckResult
 from tracker.cli.common import (
     Context,
     emit_json,
     json_option,
+    listen,
     load_web_app,
     parse_interval,
     pass_ctx,
@@ -282,13 +283,7 @@ def _serve(
     cleanly: no new checks, running checks finish, every store closes."""
     server: Any = None
     if web:
-        app = load_web_app(settings, checks_run=True)
-        try:
-            server = serving.create_server(app, host, port, threads)
-        except OSError as exc:
-            raise click.ClickException(
-                f"cannot listen on {host}:{port}: {exc.strerror or exc}"
-            ) from None
+        server = listen(load_web_app(settings, checks_run=True), host, port, threads)
     scheduler.add_periodic("outbox", partial(deliver_job, settings), settings.outbox_interval)
     with _stop_signals() as stopped:
         try:
