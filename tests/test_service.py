@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from check_support import FIRST, SECOND, local, page
 from click.testing import CliRunner
 from servers import LocalSite, free_port, wait_for
@@ -188,12 +189,13 @@ def test_run_serves_checks_and_stops_cleanly_on_sigterm(db_path: Path, site: Loc
     assert _get(f"http://127.0.0.1:{port}/") == 0  # the site is down with it
 
 
-def test_run_reports_a_busy_port(db_path: Path) -> None:
+@pytest.mark.parametrize("command", ["run", "serve"])
+def test_run_and_serve_report_a_busy_port(db_path: Path, command: str) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        code, out = cli(db_path, "run", "--port", str(port))
+        code, out = cli(db_path, command, "--port", str(port))
     assert code == 1 and f"cannot listen on 127.0.0.1:{port}" in out
 
 
