@@ -10,6 +10,7 @@ site.requests                            # every request seen: method, path, hea
 
 from __future__ import annotations
 
+import random
 import socket
 import subprocess
 import threading
@@ -17,11 +18,40 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+_PICK = random.SystemRandom()  # not `random`: pytest-randomly gives every xdist worker one seed
+
+
+def _ephemeral_ports() -> range:
+    """The ports the kernel hands to outgoing connections (Linux's default when unreadable)."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return range(int(low), int(high) + 1)
+    except (OSError, ValueError):
+        return range(32768, 61000)
 
 
 def free_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as s:
+    """A port nothing listens on, on 127.0.0.1 or on every address (Caddy binds `:PORT`).
+
+    Chosen below the ephemeral range: a port the kernel gave us from that range can be handed
+    to someone's outgoing connection before the server we start binds it (seen with Caddy in
+    parallel runs, "address already in use")."""
+    ephemeral = _ephemeral_ports()
+    low, high = 10000, max(10001, ephemeral.start - 1)
+    for _ in range(200):
+        port = _PICK.randint(low, high)
+        if port in ephemeral:
+            continue
+        try:
+            for host in ("127.0.0.1", "0.0.0.0"):
+                with socket.socket() as s:
+                    s.bind((host, port))
+        except OSError:
+            continue
+        return port
+    with socket.socket() as s:  # every pick was taken: let the kernel choose
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
