@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-_PICK = random.SystemRandom()  # not `random`: pytest-randomly gives every xdist worker one seed
+_PICK = random.SystemRandom()  # its own entropy: a seeded `random` would give workers one sequence
 
 
 def _ephemeral_ports() -> range:
