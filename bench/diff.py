@@ -11,12 +11,14 @@ replaced, added or removed, a paragraph added, a paragraph moved and edited), di
 directions. Each pair is diffed `--runs` times and its median CPU time kept (CPU time, so other
 work on the machine does not count). storydiff's diff is `diff_lines` on the two texts (the
 diff of their lines, row for row, with the lines they share at both ends never split), with
-the full word diff, pairing, moves and stats; the baseline is diff-match-patch in line mode
+the full word diff, pairing and moves; the baseline is diff-match-patch in line mode
 (lines to characters, diff, characters back to lines), pure Python, timed the same way: both
 take the two texts.
 The table prints the median, p99 and worst per size band and the ratio of total times; the
-`+rows` columns time the same diff with `Diff.rows` read as well (every unchanged paragraph's
-row built, as the renderers do), and the `fast` columns the C++ accelerator.
+`+rows` columns time the same diff with `Diff.rows` and `Diff.stats` read as well (every
+unchanged paragraph's row built and the words of the changed ones counted, as the renderers
+do: a diff counts its stats when they are first read), and the `fast` columns the C++
+accelerator.
 """
 
 from __future__ import annotations
@@ -129,8 +131,9 @@ def ours(old: str, new: str) -> diffmod.Diff:
 
 
 def ours_with_rows(old: str, new: str) -> None:
-    """The same, then every row built, as a renderer reading `Diff.rows` does."""
-    len(ours(old, new).rows)
+    """The same, then every row built and the stats counted, as a renderer does."""
+    d = ours(old, new)
+    len(d.rows) + d.stats.words_added
 
 
 def dmp_lines(old: str, new: str) -> None:

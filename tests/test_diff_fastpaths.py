@@ -5,6 +5,7 @@ shared ends, and a paragraph list compared without hashing its unchanged ends.""
 from __future__ import annotations
 
 import importlib
+import itertools
 import math
 
 from hypothesis import HealthCheck, given, settings
@@ -23,7 +24,7 @@ from tracker.diff.tokens import (
     has_words,
     tokenize,
 )
-from tracker.diff.words import text_ops, token_ops
+from tracker.diff.words import pair_ops, shares_enough, text_ops, token_ops
 
 align_module = importlib.import_module("tracker.diff.align")  # the package shadows the name
 PROPS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -87,6 +88,61 @@ def test_the_shared_ends_shortcut_holds_without_the_dictionary(pair: tuple[str, 
         check_text_ops(*pair)
     finally:
         diffmod.use_dictionary(previous)
+
+
+words = st.lists(st.sampled_from(WORDS), max_size=40).map(" ".join)
+
+
+@st.composite
+def framed(draw: st.DrawFn) -> tuple[str, str]:
+    """Two texts that share a start and an end of up to 40 words around different middles."""
+    head, tail = draw(words), draw(words)
+    middles = draw(st.lists(st.sampled_from(WORDS), max_size=12).map(" ".join)), draw(words)
+    return tuple(f"{head} {m} {tail}" for m in middles)  # type: ignore[return-value]
+
+
+@PROPS
+@given(pairs | framed(), st.sampled_from([0.3, 0.1, 0.5, 0.7, 0.9]))
+def test_whether_a_pair_kept_enough_words_is_decided_as_counting_every_word_decides(
+    pair: tuple[str, str], floor: float
+) -> None:
+    old, new = pair
+    counts = WordCounts()
+    ops, ends = pair_ops(old, new, Clock(math.inf), counts)
+    common = 2 * sum(count_words(op.text) for op in ops if op.op == "equal")
+    total = count_words(old) + count_words(new)
+    assert shares_enough(old, new, ops, ends, counts, floor) == (
+        not (total and common < floor * total)
+    )
+
+
+def test_a_pair_kept_enough_words_exactly_when_counting_says_so_around_the_floor() -> None:
+    """Every mix of shared words and replaced words near the floor: the shortcut must not be
+    off by one word anywhere."""
+    for floor in (0.3, 0.7):
+        for h, t, a, b in itertools.product(range(13), range(3), range(13), range(13)):
+            old = " ".join([*(f"h{k}" for k in range(h)), *(f"x{k}" for k in range(a))])
+            new = " ".join([*(f"h{k}" for k in range(h)), *(f"y{k}" for k in range(b))])
+            old, new = f"{old} t. " * bool(t) + old, f"{new} t. " * bool(t) + new
+            old, new = old + " end" * t, new + " end" * t
+            if old == new:
+                continue
+            counts = WordCounts()
+            ops, ends = pair_ops(old, new, Clock(math.inf), counts)
+            common = 2 * sum(count_words(op.text) for op in ops if op.op == "equal")
+            total = count_words(old) + count_words(new)
+            expected = not (total and common < floor * total)
+            assert shares_enough(old, new, ops, ends, counts, floor) == expected, (old, new)
+
+
+def test_a_long_pair_with_a_small_edit_keeps_its_words_without_counting_them() -> None:
+    old = " ".join(f"word{k} of the story" for k in range(60))
+    counts = WordCounts()
+    ops, ends = pair_ops(old, old.replace("word30 of", "word30 off"), Clock(math.inf), counts)
+    assert ends is not None and len(ends.head) > len(old) / 3
+    assert shares_enough(old, old.replace("word30 of", "word30 off"), ops, ends, counts, 0.3)
+    assert old not in counts._seen  # decided from the middles and a few words of an end
+    assert counts(old) == count_words(old)  # counted when asked, from the deferred pieces
 
 
 def test_a_repeated_word_before_the_shared_end_is_placed_as_the_whole_text_places_it() -> None:

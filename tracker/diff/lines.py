@@ -133,4 +133,4 @@ def around(middle: Diff, old: str, c: Cut, old_lines: int, new_lines: int) -> Di
         start = c.old_end + 1
         tail = Lines(old, start, len(old), c.tail)
         parts.append(EqualRun(old_lines - c.tail, new_lines - c.tail, c.tail, tail, 0))
-    return Diff.of_parts(parts, middle.stats, middle.degraded, middle.elapsed_ms)
+    return Diff.of_parts(parts, middle.stats_later(), middle.degraded, middle.elapsed_ms)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -99,17 +99,46 @@ class Diff:
     ) -> None:
         self._rows: list[Row] | None = rows
         self._parts: list[Row | EqualRun] = []
-        self.stats = stats
+        self._stats: Stats | None = stats
+        self._count_stats: Callable[[], Stats] | None = None
         self.degraded = degraded
         self.elapsed_ms = elapsed_ms
 
     @classmethod
     def of_parts(
-        cls, parts: list[Row | EqualRun], stats: Stats, degraded: str | None, elapsed_ms: float
+        cls,
+        parts: list[Row | EqualRun],
+        stats: Stats | Callable[[], Stats],
+        degraded: str | None,
+        elapsed_ms: float,
     ) -> Diff:
-        d = cls([], stats, degraded, elapsed_ms)
+        """A diff of parts; `stats` may be a function that computes them on first read."""
+        d = cls([], Stats(), degraded, elapsed_ms)
         d._rows, d._parts = None, parts
+        if isinstance(stats, Stats):
+            d._stats = stats
+        else:
+            d._stats, d._count_stats = None, stats
         return d
+
+    @property
+    def stats(self) -> Stats:
+        # counted on first read (the words of the changed rows, which are exact then as now),
+        # so a caller that only renders the rows or stores the ops never counts a word
+        stats = self._stats
+        if stats is None:
+            assert self._count_stats is not None
+            stats = self._stats = self._count_stats()
+        return stats
+
+    @stats.setter
+    def stats(self, stats: Stats) -> None:
+        self._stats = stats
+
+    def stats_later(self) -> Stats | Callable[[], Stats]:
+        """The stats if they were counted, else the function that reads them (for a diff
+        built from this one)."""
+        return self._stats if self._stats is not None else lambda: self.stats
 
     @property
     def rows(self) -> list[Row]:

@@ -9,7 +9,7 @@ from tracker.diff.align import Clock, align
 from tracker.diff.model import Diff, EqualRun, Op, Row, RowKind, Stats
 from tracker.diff.pairing import Paragraphs, match
 from tracker.diff.tokens import WordCounts, count_words
-from tracker.diff.words import mirror_ops, text_ops
+from tracker.diff.words import mirror_ops, pair_ops, shares_enough
 
 KEEP_FLOOR = 0.3
 """Below this share of common words after the word diff, a pair is shown as removed + added."""
@@ -55,13 +55,10 @@ def diff_paragraph_lists(
             clock.degrade("paragraphs")
             ops_of[i, j] = [Op("delete", old[i]), Op("insert", new[j])]
         else:
-            ops = text_ops(old[i], new[j], clock, count)
-            if i in pairs:
-                common = 2 * sum(count(op.text) for op in ops if op.op == "equal")
-                total = a.words(i) + b.words(j)
-                if total and common < KEEP_FLOOR * total:
-                    del pairs[i]
-                    continue
+            ops, ends = pair_ops(old[i], new[j], clock, count)
+            if i in pairs and not shares_enough(old[i], new[j], ops, ends, count, KEEP_FLOOR):
+                del pairs[i]
+                continue
             ops_of[i, j] = ops
     source_of = {j: i for i, j in moves.items()}
     target_of = dict(moves)
@@ -100,8 +97,9 @@ def diff_paragraph_lists(
                 rows.append(Row("changed", pi, pj, old[pi], new[pj], ops_of[pi, pj]))
             oi, nj = pi + 1, pj + 1
         parts += rows[first:]
-    stats = stats_of(rows, unchanged_chars, count)
-    return Diff.of_parts(parts, stats, clock.degraded, clock.elapsed_ms())
+    return Diff.of_parts(
+        parts, lambda: stats_of(rows, unchanged_chars, count), clock.degraded, clock.elapsed_ms()
+    )
 
 
 _SWAPPED_KIND: dict[RowKind, RowKind] = {"added": "removed", "removed": "added"}
@@ -156,15 +154,17 @@ def mirror(d: Diff) -> Diff:
         for r in ordered:
             if isinstance(r, Row) and r.kind in ("moved_to", "moved_from"):
                 r.move_id = ids[r.old_index]
-    s = d.stats
-    stats = dataclasses.replace(  # a new Stats field is carried over, not silently dropped
+    return Diff.of_parts(ordered, lambda: mirror_stats(d.stats), d.degraded, d.elapsed_ms)
+
+
+def mirror_stats(s: Stats) -> Stats:
+    return dataclasses.replace(  # a new Stats field is carried over, not silently dropped
         s,
         words_added=s.words_removed,
         words_removed=s.words_added,
         paragraphs_added=s.paragraphs_removed,
         paragraphs_removed=s.paragraphs_added,
     )
-    return Diff.of_parts(ordered, stats, d.degraded, d.elapsed_ms)
 
 
 def stats_of(

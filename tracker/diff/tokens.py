@@ -219,19 +219,30 @@ def count_words(text: str) -> int:
 class WordCounts:
     """`count_words` remembered per text for one diff: the pairing, the check that a pair
     kept enough words and the stats count the same paragraphs and ops only once. `seed` takes
-    counts worked out piecewise (see `cut_ok`), so a long text is never counted twice."""
+    counts worked out piecewise (see `cut_ok`), so a long text is never counted twice; `defer`
+    takes the pieces and counts them only if someone asks (the stats are computed on first
+    read, so a diff nobody asks the stats of never counts the text its pairs share)."""
 
     def __init__(self) -> None:
         self._seen: dict[str, int] = {}
+        self._pieces: dict[str, tuple[str, ...]] = {}
 
     def __call__(self, text: str) -> int:
         found = self._seen.get(text)
         if found is None:
-            found = self._seen[text] = count_words(text)
+            pieces = self._pieces.pop(text, None)
+            n = count_words(text) if pieces is None else sum(map(self, pieces))
+            found = self._seen[text] = n
         return found
 
     def seed(self, text: str, n: int) -> None:
         self._seen.setdefault(text, n)
+
+    def defer(self, text: str, pieces: tuple[str, ...]) -> None:
+        """text counts as the sum of its pieces (each shorter than text, cut where `cut_ok`
+        allows); they are counted when text's count is first asked for."""
+        if text not in self._seen:
+            self._pieces.setdefault(text, pieces)
 
 
 _CJK_CUT = [(lo, hi) for lo, hi in _BY_CHAR_RANGES if (lo, hi) not in _DICTIONARY_RANGES]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from functools import lru_cache
 from itertools import compress
 from operator import not_
-from typing import Any
+from typing import Any, NamedTuple
 
 from tracker.diff.align import Clock, align, common_head, common_tail, merge_runs
 from tracker.diff.model import Op, OpKind
@@ -16,6 +17,7 @@ from tracker.diff.tokens import (
     cut_ok,
     first_token,
     has_dictionary_script,
+    has_words,
     tokenize,
 )
 
@@ -223,38 +225,91 @@ def _tail_cut(a: str, b: str, m: int) -> int:
     return 0
 
 
+class Ends(NamedTuple):
+    """What `pair_ops` left untokenized: the shared start and end, each side's middle, and the
+    middle part of each equal op (its text less the shared ends it holds)."""
+
+    head: str
+    tail: str
+    middles: tuple[str, str]
+    kept: list[str]
+
+
 def text_ops(old: str, new: str, clock: Clock, count: WordCounts) -> list[Op]:
-    """`token_ops(tokenize(old), tokenize(new))`, the same ops, at the cost of what changed.
+    """`token_ops(tokenize(old), tokenize(new))`, the same ops, at the cost of what changed
+    (see `pair_ops`)."""
+    return pair_ops(old, new, clock, count)[0]
+
+
+def pair_ops(old: str, new: str, clock: Clock, count: WordCounts) -> tuple[list[Op], Ends | None]:
+    """`token_ops(tokenize(old), tokenize(new))`, the same ops, at the cost of what changed,
+    and the `Ends` it skipped (None when it took the plain path).
 
     The text both share at the start and at the end is cut where `cut_ok` allows (its tokens
     and word counts are those of the whole) and enters the alignment as one opaque token per
     end, so a one-word edit in a long paragraph tokenizes a few words. The word counts of both
-    texts and of every op are seeded into `count` from the pieces: the shared ends are counted
-    once. One case would align differently (the middle of one side is a prefix of the other's
-    and the word after it starts the shared end: the whole-text alignment would run on into
-    the end); it, and texts where only one side has Thai (…) letters, take the plain path.
+    texts and of every op are deferred into `count` as pieces: the shared ends are counted
+    once, and only if someone asks. One case would align differently (the middle of one side
+    is a prefix of the other's and the word after it starts the shared end: the whole-text
+    alignment would run on into the end); it, and texts where only one side has Thai (…)
+    letters, take the plain path.
     """
     p = _head_cut(old, new, common_head(old, new))
     m = _tail_cut(old, new, common_tail(old, new, n=min(len(old), len(new)) - p))
     da, db = has_dictionary_script(old), has_dictionary_script(new)
     head, tail = old[:p], old[len(old) - m :]
-    ta, tb = tokenize(old[p : len(old) - m], da), tokenize(new[p : len(new) - m], db)
+    ma, mb = old[p : len(old) - m], new[p : len(new) - m]
+    ta, tb = tokenize(ma, da), tokenize(mb, db)
     if da != db or (tail and _runs_into_tail(ta, tb, tail, da)):
-        return token_ops(tokenize(old, da), tokenize(new, db), clock)
+        return token_ops(tokenize(old, da), tokenize(new, db), clock), None
     ends_a, ends_b = [head] if head else [], [tail] if tail else []
     ops = token_ops([*ends_a, *ta, *ends_b], [*ends_a, *tb, *ends_b], clock)
-    ends = (count(head) if head else 0) + (count(tail) if tail else 0)
-    count.seed(old, ends + count(old[p : len(old) - m]))
-    count.seed(new, ends + count(new[p : len(new) - m]))
+    kept: list[str] = []
+    if not (head or tail):
+        kept = [op.text for op in ops if op.op == "equal"]
+        return ops, Ends(head, tail, (ma, mb), kept)
+    count.defer(old, (head, ma, tail))
+    count.defer(new, (head, mb, tail))
     last = len(ops) - 1
     for k, op in enumerate(ops):
+        text = op.text
         lo = len(head) if k == 0 else 0
-        hi = len(op.text) - (len(tail) if k == last else 0)
-        if lo or hi < len(op.text):
-            n = count(op.text[lo:hi]) if hi > lo else 0
-            n += (count(head) if lo else 0) + (count(tail) if hi < len(op.text) else 0)
-            count.seed(op.text, n)
-    return ops
+        hi = len(text) - (len(tail) if k == last else 0)
+        middle = text[lo:hi] if lo or hi < len(text) else text
+        if middle is not text:
+            count.defer(text, (head if lo else "", middle, tail if hi < len(text) else ""))
+        if op.op == "equal":
+            kept.append(middle)
+    return ops, Ends(head, tail, (ma, mb), kept)
+
+
+def shares_enough(
+    old: str, new: str, ops: list[Op], ends: Ends | None, count: WordCounts, floor: float
+) -> bool:
+    """Whether the equal ops hold at least `floor` of both texts' words (common words counted
+    on both sides), decided as `not (common < floor * total)` always was, but most often from
+    the middles alone.
+
+    The shared start and end (W words) count in both texts and in the equal ops, so common -
+    floor * total = 2 (1 - floor) W + 2 E - floor M, with E the words of the equal ops' middle
+    parts and M those of the two middles. When that is at least 1 with E at 0 and M at most
+    the middles' length in characters (a word has at least one), and W at as few words as an
+    end surely has (`has_words`), the answer is yes whatever the counts are; then the same
+    with E and M counted; otherwise every text is counted.
+    """
+    if (
+        ends is not None
+        and (not ends.head or ops[0].op == "equal")
+        and (not ends.tail or ops[-1].op == "equal")
+    ):
+        if _tips(ends, -floor * sum(map(len, ends.middles)), floor):
+            return True
+        kept = 2 * sum(map(count, ends.kept))
+        if _tips(ends, kept - floor * sum(map(count, ends.middles)), floor):
+            return True
+    common = 2 * sum(count(op.text) for op in ops if op.op == "equal")
+    total = count(old) + count(new)
+    return not (total and common < floor * total)
 
 
 def _runs_into_tail(ta: list[str], tb: list[str], tail: str, dictionary: bool) -> bool:
@@ -277,6 +332,14 @@ def word_ops(old: str, new: str, *, budget_ms: float | None = None) -> list[Op]:
     if new < old:
         return mirror_ops(token_ops(tokenize(new), tokenize(old), Clock(budget_ms)))
     return token_ops(tokenize(old), tokenize(new), Clock(budget_ms))
+
+
+def _tips(ends: Ends, slack: float, floor: float) -> bool:
+    """2 (1 - floor) W + slack >= 1 for the W words the shared ends surely have."""
+    if slack >= 1:
+        return True
+    need = math.ceil((1 - slack) / (2 * (1 - floor)))
+    return has_words(ends.head, need) or has_words(ends.tail, need)
 
 
 _OPPOSITE: dict[OpKind, OpKind] = {"equal": "equal", "insert": "delete", "delete": "insert"}
