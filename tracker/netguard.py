@@ -4,7 +4,9 @@ A tracked URL is chosen by whoever adds a story, a feed entry or a redirect, so 
 them reach the machine's own services, the LAN or a cloud metadata endpoint. `check_url` judges
 the URL as written (scheme, spelling, literal addresses in every notation, no DNS); `resolve`
 looks the host up once and judges every answer. The fetcher then connects to exactly the address
-`resolve` approved, so a second DNS answer cannot swap it (no rebinding).
+`resolve` approved, so a second DNS answer cannot swap it (no rebinding). Clients that resolve
+for themselves (Apprise's plugins) are pinned instead: inside `pinned`, this thread's
+`socket.getaddrinfo` answers only the addresses `judged` returned for each host.
 
 Opt-in: `Settings.allow_private` (env `TRACKER_ALLOW_PRIVATE=1`) allows every address;
 `Settings.allow_hosts` lists host names (`intranet.example`, `*.corp.example`), addresses or
@@ -17,7 +19,9 @@ from __future__ import annotations
 import functools
 import ipaddress
 import socket
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 from tracker.config import Settings
@@ -34,7 +38,17 @@ from tracker.hosts import (
     parse_url,
 )
 
-__all__ = ["Refused", "Target", "check_host", "check_url", "classify", "resolve", "split_url"]
+__all__ = [
+    "Refused",
+    "Target",
+    "check_host",
+    "check_url",
+    "classify",
+    "judged",
+    "pinned",
+    "resolve",
+    "split_url",
+]
 _HINT = " (set TRACKER_ALLOW_PRIVATE=1 or list it in TRACKER_ALLOW_HOSTS to allow it)"
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
 _NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
@@ -109,11 +123,26 @@ def check_host(host: str, port: Port, settings: Settings, *, lookup: bool = Fals
     allow-list entry without a port lets a private address through. With `lookup` the name is
     resolved and every answer judged too.
     """
-    name = f"[{host}]" if ":" in host and not host.startswith("[") else host
-    target = parse_url(f"http://{name}/")
+    target = _host_target(host)
     _judge(target.address, target.host, port, settings, lambda: host)
     if lookup and target.address is None:
         resolve(target.host, port, settings)
+
+
+def judged(host: str, port: Port, settings: Settings) -> tuple[str, list[str]]:
+    """`check_host` with the lookup, returning the host as `pinned` names it and the addresses
+    that may be connected to for it (a literal address: itself)."""
+    target = _host_target(host)
+    _judge(target.address, target.host, port, settings, lambda: host)
+    if target.address is not None:
+        return target.host, [str(target.address)]
+    return target.host, resolve(target.host, port, settings)
+
+
+def _host_target(host: str) -> Target:
+    """A bare host (name or address in any spelling) read the way a URL's host is."""
+    name = f"[{host}]" if ":" in host and not host.startswith("[") else host
+    return parse_url(f"http://{name}/")
 
 
 def classify(address: IPAddress) -> str | None:
@@ -243,3 +272,96 @@ def _shown(url: str, target: Target) -> str:
 def _dns_words(exc: BaseException) -> str:
     text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
     return str(text).lower()
+
+
+# DNS pinning for clients that resolve names themselves (requests/urllib3 and smtplib inside
+# Apprise): `socket.getaddrinfo` is wrapped once, process-wide, and the wrapper consults a
+# thread-local pin, so only the thread inside `pinned` is affected.
+_SYSTEM_GETADDRINFO = socket.getaddrinfo  # used only with AI_NUMERICHOST: never asks DNS
+_pin = threading.local()
+_install_lock = threading.Lock()
+Pins = Mapping[tuple[str, Port], Sequence[str]]
+
+
+@contextmanager
+def pinned(pins: Pins) -> Iterator[list[str]]:
+    """While inside, this thread's name lookups answer only what the guard judged.
+
+    `pins` maps (host as `judged` names it, port or None for any port) to the judged addresses.
+    A lookup of any other host, or of a pinned host on another port, fails with socket.gaierror,
+    and its refusal is appended to the yielded list (for the delivery's error). Other threads,
+    and this one once outside, see the normal resolver.
+    """
+    _install()
+    previous = getattr(_pin, "state", None)
+    refusals: list[str] = []
+    _pin.state = (dict(pins), refusals)
+    try:
+        yield refusals
+    finally:
+        _pin.state = previous
+
+
+def _install() -> None:
+    """Wrap `socket.getaddrinfo` once, and again if something replaced the wrapper (a test's
+    fake resolver, gevent), so the pin is always consulted first."""
+    with _install_lock:
+        current = socket.getaddrinfo
+        if not getattr(current, "_storydiff_pin", False):
+            socket.getaddrinfo = _pinning(current)  # type: ignore[assignment]
+
+
+def _pinning(inner: Callable[..., list]) -> Callable[..., list]:
+    def getaddrinfo(
+        host: object, port: object, family: int = 0, type: int = 0, proto: int = 0, flags: int = 0
+    ) -> list:
+        state = getattr(_pin, "state", None)
+        if state is None:
+            return inner(host, port, family, type, proto, flags)
+        return _pinned_answer(state, host, port, family, type, proto, flags)
+
+    getaddrinfo._storydiff_pin = True  # type: ignore[attr-defined]
+    return getaddrinfo
+
+
+def _pinned_answer(
+    state: tuple[dict[tuple[str, Port], Sequence[str]], list[str]],
+    host: object,
+    port: object,
+    family: int,
+    type: int,
+    proto: int,
+    flags: int,
+) -> list:
+    pins, refusals = state
+    text = host.decode("ascii", "replace") if isinstance(host, bytes) else str(host)
+    number = _port_number(port)
+    try:
+        name = _host_target(text).host if host is not None else ""
+    except Refused:
+        name = ""
+    addresses = [*pins.get((name, number), ()), *pins.get((name, None), ())]
+    if not name or not addresses:
+        where = text if number is None else f"{text} port {number}"
+        reason = f"refused: the send tried to reach {where}, which the SSRF guard did not judge"
+        refusals.append(reason)
+        raise socket.gaierror(socket.EAI_NONAME, reason)
+    answers: list = []
+    for ip in dict.fromkeys(addresses):
+        try:
+            answers += _SYSTEM_GETADDRINFO(
+                ip, port, family, type, proto, flags | socket.AI_NUMERICHOST
+            )
+        except socket.gaierror:
+            continue  # not of the address family asked for
+    if not answers:
+        raise socket.gaierror(socket.EAI_NONAME, f"{text} has no judged address of that family")
+    return answers
+
+
+def _port_number(port: object) -> Port:
+    """The port a lookup asks about, or None when it names no number (a service name)."""
+    if isinstance(port, int):
+        return port
+    text = port.decode("ascii", "replace") if isinstance(port, bytes) else str(port or "")
+    return int(text) if text.isascii() and text.isdigit() else None

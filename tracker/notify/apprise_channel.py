@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import Any
 
 import apprise
 
@@ -92,24 +93,32 @@ def contacts(server: object) -> list[tuple[str, netguard.Port]]:
     )
 
 
-def guard(obj: apprise.Apprise, settings: Settings, *, lookup: bool = False) -> None:
+def guard(obj: apprise.Apprise, settings: Settings, *, lookup: bool = False) -> netguard.Pins:
     """Refuse targets storydiff cannot vouch for (raises netguard.Refused).
 
     Every plugin behind the URL must be on the allow-list, and every host it will contact
     passes the fetcher's guard: as written at subscribe time, and with `lookup` (before each
-    send) resolved, every DNS answer judged. Apprise then resolves again itself (no pinning:
-    docs/SECURITY.md). HTTP redirects are switched off, since a redirect would take the
-    message somewhere the guard did not judge (`?redirect=yes` in the URL included).
+    send) resolved, every DNS answer judged. Returns what `send` pins the plugins to: for each
+    (host, port) the judged addresses (empty without `lookup`). HTTP redirects are switched
+    off, since a redirect would take the message somewhere the guard did not judge
+    (`?redirect=yes` in the URL included).
     """
     every = []
     for server in obj:  # every plugin judged before any DNS lookup is made
         if hasattr(server, "redirects"):
             server.redirects = False
         every.extend(contacts(server))
+    pins: dict[tuple[str, netguard.Port], list[str]] = {}
     for host, port in every:
         if not host:
             raise netguard.Refused("bad URL: it names no host", kind="bad_url")
-        netguard.check_host(host, port, settings, lookup=lookup)
+        if not lookup:
+            netguard.check_host(host, port, settings)
+            continue
+        name, addresses = netguard.judged(host, port, settings)
+        known = pins.setdefault((name, port), [])
+        known.extend(a for a in addresses if a not in known)
+    return pins
 
 
 class _ThreadLog(logging.Handler):
@@ -131,7 +140,7 @@ def send(
     """Notify every service behind the URL, each with a message cut to its own limit."""
     try:
         obj = services(out.target)
-        guard(obj, settings, lookup=True)
+        pins = guard(obj, settings, lookup=True)
     except BadAppriseURL as exc:
         return Outcome(False, error=str(exc), permanent=True)
     except netguard.Refused as exc:
@@ -142,23 +151,31 @@ def send(
     logger.addHandler(log)
     failed = []
     try:
-        for server in obj:
-            server.socket_connect_timeout = min(timeout, settings.connect_timeout)
-            server.socket_read_timeout = timeout
-            limit = int(getattr(server, "body_maxlen", 0) or 32768)
-            title_limit = int(getattr(server, "title_maxlen", 0) or 0)
-            head = title[:title_limit] if title_limit else ""
-            room = limit if title_limit else limit - len(title) - 2
-            body = message.brief(out.notices, room, out.mode)
-            if not title_limit:
-                body = f"{title}\n\n{body}"[:limit]
-            if not server.notify(body=body, title=head, notify_type=apprise.NotifyType.INFO):
-                failed.append(server.url(privacy=True))
+        with netguard.pinned(pins) as refusals:  # Apprise resolves again: to the judged only
+            for server in obj:
+                if not _notify(server, out, title, settings, timeout):
+                    failed.append(server.url(privacy=True))
     except Exception as exc:  # a plugin bug must fail the attempt, not the worker
         return Outcome(False, error=f"apprise: {type(exc).__name__}: {exc}"[:500])
     finally:
         logger.removeHandler(log)
     if failed:
-        reason = "; ".join(log.lines[-3:]) or "the service refused the message"
-        return Outcome(False, error=f"{', '.join(failed)}: {reason}"[:500])
+        reason = "; ".join(refusals[-1:] or log.lines[-3:]) or "the service refused the message"
+        return Outcome(
+            False, error=f"{', '.join(failed)}: {reason}"[:500], permanent=bool(refusals)
+        )
     return Outcome(True)
+
+
+def _notify(server: Any, out: Outgoing, title: str, settings: Settings, timeout: float) -> bool:
+    """One plugin's send, with the message cut to its limits."""
+    server.socket_connect_timeout = min(timeout, settings.connect_timeout)
+    server.socket_read_timeout = timeout
+    limit = int(getattr(server, "body_maxlen", 0) or 32768)
+    title_limit = int(getattr(server, "title_maxlen", 0) or 0)
+    head = title[:title_limit] if title_limit else ""
+    room = limit if title_limit else limit - len(title) - 2
+    body = message.brief(out.notices, room, out.mode)
+    if not title_limit:
+        body = f"{title}\n\n{body}"[:limit]
+    return bool(server.notify(body=body, title=head, notify_type=apprise.NotifyType.INFO))
