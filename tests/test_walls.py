@@ -12,11 +12,13 @@ from click.testing import CliRunner
 from servers import LocalSite
 from walls_support import ARTICLE, NOT_WALLS, PAYWALLS, WALLS, article
 
+from tracker import clock
 from tracker.check import Checker
 from tracker.cli import main
 from tracker.document import Document
 from tracker.extract import extract
 from tracker.extract.walls import detect_wall
+from tracker.queue import wire
 from tracker.store import Store
 
 
@@ -112,3 +114,58 @@ def test_a_story_cut_to_a_short_note_without_any_wall_marker_is_a_version(
     note = ("This story has been removed while we check some of its claims.",)
     site.set("/story", article(paragraphs=note))
     assert checker.check(store, story_id).outcome == "new_version"
+
+
+# A wall is often served with an error status: Cloudflare's challenge as 403 or 503, a sign-in
+# page as 401, a rate limiter's page as 429.
+ERROR_WALLS = [(n, h, k, (403, 503, 401, 429)[i % 4]) for i, (n, h, k) in enumerate(WALLS)]
+
+
+@pytest.mark.parametrize(
+    ("name", "html", "kind", "status"),
+    [w for w in ERROR_WALLS if w[2] != "not_found"],
+    ids=[w[0] for w in ERROR_WALLS if w[2] != "not_found"],
+)
+def test_a_wall_served_with_an_error_status_is_a_blocked_check(
+    name: str, html: str, kind: str, status: int, store: Store, site: LocalSite, checker: Checker
+) -> None:
+    site.set("/story", article())
+    story_id, _ = store.add_story(site.url("/story"))
+    assert checker.check(store, story_id).outcome == "new_version"
+    site.set("/story", html, status=status)
+    blocked = checker.check(store, story_id)
+    assert (blocked.outcome, blocked.status, blocked.version) == ("blocked", status, 1), name
+    story = store.get_story(story_id)
+    assert (
+        story["last_error"].startswith("blocked by ")
+        and f"answered {status}" in (story["last_error"])
+    )
+    assert story["failures"] == 1 and story["state"] == "active"
+    assert store.list_checks(story_id)[0]["outcome"] == "blocked"
+    site.set("/story", article())
+    assert checker.check(store, story_id).outcome == "unchanged"
+
+
+def test_an_error_page_that_is_no_wall_stays_an_error(
+    store: Store, site: LocalSite, checker: Checker
+) -> None:
+    site.set("/story", "<html><body><h1>Forbidden</h1></body></html>", status=403)
+    story_id, _ = store.add_story(site.url("/story"))
+    assert checker.check(store, story_id).outcome == "error"
+    not_found = next(h for n, h, k in WALLS if k == "not_found")
+    site.set("/story", not_found, status=404)  # a real 404 says gone, not blocked
+    result = checker.check(store, story_id)
+    assert result.outcome in ("error", "gone") and result.status == 404
+
+
+def test_a_queue_worker_reports_the_wall_of_an_error_page(
+    store: Store, site: LocalSite, checker: Checker
+) -> None:
+    name, html, kind = WALLS[0]
+    site.set("/story", html, status=403)
+    story_id, _ = store.add_story(site.url("/story"))
+    seen = checker.observe(store.get_story(story_id))
+    back = wire.observation_from_wire(wire.observation_to_wire(seen))
+    assert back.wall == seen.wall and seen.wall is not None and seen.wall.kind == kind
+    result = checker.conclude(store, store.get_story(story_id), clock.now(), 0.0, back)
+    assert result.outcome == "blocked"

@@ -58,6 +58,7 @@ class Observation:
     content_type: str | None = None
     rendered: bool = False
     identity: str | None = None
+    wall: Wall | None = None  # the failed fetch's page was a wall (a challenge served as a 403)
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,11 @@ class Checker:
                 respect_robots=options.get("respect_robots"),
             )
         except FetchError as exc:
-            return Observation(reason=exc.reason, status=exc.status, retry_after=exc.retry_after)
+            wall = _error_wall(story, exc)
+            reason = f"blocked by {wall.reason} ({exc.reason})" if wall else exc.reason
+            return Observation(
+                reason=reason, status=exc.status, retry_after=exc.retry_after, wall=wall
+            )
         if page.not_modified or page.unchanged_body:
             return Observation(page=page)
         body, content_type = page.body, page.content_type or None
@@ -173,8 +178,9 @@ class Checker:
         page = seen.page
         if page is None:
             reason = seen.reason or "the check saw nothing"
+            outcome = "blocked" if seen.wall else "error"
             return self._failed(
-                store, story, moment, started, reason, seen.status, seen.retry_after
+                store, story, moment, started, reason, seen.status, seen.retry_after, outcome
             )
         if seen.body is None:
             outcome = "not_modified" if page.not_modified else "unchanged"
@@ -437,6 +443,17 @@ def _wall(
         url=story["url"],
         final_url=page.final_url,
     )
+
+
+def _error_wall(story: Row, exc: FetchError) -> Wall | None:
+    """The wall an error page is (a bot challenge answered with 403 or 503, a sign-in page
+    with 401...), or None. Not for 404 and 410, which say the story is gone."""
+    if exc.kind != "http" or not exc.body or exc.status in GONE_STATUSES:
+        return None
+    if media_type(exc.content_type) not in HTML_TYPES and exc.content_type:
+        return None
+    wall = detect_wall(decode(exc.body, exc.content_type), None, url=story["url"])
+    return wall if wall is not None and wall.kind != "not_found" else None
 
 
 def _removed(story_id: int, outcome: str, status: int | None, started: float) -> CheckResult:

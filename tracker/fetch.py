@@ -190,6 +190,8 @@ class Fetcher:
                 f"{redact(target.url)} answered {status_words(status)}",
                 status=status,
                 retry_after=parse_retry_after(reply.headers.get("retry-after")),
+                body=reply.body,
+                content_type=reply.headers.get("content-type"),
             )
         result = self._result(url, hops[-1] if hops else url, reply, started, hops)
         result.not_modified = status == 304
@@ -272,6 +274,8 @@ class Fetcher:
                     f"{redact(target.url)} answered {status_words(reply.status)}",
                     status=reply.status,
                     retry_after=asked,
+                    body=reply.body,
+                    content_type=reply.headers.get("content-type"),
                 )
                 if asked is not None and asked > self.max_retry_after:
                     raise error

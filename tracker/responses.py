@@ -44,7 +44,9 @@ class FetchError(Exception):
 
     `.kind` is one of refused, robots, timeout, too_large, connection, http, redirect, bad_url.
     `.status` is the HTTP status when there was one; `.retry_after` the seconds the server asked
-    us to wait (429/503), so a scheduler can come back later instead of hammering.
+    us to wait (429/503), so a scheduler can come back later instead of hammering. An error
+    status keeps the page that came with it (`.body`, `.content_type`): a bot challenge or a
+    sign-in wall is often served as a 403 or 503, and the check names it from that page.
     """
 
     def __init__(
@@ -53,12 +55,16 @@ class FetchError(Exception):
         reason: str,
         status: int | None = None,
         retry_after: float | None = None,
+        body: bytes | None = None,
+        content_type: str | None = None,
     ) -> None:
         super().__init__(reason)
         self.kind = kind
         self.reason = reason
         self.status = status
         self.retry_after = retry_after
+        self.body = body
+        self.content_type = content_type
 
 
 def header_safe(text: str) -> bool:

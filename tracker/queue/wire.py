@@ -9,6 +9,7 @@ from typing import Any
 
 from tracker.check import Observation
 from tracker.document import Document
+from tracker.extract.walls import Wall
 from tracker.fetch import FetchResult
 from tracker.store import Row
 
@@ -53,6 +54,7 @@ def observation_to_wire(seen: Observation) -> dict[str, Any]:
         "content_type": seen.content_type,
         "rendered": seen.rendered,
         "identity": seen.identity,
+        "wall": asdict(seen.wall) if seen.wall is not None else None,
     }
     if seen.page is not None:
         out["page"] = {name: getattr(seen.page, name) for name in _PAGE_FIELDS}
@@ -79,6 +81,7 @@ def observation_from_wire(data: dict[str, Any]) -> Observation:
         values["extra"] = dict(values.get("extra") or {})
         doc = Document(**values)
     retry_after = data.get("retry_after")
+    wall = data.get("wall")
     return Observation(
         page=page,
         doc=doc,
@@ -89,4 +92,5 @@ def observation_from_wire(data: dict[str, Any]) -> Observation:
         content_type=data.get("content_type"),
         rendered=bool(data.get("rendered")),
         identity=data.get("identity"),
+        wall=Wall(str(wall["kind"]), str(wall["reason"])) if wall else None,
     )
