@@ -7,6 +7,8 @@ most SCAN_LIMIT matching versions are read, so a phrase in every story costs the
 one). For each story on the page, the versions that added matching text are where the query
 entered; where it left is found by probing the whole text of the versions after each (a
 temporary FTS5 table, so the query means exactly the same thing), bisecting each stretch.
+A query with NOT has no such order as a whole, but each of its terms does: each term is
+followed that way on its own and the expression is evaluated per version (`matches`).
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ class SearchMixin(StoreBase):
             order = self._scan(match, site, wanted)
             page = order[int(offset) : wanted]
             events = self._events(page, fts)
+            expression = terms(fts)
+            rows = self._term_rows(page, expression) if _negated(expression) else {}
         except sqlite3.OperationalError as exc:
             if "fts5" in str(exc):
                 return []
@@ -73,7 +77,7 @@ class SearchMixin(StoreBase):
         budget = [PROBE_LIMIT]
         for story_id in page:
             story = self._one("SELECT * FROM stories WHERE id = ?", [story_id])
-            found = self._history(story_id, fts, *events[story_id], budget) if story else None
+            found = self._history(story_id, fts, *events[story_id], budget, rows) if story else None
             if story and found:
                 out.append({**story, **found})
         return out
@@ -142,17 +146,40 @@ class SearchMixin(StoreBase):
             [f"{{added}} : ({fts}) AND story : ({tokens})", limit],
         ).fetchall()
 
+    def _term_rows(
+        self, stories: list[int], expression: list[tuple[str, str]]
+    ) -> dict[str, set[int]]:
+        """{term: ids of the stories' versions whose added text has it}, one query a term."""
+        tokens = " OR ".join(f"s{s}" for s in stories)
+        return {
+            term: {
+                int(i)
+                for (i,) in self.conn.execute(
+                    "SELECT rowid FROM versions_search WHERE versions_search MATCH ?",
+                    [f"{{added}} : ({term}) AND story : ({tokens})"],
+                )
+            }
+            for term in dict.fromkeys(term for _, term in expression)
+        }
+
     def _history(
-        self, story_id: int, fts: str, added: dict[int, int], full: bool, budget: list[int]
+        self,
+        story_id: int,
+        fts: str,
+        added: dict[int, int],
+        full: bool,
+        budget: list[int],
+        rows: dict[str, set[int]],
     ) -> dict[str, Any] | None:
         """When the query entered and left one story's versions (None: it never truly did).
 
         A version whose added text matches holds the query. After it, the query stays until
         some version drops it, and only text added again brings it back: so each stretch up to
         the next such version is present, then absent, and is bisected with probes of whole
-        texts. A query with NOT has no such order: each version from its first match on is
-        probed (at most EVENT_LIMIT). `budget` ([texts left]) is shared by the stories of one
-        search, so a page of long, flickering live stories costs what PROBE_LIMIT allows.
+        texts. A query with NOT has no such order, but each of its terms has (`_probe_terms`,
+        from `rows`, the versions whose added text has each term: `_term_rows`).
+        `budget` ([texts left]) is shared by the stories of one search, so a page of long,
+        flickering live stories costs what PROBE_LIMIT allows.
         """
         if not added:
             return None
@@ -160,8 +187,8 @@ class SearchMixin(StoreBase):
         ids = texts.ids
         numbers = sorted(ids)
         story = _Versions(texts, numbers, ids, budget)
-        if "NOT" in fts.split():
-            present, complete = self._probe_each(story, fts, added, full)
+        if rows:
+            present, complete = self._probe_terms(story, terms(fts), rows, added, full)
         else:
             present, complete = self._bisect(story, fts, added, full)
         entered, left, was, shown = [], [], False, None
@@ -225,16 +252,61 @@ class SearchMixin(StoreBase):
                 present[stretch[low]] = False
         return present, full
 
-    def _probe_each(
-        self, story: _Versions, fts: str, added: dict[int, int], full: bool
+    def _probe_terms(
+        self,
+        story: _Versions,
+        expression: list[tuple[str, str]],
+        rows: dict[str, set[int]],
+        added: dict[int, int],
+        full: bool,
     ) -> tuple[dict[int, bool], bool]:
-        """{number: present} for every version from the first match on, at most EVENT_LIMIT."""
+        """{number: present} for every version from the first match on (at most EVENT_LIMIT),
+        for a query with NOT; whether that is complete.
+
+        FTS5 decides whether a text matches from which of the query's terms it holds. Each
+        term is a query without NOT, so it is where its own added text has it (the index)
+        and, after that, there up to some version and not after, until added again: its
+        stretches are bisected as `_bisect` does, in version order, each text probed once
+        for all the terms. A term the story never added is absent throughout (no probe).
+        """
         texts, numbers, ids, budget = story
-        first = min(added)
-        after = [n for n in numbers if n >= first]
-        checked = after[: max(1, min(EVENT_LIMIT, budget[0]))]
-        found = self._probe(texts, fts, {n: ids[n] for n in checked}, budget)
-        return {n: n in found for n in checked}, full and len(checked) == len(after)
+        words = list(dict.fromkeys(term for _, term in expression))
+        after = [n for n in numbers if n >= min(added)]
+        window = after[:EVENT_LIMIT]
+        if not window:
+            return {}, full
+        known: dict[str, dict[int, bool]] = {term: {} for term in words}
+        stretches: list[tuple[int, str, list[int]]] = []
+        for term in words:
+            hits = {n for n, i in ids.items() if i in rows[term]}
+            entered, stretch = any(n < window[0] for n in hits), []
+            for n in window + [None]:
+                if n is None or n in hits:
+                    if stretch:
+                        stretches.append((stretch[0], term, stretch))
+                    stretch = []
+                    if n is not None:
+                        known[term][n] = entered = True
+                elif entered:
+                    stretch.append(n)
+                else:
+                    known[term][n] = False
+        probe = _TermProbe(self.conn, texts, ids, known, budget)
+        try:
+            cut = not all(probe.settle(term, stretch) for _, term, stretch in sorted(stretches))
+            present: dict[int, bool] = {}
+            for n in window:
+                if any(n not in known[term] for term in words):
+                    break
+                present[n] = matches(expression, {term: known[term][n] for term in words})
+            if not present:  # the first version is checked whatever is left of the budget
+                probe.at(window[0], force=True)
+                present[window[0]] = matches(
+                    expression, {term: known[term][window[0]] for term in words}
+                )
+        finally:
+            probe.close()
+        return present, full and not cut and len(window) == len(after)
 
     def _probe(
         self, texts: chains.StoryTexts, fts: str, versions: dict[int, int], budget: list[int]
@@ -263,6 +335,110 @@ class SearchMixin(StoreBase):
             }
         finally:
             self.conn.execute("INSERT INTO temp.search_probe (search_probe) VALUES ('delete-all')")
+
+
+class _TermProbe:
+    """Whole version texts of one story in the temporary FTS5 table, each inserted once (one
+    text of the budget) and asked about every term not yet known there."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        texts: chains.StoryTexts,
+        ids: dict[int, int],
+        known: dict[str, dict[int, bool]],
+        budget: list[int],
+    ) -> None:
+        self.conn, self.texts, self.ids, self.known, self.budget = conn, texts, ids, known, budget
+        self.used = False
+
+    def at(self, number: int, *, force: bool = False) -> bool:
+        """Learn every term at version `number`; False when the budget is spent."""
+        if self.budget[0] <= 0 and not force:
+            return False
+        self.budget[0] -= 1
+        if not self.used:
+            self.conn.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_probe "
+                "USING fts5(title, text, content='')"
+            )
+            self.used = True
+        version_id = self.ids[number]
+        self.conn.execute(
+            "INSERT INTO temp.search_probe (rowid, title, text) VALUES (?, ?, ?)",
+            [
+                number,
+                self.texts.titles[version_id] or "",
+                self.texts.get([version_id])[version_id],
+            ],
+        )
+        for term, found in self.known.items():
+            if number not in found:
+                found[number] = (
+                    self.conn.execute(
+                        "SELECT 1 FROM temp.search_probe WHERE search_probe MATCH ? AND rowid = ?",
+                        [term, number],
+                    ).fetchone()
+                    is not None
+                )
+        return True
+
+    def settle(self, term: str, stretch: list[int]) -> bool:
+        """Where `term`, there at the start of `stretch` or not, stops being there (it does not
+        come back within it): bisected, starting from what other terms' probes found. False
+        when the budget ran out first (what was found is kept)."""
+        found = self.known[term]
+        low, high = 0, len(stretch)  # the first version without the term is in [low, high]
+        for i, n in enumerate(stretch):
+            if n in found:
+                low, high = (max(low, i + 1), high) if found[n] else (low, min(high, i))
+        spent = False
+        if high == len(stretch) and low < high:  # there at the end: there all along
+            spent = stretch[-1] not in found and not self.at(stretch[-1])
+            if not spent:
+                low, high = (high, high) if found[stretch[-1]] else (low, high - 1)
+        while low < high and not spent:
+            mid = (low + high) // 2
+            spent = stretch[mid] not in found and not self.at(stretch[mid])
+            if not spent:
+                low, high = (mid + 1, high) if found[stretch[mid]] else (low, mid)
+        for i, n in enumerate(stretch):
+            if i < low or i >= high:
+                found.setdefault(n, i < low)
+        return not spent
+
+    def close(self) -> None:
+        if self.used:
+            self.conn.execute("INSERT INTO temp.search_probe (search_probe) VALUES ('delete-all')")
+
+
+def terms(fts: str) -> list[tuple[str, str]]:
+    """An `fts_query` expression as [(operator before it, term)]: '' before the first."""
+    out, op = [], ""
+    for part in re.findall(r'"[^"]*"(?: \*)?|AND|OR|NOT', fts):
+        if part in ("AND", "OR", "NOT"):
+            op = part
+        else:
+            out.append((op, part))
+            op = ""
+    return out
+
+
+def _negated(expression: list[tuple[str, str]]) -> bool:
+    return any(op == "NOT" for op, _ in expression)
+
+
+def matches(expression: list[tuple[str, str]], present: dict[str, bool]) -> bool:
+    """Whether FTS5 matches a text holding the terms `present` says: NOT and AND bind tighter
+    than OR, left to right (`a OR b NOT c` is a or (b and not c); `a NOT b NOT c` is a and not
+    b and not c), so the expression is a union of groups whose terms are all required, or,
+    after NOT, excluded."""
+    any_group, group = False, True
+    for op, term in expression:
+        if op == "OR":
+            any_group, group = any_group or group, True
+        group = group and present[term] != (op == "NOT")
+    return any_group or group
 
 
 def _tally(out: dict[int, tuple[dict[int, int], bool]], rows: list[tuple[int, int, int]]) -> None:

@@ -1,0 +1,177 @@
+"""Queries with NOT: each term is followed through a story's versions on its own, and the
+expression is evaluated from which terms a version holds. That must be what FTS5 answers for
+the whole expression: on any text (the precedence of NOT, AND and OR), and over random
+histories (when the query entered and left equals probing every version whole)."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tracker.document import Document
+from tracker.store import Store, chains
+from tracker.store import search as search_module
+from tracker.store.search import fts_query, matches, terms
+
+WORDS = ["red", "blue", "green", "grey", "gold", "the"]
+TERMS = [*WORDS, "red blue", "the green", "gre*", "gol*", "_"]  # phrases, prefixes, no token
+
+word_list = st.lists(st.sampled_from(WORDS), max_size=6).map(" ".join)
+texts = st.lists(st.tuples(word_list, word_list), min_size=1, max_size=12)
+expressions = st.tuples(
+    st.sampled_from(TERMS),
+    st.lists(
+        st.tuples(st.sampled_from(["AND", "OR", "NOT", ""]), st.sampled_from(TERMS)), max_size=3
+    ),
+)
+
+
+def query_text(first: str, rest: list[tuple[str, str]]) -> str:
+    quote = lambda term: f'"{term}"' if " " in term else term  # noqa: E731
+    return " ".join([quote(first), *(f"{op} {quote(term)}".strip() for op, term in rest)])
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts, st.lists(expressions, min_size=1, max_size=8))
+def test_the_terms_a_text_holds_decide_the_expression_as_fts5_does(
+    docs: list[tuple[str, str]], queries: list[tuple[str, list[tuple[str, str]]]]
+) -> None:
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE VIRTUAL TABLE t USING fts5(title, text, content='')")
+    conn.executemany(
+        "INSERT INTO t (rowid, title, text) VALUES (?, ?, ?)",
+        [(i, title, text) for i, (title, text) in enumerate(docs, 1)],
+    )
+
+    def rows(fts: str) -> set[int]:
+        return {i for (i,) in conn.execute("SELECT rowid FROM t WHERE t MATCH ?", [fts])}
+
+    for first, rest in queries:
+        fts = fts_query(query_text(first, rest))
+        expression = terms(fts)
+        assert len(expression) == len(rest) + 1
+        holding = {term: rows(term) for _, term in expression}
+        evaluated = {
+            i
+            for i in range(1, len(docs) + 1)
+            if matches(expression, {term: i in found for term, found in holding.items()})
+        }
+        assert evaluated == rows(fts), fts
+
+
+def _sentence(rnd: random.Random) -> str:
+    """Words between markers no query has, so no query phrase spans two sentences."""
+    return "Zed " + " ".join(rnd.choices(WORDS[:5], k=rnd.randint(1, 3))) + " qux."
+
+
+def _history(rnd: random.Random, count: int) -> list[Document]:
+    title, sentences = _sentence(rnd), [_sentence(rnd) for _ in range(rnd.randint(1, 4))]
+    out = []
+    for _ in range(count):
+        out.append(Document.build(title=title, paragraphs=list(sentences)))
+        for _ in range(rnd.randint(1, 2)):
+            move = rnd.random()
+            if move < 0.3 and len(sentences) > 1:
+                sentences.pop(rnd.randrange(len(sentences)))
+            elif move < 0.6:
+                sentences.insert(rnd.randrange(len(sentences) + 1), _sentence(rnd))
+            elif move < 0.9:
+                sentences[rnd.randrange(len(sentences))] = _sentence(rnd)
+            else:
+                title = _sentence(rnd)
+    return out
+
+
+def _probe_every_version(store: Store, story_id: int, fts: str) -> tuple | None:
+    """The reference: every version from the first whose added text matches, probed whole with
+    the whole expression (how queries with NOT were answered before they were split in terms)."""
+    ((added, _),) = store._events([story_id], fts).values()
+    if not added:
+        return None
+    texts = chains.StoryTexts(store.conn, story_id)
+    checked = [n for n in sorted(texts.ids) if n >= min(added)]
+    found = store._probe(texts, fts, {n: texts.ids[n] for n in checked}, [len(checked)])
+    entered, left, was = [], [], False
+    for n in checked:
+        now = n in found
+        if now and not was:
+            entered.append(n)
+        elif was and not now:
+            left.append(n)
+        was = now
+    return (entered, left, was) if entered else None
+
+
+def _random_not_query(rnd: random.Random) -> str:
+    parts = [rnd.choice(TERMS[:-1])]
+    ops = [rnd.choice(["AND", "OR", "NOT"]) for _ in range(rnd.randint(1, 3))]
+    ops[rnd.randrange(len(ops))] = "NOT"
+    for op in ops:
+        parts += [op, rnd.choice(TERMS[:-1])]
+    return " ".join(f'"{p}"' if " " in p else p for p in parts)
+
+
+@pytest.fixture(scope="module")
+def histories(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("not") / "histories.db"
+    rnd = random.Random(11)
+    with Store(db) as store:
+        for s in range(12):
+            story_id, _ = store.add_story(f"https://news{s}.example/story")
+            store.load_history(
+                story_id,
+                [
+                    (d, f"2024-06-01T{n // 60:02d}:{n % 60:02d}:00Z", None, None)
+                    for n, d in enumerate(_history(rnd, rnd.randint(6, 16)))
+                ],
+            )
+    return db
+
+
+def test_not_queries_answer_as_probing_every_version_whole(histories: Path) -> None:
+    rnd = random.Random(5)
+    seen_left = seen = 0
+    with Store(histories) as store:
+        for _ in range(40):
+            query = _random_not_query(rnd)
+            fts = fts_query(query)
+            expected = {}
+            for story_id in range(1, 13):
+                found = _probe_every_version(store, story_id, fts)
+                if found:
+                    expected[story_id] = found
+            hits = store.search(query, limit=100)
+            got = {h["id"]: (h["entered"], h["left"], h["present"]) for h in hits}
+            assert got == expected, query
+            assert all(h["complete"] for h in hits)
+            seen += len(hits)
+            seen_left += sum(bool(h["left"]) for h in hits)
+    assert seen > 100 and seen_left > 20  # the histories do make queries come and go
+
+
+def test_a_not_query_cut_by_the_probe_budget_says_so_and_what_it_says_holds(
+    histories: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_module, "PROBE_LIMIT", 6)
+    rnd = random.Random(6)
+    cut = whole = 0
+    with Store(histories) as store:
+        for _ in range(40):
+            query = _random_not_query(rnd)
+            fts = fts_query(query)
+            for hit in store.search(query, limit=100):
+                entered, left, present = _probe_every_version(store, hit["id"], fts) or ([], [], 0)
+                assert hit["present"] == present, query
+                if hit["complete"]:
+                    whole += 1
+                    assert (hit["entered"], hit["left"]) == (entered, left), query
+                else:
+                    cut += 1
+                    assert hit["entered"] == entered[: len(hit["entered"])], query
+                    assert hit["left"] == left[: len(hit["left"])], query
+    assert cut > 10 and whole > 10, (cut, whole)
