@@ -108,19 +108,20 @@ def diff_lines(old: str, new: str, *, budget_ms: float | None = None) -> Diff:
     new_lines = c.head + len(middle_new) + c.tail
     # the stats count the lines' characters, newlines left out
     old_chars, new_chars = len(old) - old_lines + 1, len(new) - new_lines + 1
-    middle = _diff_lists(middle_old, middle_new, clock, old_chars, new_chars)
+    middle = _diff_lists(middle_old, middle_new, clock, old_chars, new_chars, c.head)
     return around(middle, old, c, old_lines, new_lines)
 
 
 def _diff_lists(
-    old: list[str], new: list[str], clock: Clock, old_chars: int, new_chars: int
+    old: list[str], new: list[str], clock: Clock, old_chars: int, new_chars: int, shift: int = 0
 ) -> Diff:
+    """The diff of two paragraph lists, in the canonical direction; row indices from `shift`."""
     head = common_head(old, new)
     # `new < old` as lists, from where they first differ (found once, for the alignment too)
     shorter = min(len(old), len(new))
     if new[head] < old[head] if head < shorter else len(new) < len(old):
-        return mirror(diff_paragraph_lists(new, old, clock, new_chars, head))
-    return diff_paragraph_lists(old, new, clock, old_chars, head)
+        return mirror(diff_paragraph_lists(new, old, clock, new_chars, head, shift))
+    return diff_paragraph_lists(old, new, clock, old_chars, head, shift)
 
 
 def _paragraph_list(paragraphs: Sequence[str]) -> tuple[list[str], int]:

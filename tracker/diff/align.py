@@ -124,9 +124,11 @@ def _dmp_shared(a: Sequence[str], b: Sequence[str], clock: Clock) -> list[tuple[
         if op != 0:
             x, y = (x + n, y) if op < 0 else (x, y + n)
             continue
-        for k in range(n):
-            qa, qb = ia[x + k], ib[y + k]
-            runs += [(-1, qa - pa), (1, qb - pb), (0, 1)]
+        for qa, qb in zip(ia[x : x + n], ib[y : y + n], strict=True):
+            if qa == pa and qb == pb and runs and runs[-1][0] == 0:  # one more equal token
+                runs[-1] = (0, runs[-1][1] + 1)
+            else:
+                runs += [(-1, qa - pa), (1, qb - pb), (0, 1)]
             pa, pb = qa + 1, qb + 1
         x, y = x + n, y + n
     runs += [(-1, len(a) - pa), (1, len(b) - pb)]

@@ -11,9 +11,8 @@ cut, and the stats count the whole texts' characters).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator, Sequence
-from typing import overload
+from typing import NamedTuple, overload
 
 from tracker.diff.align import common_head, common_tail
 from tracker.diff.model import Diff, EqualRun, Row
@@ -47,8 +46,7 @@ class Lines(Sequence[str]):
         return iter(self._split())
 
 
-@dataclasses.dataclass(frozen=True)
-class Cut:
+class Cut(NamedTuple):
     """Where two texts stop sharing whole lines: `head` lines (text[:start]) at the start,
     `tail` lines at the end (old[old_end + 1:], new[new_end + 1:]), the middles between."""
 
@@ -110,25 +108,12 @@ def middles(old: str, new: str, c: Cut) -> tuple[list[str], list[str]]:
 
 
 def around(middle: Diff, old: str, c: Cut, old_lines: int, new_lines: int) -> Diff:
-    """The diff of the middles put back between the shared head and tail: indices moved down
-    by the head, and the head and tail as one unchanged run each."""
+    """The diff of the middles (its rows already counted from the head) put back between the
+    shared head and tail, each one unchanged run."""
     parts: list[Row | EqualRun] = []
     if c.head:
         parts.append(EqualRun(0, 0, c.head, Lines(old, 0, c.start - 1, c.head), 0))
-    k = c.head
-    for part in middle.parts():
-        if isinstance(part, EqualRun):
-            parts.append(
-                EqualRun(part.old_index + k, part.new_index + k, part.count, part.texts, part.start)
-            )
-        else:
-            parts.append(
-                dataclasses.replace(
-                    part,
-                    old_index=None if part.old_index is None else part.old_index + k,
-                    new_index=None if part.new_index is None else part.new_index + k,
-                )
-            )
+    parts += middle.parts()
     if c.tail:
         start = c.old_end + 1
         tail = Lines(old, start, len(old), c.tail)

@@ -21,10 +21,12 @@ def diff_paragraph_lists(
     clock: Clock,
     old_chars: int | None = None,
     head: int | None = None,
+    shift: int = 0,
 ) -> Diff:
     """The diff of two paragraph lists; `old_chars` (the old paragraphs' total length) and
     `head` (how many paragraphs they share at the start), when the caller has them, spare
-    measuring the unchanged ones again."""
+    measuring the unchanged ones again. The rows' indices are counted from `shift` (the
+    lists are the middle of longer ones)."""
     count = WordCounts()
     a, b = Paragraphs(old, count), Paragraphs(new, count)
     blocks: list[list[int]] = []  # [is_change, i0, i1, j0, j1]
@@ -66,12 +68,13 @@ def diff_paragraph_lists(
     parts: list[Row | EqualRun] = []  # runs of unchanged paragraphs stay one part each
     rows: list[Row] = []  # the rows that are not equal
     unchanged_chars = 2 * (sum(map(len, old)) if old_chars is None else old_chars)
+    k = shift
     move_ids: dict[int, int] = {}
     for j in sorted(source_of):
         move_ids[source_of[j]] = len(move_ids) + 1
     for is_change, i0, i1, j0, j1 in blocks:
         if not is_change:
-            parts.append(EqualRun(i0, j0, i1 - i0, old, i0))
+            parts.append(EqualRun(i0 + shift, j0 + shift, i1 - i0, old, i0))
             continue
         unchanged_chars -= 2 * sum(map(len, old[i0:i1]))
         first = len(rows)
@@ -79,22 +82,23 @@ def diff_paragraph_lists(
         run_pairs = sorted((i, pairs[i]) for i in range(i0, i1) if i in pairs)
         for pi, pj in [*run_pairs, (i1, j1)]:
             for i in range(oi, pi):
+                text = old[i]
                 if i in target_of:
                     rows.append(
-                        Row("moved_from", i, None, old[i], None, [Op("equal", old[i])], move_ids[i])
+                        Row("moved_from", i + k, None, text, None, [Op("equal", text)], move_ids[i])
                     )
                 else:
-                    rows.append(Row("removed", i, None, old[i], None, [Op("delete", old[i])]))
+                    rows.append(Row("removed", i + k, None, text, None, [Op("delete", text)]))
             for j in range(nj, pj):
                 if j in source_of:
-                    src = source_of[j]
+                    i = source_of[j]
                     rows.append(
-                        Row("moved_to", src, j, old[src], new[j], ops_of[src, j], move_ids[src])
+                        Row("moved_to", i + k, j + k, old[i], new[j], ops_of[i, j], move_ids[i])
                     )
                 else:
-                    rows.append(Row("added", None, j, None, new[j], [Op("insert", new[j])]))
+                    rows.append(Row("added", None, j + k, None, new[j], [Op("insert", new[j])]))
             if pi < i1:
-                rows.append(Row("changed", pi, pj, old[pi], new[pj], ops_of[pi, pj]))
+                rows.append(Row("changed", pi + k, pj + k, old[pi], new[pj], ops_of[pi, pj]))
             oi, nj = pi + 1, pj + 1
         parts += rows[first:]
     return Diff.of_parts(

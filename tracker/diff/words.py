@@ -338,8 +338,8 @@ def _tips(ends: Ends, slack: float, floor: float) -> bool:
     """2 (1 - floor) W + slack >= 1 for the W words the shared ends surely have."""
     if slack >= 1:
         return True
-    need = math.ceil((1 - slack) / (2 * (1 - floor)))
-    return has_words(ends.head, need) or has_words(ends.tail, need)
+    need = math.ceil((1 - slack) / (2 * (1 - floor)))  # (a word has a character at least)
+    return any(len(end) >= need and has_words(end, need) for end in (ends.head, ends.tail))
 
 
 _OPPOSITE: dict[OpKind, OpKind] = {"equal": "equal", "insert": "delete", "delete": "insert"}
