@@ -14,6 +14,7 @@ across runs.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Set as AbstractSet
 
 from tracker.diff.align import Clock, common_head, common_tail
 from tracker.diff.tokens import WordCounts, has_words
@@ -35,7 +36,8 @@ MAX_GRAM_CHARS = 20_000
 """A longer paragraph is compared by the trigrams of its first and last 10,000 characters."""
 
 
-Grams = frozenset[str | tuple[str, str, str]]
+Grams = AbstractSet[str | tuple[str, str, str]]
+"""A paragraph's trigrams: a set built once and never changed (not frozen: freezing copies)."""
 
 
 def _dice(a: Grams, b: Grams) -> float:
@@ -63,12 +65,18 @@ def trigrams(text: str) -> Grams:
 
 def _grams(s: str) -> Grams:
     if len(s) < 3:
-        return frozenset([s]) if s else frozenset()
-    return frozenset(_tri(s))
+        return {s} if s else set()
+    return _tri(s)
 
 
 def _tri(s: str) -> set[tuple[str, str, str]]:
     return set(zip(s, s[1:], s[2:], strict=False))
+
+
+def _add_tri(grams: set[tuple[str, str, str]], s: str) -> set[tuple[str, str, str]]:
+    """grams with the trigrams of s added (in place: no set is copied)."""
+    grams.update(zip(s, s[1:], s[2:], strict=False))
+    return grams
 
 
 def shared_ends(s: str, t: str) -> tuple[int, int]:
@@ -94,7 +102,7 @@ def at_least_by_ends(s: str, t: str, floor: float, ends: tuple[int, int] | None 
         return False
     if len(_tri(s[: min(x, int(need * 1.5) + 8)])) > need:
         return True
-    return len(_tri(s[:x]) | _tri(s[len(s) - y :])) > need
+    return len(_add_tri(_tri(s[:x]), s[len(s) - y :])) > need
 
 
 class Paragraphs:
@@ -200,10 +208,10 @@ class Similarity:
         if len(s) < 3 or len(t) < 3:
             return
         x, y = self.ends(i, j)
-        shared = _tri(s[:x]) | _tri(s[len(s) - y :])
+        shared = _add_tri(_tri(s[:x]), s[len(s) - y :])
         lo = max(0, x - 2)
-        self.a.set_grams(i, frozenset(shared.union(_tri(s[lo : len(s) - y + 2]))))
-        self.b.set_grams(j, frozenset(shared.union(_tri(t[lo : len(t) - y + 2]))))
+        self.a.set_grams(i, _add_tri(shared.copy(), s[lo : len(s) - y + 2]))
+        self.b.set_grams(j, _add_tri(shared, t[lo : len(t) - y + 2]))
 
 
 def match(
