@@ -180,6 +180,14 @@ def test_similarity_decided_from_the_shared_ends_is_never_wrong(
         assert _dice(trigrams(old), trigrams(new)) >= floor
 
 
+@PROPS
+@given(
+    texts | st.text(max_size=60) | st.text(alphabet=" \t\n\u00a0\u2028\u3000ab\u200b", max_size=20)
+)
+def test_a_text_kept_as_it_is_is_already_collapsed(text: str) -> None:
+    assert collapsed(text) == " ".join(text.split())
+
+
 def test_similarity_from_the_shared_ends_decides_a_small_edit_in_a_long_paragraph() -> None:
     old = " ".join(f"word{k} of the story" for k in range(60))
     new = old.replace("word30 of", "word30 off")

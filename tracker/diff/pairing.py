@@ -47,8 +47,16 @@ def _dice(a: Grams, b: Grams) -> float:
 
 
 def collapsed(text: str) -> str:
-    """The text as trigrams see it: whitespace collapsed to single spaces, long texts cut."""
-    s = " ".join(text.split())
+    """The text as trigrams see it: whitespace collapsed to single spaces, long texts cut.
+
+    Most paragraphs already are: printable (every whitespace character but the space is not),
+    without two spaces in a row or a space at either end. Those are kept as they are, which
+    checks in C in half the time of splitting and joining them again.
+    """
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        s = text
+    else:
+        s = " ".join(text.split())
     if len(s) > MAX_GRAM_CHARS:
         s = s[: MAX_GRAM_CHARS // 2] + s[-MAX_GRAM_CHARS // 2 :]
     return s

@@ -292,18 +292,15 @@ def shares_enough(
 
     The shared start and end (W words) count in both texts and in the equal ops, so common -
     floor * total = 2 (1 - floor) W + 2 E - floor M, with E the words of the equal ops' middle
-    parts and M those of the two middles. When that is at least 1 with E at 0 and M at most
-    the middles' length in characters (a word has at least one), and W at as few words as an
-    end surely has (`has_words`), the answer is yes whatever the counts are; then the same
-    with E and M counted; otherwise every text is counted.
+    parts and M those of the two middles (both small, counted). When that is at least 1 with
+    W at as few words as an end surely has (`has_words`), the answer is yes whatever W is;
+    otherwise every text is counted.
     """
     if (
         ends is not None
         and (not ends.head or ops[0].op == "equal")
         and (not ends.tail or ops[-1].op == "equal")
     ):
-        if _tips(ends, -floor * sum(map(len, ends.middles)), floor):
-            return True
         kept = 2 * sum(map(count, ends.kept))
         if _tips(ends, kept - floor * sum(map(count, ends.middles)), floor):
             return True
