@@ -20,10 +20,10 @@
    version). The diff page (Flask test client, each pair requested once so nothing is cached)
    for pairs among the newest versions and among the oldest.
 3. Search at 50,000 versions (5,000 stories x 10 versions, loaded with `Store.load_history`):
-   common and rare phrases, prefixes, operators (two queries with NOT), a site, a later page:
-   median and worst of `--runs` runs each, each asking for PAGE results as the site and the
-   API do for their default page of 50 (`web/listing.py` asks for one more to know whether a
-   next page exists).
+   common and rare phrases, prefixes, operators (three queries with NOT, one of 20 common
+   words), a site, a later page: median and worst of `--runs` runs each, each asking for PAGE
+   results as the site and the API do for their default page of 50 (`web/listing.py` asks for
+   one more to know whether a next page exists).
 """
 
 from __future__ import annotations
@@ -363,6 +363,9 @@ def search_part(tmp: Path, total: int, runs: int) -> None:
         "prefix (gov*)": "gov*",
         "operators (police OR army NOT war)": "police OR army NOT war",
         "operators (the NOT police)": "the NOT police",
+        "operators, 20 common words (10 OR, 10 NOT)": "the OR a OR in OR of OR to OR and OR "
+        "said OR on OR for OR is NOT was NOT with NOT at NOT by NOT it NOT he NOT as NOT from "
+        "NOT that NOT be",
         "absent word": "xylophonist",
     }
     print(f"## Search: {count:,} versions in {total // per_story:,} stories")

@@ -292,20 +292,17 @@ class SearchMixin(StoreBase):
                 else:
                     known[term][n] = False
         probe = _TermProbe(self.conn, texts, ids, known, budget)
-        try:
-            cut = not all(probe.settle(term, stretch) for _, term, stretch in sorted(stretches))
-            present: dict[int, bool] = {}
-            for n in window:
-                if any(n not in known[term] for term in words):
-                    break
-                present[n] = matches(expression, {term: known[term][n] for term in words})
-            if not present:  # the first version is checked whatever is left of the budget
-                probe.at(window[0], force=True)
-                present[window[0]] = matches(
-                    expression, {term: known[term][window[0]] for term in words}
-                )
-        finally:
-            probe.close()
+        cut = not all(probe.settle(term, stretch) for _, term, stretch in sorted(stretches))
+        present: dict[int, bool] = {}
+        for n in window:
+            if any(n not in known[term] for term in words):
+                break
+            present[n] = matches(expression, {term: known[term][n] for term in words})
+        if not present:  # the first version is checked whatever is left of the budget
+            probe.at(window[0], force=True)
+            present[window[0]] = matches(
+                expression, {term: known[term][window[0]] for term in words}
+            )
         return present, full and not cut and len(window) == len(after)
 
     def _probe(
@@ -338,8 +335,9 @@ class SearchMixin(StoreBase):
 
 
 class _TermProbe:
-    """Whole version texts of one story in the temporary FTS5 table, each inserted once (one
-    text of the budget) and asked about every term not yet known there."""
+    """Whole version texts of one story checked in the temporary FTS5 table, each once (one
+    text of the budget) for every term not yet known there, in one statement. The table holds
+    one text at a time: each query after an insert adds a segment that later queries read."""
 
     def __init__(
         self,
@@ -354,6 +352,9 @@ class _TermProbe:
 
     def at(self, number: int, *, force: bool = False) -> bool:
         """Learn every term at version `number`; False when the budget is spent."""
+        unknown = [term for term, found in self.known.items() if number not in found]
+        if not unknown:
+            return True
         if self.budget[0] <= 0 and not force:
             return False
         self.budget[0] -= 1
@@ -372,15 +373,13 @@ class _TermProbe:
                 self.texts.get([version_id])[version_id],
             ],
         )
-        for term, found in self.known.items():
-            if number not in found:
-                found[number] = (
-                    self.conn.execute(
-                        "SELECT 1 FROM temp.search_probe WHERE search_probe MATCH ? AND rowid = ?",
-                        [term, number],
-                    ).fetchone()
-                    is not None
-                )
+        ask = "EXISTS (SELECT 1 FROM temp.search_probe WHERE search_probe MATCH ?)"
+        try:
+            answers = self.conn.execute("SELECT " + ", ".join([ask] * len(unknown)), unknown)
+            for term, there in zip(unknown, answers.fetchone(), strict=True):
+                self.known[term][number] = bool(there)
+        finally:
+            self.conn.execute("INSERT INTO temp.search_probe (search_probe) VALUES ('delete-all')")
         return True
 
     def settle(self, term: str, stretch: list[int]) -> bool:
@@ -406,10 +405,6 @@ class _TermProbe:
             if i < low or i >= high:
                 found.setdefault(n, i < low)
         return not spent
-
-    def close(self) -> None:
-        if self.used:
-            self.conn.execute("INSERT INTO temp.search_probe (search_probe) VALUES ('delete-all')")
 
 
 def terms(fts: str) -> list[tuple[str, str]]:
