@@ -175,3 +175,30 @@ def test_a_not_query_cut_by_the_probe_budget_says_so_and_what_it_says_holds(
                     assert hit["entered"] == entered[: len(hit["entered"])], query
                     assert hit["left"] == left[: len(hit["left"])], query
     assert cut > 10 and whole > 10, (cut, whole)
+
+
+def test_a_long_not_query_checks_fewer_texts_and_what_it_says_holds(histories: Path) -> None:
+    """Each text a NOT query checks is asked about every term: a query of many terms gets
+    fewer texts (PROBE_LIMIT x TERM_SHARE / terms), so its cost stays that of a short one."""
+    query = "red OR blue OR green OR grey OR gold OR the NOT red NOT blue NOT gre* NOT gol* NOT zed"
+    fts = fts_query(query)
+    assert len(terms(fts)) == 11
+    with Store(histories) as store:
+        inserted: list[str] = []
+        store.conn.set_trace_callback(
+            lambda sql: inserted.append(sql) if "INTO temp.search_probe (rowid" in sql else None
+        )
+        search_module.PROBE_LIMIT, saved = 40, search_module.PROBE_LIMIT
+        try:
+            hits = store.search(query, limit=100)
+        finally:
+            search_module.PROBE_LIMIT = saved
+        store.conn.set_trace_callback(None)
+        # the budget, plus the first version of a story and the newest of a cut one, forced
+        assert len(inserted) <= 40 * search_module.TERM_SHARE // 11 + 2 * len(hits)
+        assert any(not h["complete"] for h in hits)
+        for hit in hits:
+            entered, left, present = _probe_every_version(store, hit["id"], fts) or ([], [], 0)
+            assert hit["present"] == present
+            assert hit["entered"] == entered[: len(hit["entered"])]
+            assert hit["left"] == left[: len(hit["left"])]

@@ -29,6 +29,10 @@ EVENT_LIMIT = 60
 PROBE_LIMIT = 300
 """The most version texts one search checks for where a query left; past it, the remaining
 stories on the page say `complete: False` (their newest version is still checked)."""
+TERM_SHARE = 4
+"""A query with NOT asks each text it checks about every term, after one index query a term:
+past TERM_SHARE terms it checks PROBE_LIMIT × TERM_SHARE / terms texts (60 for 20 terms), so a
+long query costs about what a short one does."""
 MAX_TERMS = 20
 _TERM = re.compile(r'"([^"]*)"?|(\S+)')
 
@@ -74,7 +78,7 @@ class SearchMixin(StoreBase):
                 return []
             raise StoreError(f"search failed: {exc}") from None
         out = []
-        budget = [PROBE_LIMIT]
+        budget = [probe_limit(len(expression)) if rows else PROBE_LIMIT]
         for story_id in page:
             story = self._one("SELECT * FROM stories WHERE id = ?", [story_id])
             found = self._history(story_id, fts, *events[story_id], budget, rows) if story else None
@@ -405,6 +409,13 @@ class _TermProbe:
             if i < low or i >= high:
                 found.setdefault(n, i < low)
         return not spent
+
+
+def probe_limit(term_count: int) -> int:
+    """The texts a query with NOT and `term_count` terms may check (see TERM_SHARE)."""
+    if term_count <= TERM_SHARE:
+        return PROBE_LIMIT
+    return max(1, PROBE_LIMIT * TERM_SHARE // term_count)
 
 
 def terms(fts: str) -> list[tuple[str, str]]:
