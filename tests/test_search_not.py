@@ -202,3 +202,25 @@ def test_a_long_not_query_checks_fewer_texts_and_what_it_says_holds(histories: P
             assert hit["present"] == present
             assert hit["entered"] == entered[: len(hit["entered"])]
             assert hit["left"] == left[: len(hit["left"])]
+
+
+@pytest.mark.parametrize("limit", [3, 60])
+def test_the_entries_of_a_not_query_worked_out_from_its_terms_are_the_index_answer(
+    histories: Path, monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    """A query with NOT takes the versions where it entered from its terms' rows, not from an
+    index query of the whole expression: the same versions, cut at EVENT_LIMIT alike."""
+    monkeypatch.setattr(search_module, "EVENT_LIMIT", limit)
+    rnd = random.Random(8)
+    stories = list(range(1, 13))
+    compared = cut = 0
+    with Store(histories) as store:
+        for _ in range(60):
+            fts = fts_query(_random_not_query(rnd))
+            expression = terms(fts)
+            rows = store._term_rows(stories, expression)
+            expected = store._events(stories, fts)
+            assert store._events_of_terms(stories, expression, rows) == expected, fts
+            compared += sum(bool(found) for found, _ in expected.values())
+            cut += sum(not complete for _, complete in expected.values())
+    assert compared > 100 and (cut > 10 or limit == 60)
