@@ -15,7 +15,8 @@ the full word diff, pairing and moves; the baseline is diff-match-patch in line 
 (lines to characters, diff, characters back to lines), pure Python, timed the same way: both
 take the two texts.
 The table prints the median, p99 and worst per size band and the ratio of total times; the
-`+rows` columns time the same diff with `Diff.rows` and `Diff.stats` read as well (every
+`stats ratio` column times the same diff with `Diff.stats` read (what `tracker record` needs
+for the change log), the `+rows` columns with `Diff.rows` and `Diff.stats` read (every
 unchanged paragraph's row built and the words of the changed ones counted, as the renderers
 do: a diff counts its stats when they are first read), and the `fast` columns the C++
 accelerator.
@@ -130,6 +131,11 @@ def ours(old: str, new: str) -> diffmod.Diff:
     return d
 
 
+def ours_with_stats(old: str, new: str) -> None:
+    """The same, then the stats counted (what `tracker record` stores with each change)."""
+    _ = ours(old, new).stats
+
+
 def ours_with_rows(old: str, new: str) -> None:
     """The same, then every row built and the stats counted, as a renderer does."""
     d = ours(old, new)
@@ -175,12 +181,15 @@ def percentile(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, math.ceil(q * len(xs)) - 1)]
 
 
-def report(title: str, rows: list[tuple[str, int, float, float, float | None, float]]) -> None:
-    """rows: (language, words, pure ms, dmp ms, accelerated ms or None, pure + rows read ms)."""
+def report(
+    title: str, rows: list[tuple[str, int, float, float, float | None, float, float]]
+) -> None:
+    """rows: (language, words, pure ms, dmp ms, accelerated ms or None, pure + rows read ms,
+    pure + stats read ms)."""
     accel = rows and rows[0][4] is not None
     print(f"\n## {title}: CPU ms per diff (median of runs), ratio = total time / dmp line mode")
     head = f"{'words':>13} {'pairs':>5} {'median':>8} {'p99':>8} {'worst':>8} {'dmp med':>8}"
-    head += f" {'ratio':>6} {'+rows med':>9} {'+rows ratio':>11}" + (
+    head += f" {'ratio':>6} {'stats ratio':>11} {'+rows med':>9} {'+rows ratio':>11}" + (
         f" {'fast med':>8} {'fast worst':>10} {'fast ratio':>10}" if accel else ""
     )
     print(head)
@@ -200,6 +209,8 @@ def _line(label: str, rows: list, accel: bool) -> str:
         f"{label} {len(rows):>5} {statistics.median(pure):8.2f} {percentile(pure, 0.99):8.2f}"
         f" {max(pure):8.2f} {statistics.median(dmp):8.2f} {sum(pure) / sum(dmp):6.2f}"
     )
+    stats = [r[6] for r in rows]
+    line += f" {sum(stats) / sum(dmp):11.2f}"
     read = [r[5] for r in rows]
     line += f" {statistics.median(read):9.2f} {sum(read) / sum(dmp):11.2f}"
     if accel:
@@ -233,8 +244,9 @@ def main(argv: list[str] | None = None) -> int:
             fast = cpu_ms(lambda o=old, n=new: ours(o, n), runs)
         diffmod.use_accelerator(False)
         read = cpu_ms(lambda o=old, n=new: ours_with_rows(o, n), runs)
+        stats = cpu_ms(lambda o=old, n=new: ours_with_stats(o, n), runs)
         dmp = cpu_ms(lambda o=old, n=new: dmp_lines(o, n), runs)
-        rows.append((lang, words, pure, dmp, fast, read))
+        rows.append((lang, words, pure, dmp, fast, read, stats))
     diffmod.use_accelerator(True)
     report(f"{len(pairs)} revision pairs, 2,000-30,000 words, en th hi ru zh", rows)
     return 0
