@@ -14,7 +14,16 @@ from test_diff_properties import WORDS
 
 from tracker import diff as diffmod
 from tracker.diff.align import Clock, align, common_head, common_tail
-from tracker.diff.pairing import _dice, at_least_by_ends, collapsed, trigrams
+from tracker.diff.pairing import (
+    Paragraphs,
+    _dice,
+    _tri,
+    at_least_by_ends,
+    collapsed,
+    match,
+    shared_ends,
+    trigrams,
+)
 from tracker.diff.tokens import (
     WORD,
     WordCounts,
@@ -27,6 +36,7 @@ from tracker.diff.tokens import (
 from tracker.diff.words import pair_ops, shares_enough, text_ops, token_ops
 
 align_module = importlib.import_module("tracker.diff.align")  # the package shadows the name
+pairing_module = importlib.import_module("tracker.diff.pairing")
 PROPS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # words of every script, joined by spaces or by nothing (CJK, Thai and marks glued together)
@@ -178,6 +188,82 @@ def test_similarity_decided_from_the_shared_ends_is_never_wrong(
     old, new = pair
     if at_least_by_ends(collapsed(old), collapsed(new), floor):
         assert _dice(trigrams(old), trigrams(new)) >= floor
+
+
+@PROPS
+@given(pairs | framed(), st.sampled_from([0.4, 0.6]))
+def test_similarity_from_the_shared_ends_counts_a_few_of_their_trigrams_as_all_of_them_would(
+    pair: tuple[str, str], floor: float
+) -> None:
+    """The bound is first tried on the trigrams of the first characters of each shared end,
+    and decides as the trigrams of the whole shared ends do."""
+    s, t = collapsed(pair[0]), collapsed(pair[1])
+    x, y = shared_ends(s, t)
+    spread = len(s) + len(t) - 2 * (x + y) + 4
+    need = floor * spread / (2 * (1 - floor)) + 1e-9
+    whole = len(set(_tri(s[:x])) | set(_tri(s[len(s) - y :]))) > need
+    usable = min(len(s), len(t)) >= 3 and max(len(s), len(t)) <= 20_000
+    assert at_least_by_ends(s, t, floor) == (usable and x + y >= need and whole)
+
+
+def test_a_repetitive_start_of_the_shared_end_does_not_hide_the_rest_of_it() -> None:
+    tail = "a" * 40 + " then the rest of the paragraph"
+    assert at_least_by_ends("Q" + tail, "R" + tail, 0.4)  # the first a's are one trigram
+
+
+@PROPS
+@given(texts | st.text(max_size=60))
+def test_trigrams_are_the_three_character_runs(text: str) -> None:
+    assert _tri(text) == {tuple(text[k : k + 3]) for k in range(len(text) - 2)}
+
+
+@PROPS
+@given(pairs | framed())
+def test_the_word_diff_of_a_pair_takes_the_shared_ends_the_pairing_found(
+    pair: tuple[str, str],
+) -> None:
+    old, new = pair
+    clock = Clock(math.inf)
+    long_way = pair_ops(old, new, clock, WordCounts())
+    assert pair_ops(old, new, clock, WordCounts(), shared_ends(old, new)) == long_way
+
+
+@st.composite
+def local_runs(draw: st.DrawFn) -> tuple[list[str], list[str]]:
+    """Paragraphs edited in place, one removed and one added per run; some edits are large,
+    some runs swap their texts (exact moves), some texts are blank."""
+    n = draw(st.integers(1, 4))
+    old: list[str] = []
+    new: list[str] = []
+    for _ in range(n):
+        a, b = draw(edited() | st.tuples(texts, texts))
+        old.append(a)
+        new.append(b)
+    if n > 1 and draw(st.booleans()):
+        new[0], old[-1] = old[-1], new[0]
+    elif n > 1 and draw(st.booleans()):  # the first moved to the last run and was edited there
+        old[0] = " ".join(draw(st.lists(st.sampled_from(WORDS), min_size=6, max_size=12)))
+        new[-1] = old[0].replace(" ", " and ", 1)
+        new[0] = draw(texts)
+    if draw(st.booleans()):
+        old[0] = draw(st.sampled_from(["", " ", old[0] * 3]))
+    return old, new
+
+
+@PROPS
+@given(local_runs())
+def test_runs_that_are_all_local_edits_pair_as_the_whole_search_pairs_them(
+    pair: tuple[list[str], list[str]],
+) -> None:
+    old, new = pair
+    runs = [(range(k, k + 1), range(k, k + 1)) for k in range(len(old))]
+    quick = match(runs, Paragraphs(old), Paragraphs(new), Clock(math.inf))
+    previous = pairing_module._local_edits
+    pairing_module._local_edits = lambda *args: None
+    try:
+        assert quick == match(runs, Paragraphs(old), Paragraphs(new), Clock(math.inf))
+    finally:
+        pairing_module._local_edits = previous
 
 
 @PROPS

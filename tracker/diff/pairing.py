@@ -66,7 +66,9 @@ def trigrams(text: str) -> Grams:
     """The character trigrams of a text with its whitespace collapsed to single spaces.
 
     A trigram is kept as its three characters (a tuple): zip builds them in C, about half the
-    time of slicing, and two tuples are equal exactly when the three-letter strings are.
+    time of slicing, and two tuples are equal exactly when the three-letter strings are. They
+    are zipped from a list of the characters: iterating a string makes a new object for each
+    character outside Latin-1, which the three iterations did three times over.
     """
     return _grams(collapsed(text))
 
@@ -78,12 +80,14 @@ def _grams(s: str) -> Grams:
 
 
 def _tri(s: str) -> set[tuple[str, str, str]]:
-    return set(zip(s, s[1:], s[2:], strict=False))
+    c = list(s)
+    return set(zip(c, c[1:], c[2:], strict=False))
 
 
 def _add_tri(grams: set[tuple[str, str, str]], s: str) -> set[tuple[str, str, str]]:
     """grams with the trigrams of s added (in place: no set is copied)."""
-    grams.update(zip(s, s[1:], s[2:], strict=False))
+    c = list(s)
+    grams.update(zip(c, c[1:], c[2:], strict=False))
     return grams
 
 
@@ -108,8 +112,14 @@ def at_least_by_ends(s: str, t: str, floor: float, ends: tuple[int, int] | None 
     need = floor * spread / (2 * (1 - floor)) + 1e-9  # |C| > need makes Dice > floor
     if x + y < need:
         return False
-    if len(_tri(s[: min(x, int(need * 1.5) + 8)])) > need:
+    # the trigrams of the first few characters of X, then of Y (subsets of C) are most often
+    # enough; all of C is built only when they are not
+    few = int(need * 1.5) + 8
+    grams = _tri(s[: min(x, few)])
+    if len(grams) > need or len(_add_tri(grams, s[len(s) - y : len(s) - y + few])) > need:
         return True
+    if x <= few and y <= few:
+        return False
     return len(_add_tri(_tri(s[:x]), s[len(s) - y :])) > need
 
 
@@ -157,10 +167,16 @@ class Similarity:
     ends built once (`_twin_grams`).
     """
 
-    def __init__(self, a: Paragraphs, b: Paragraphs, partners: dict[int, int]) -> None:
+    def __init__(
+        self,
+        a: Paragraphs,
+        b: Paragraphs,
+        partners: dict[int, int],
+        ends: dict[tuple[int, int], tuple[int, int]] | None = None,
+    ) -> None:
         self.a, self.b = a, b
         self._seen: dict[tuple[int, int], float] = {}
-        self._ends: dict[tuple[int, int], tuple[int, int]] = {}
+        self._ends = {} if ends is None else ends
         self._partner_of_old = partners
         self._partner_of_new = {j: i for i, j in partners.items()}
 
@@ -223,9 +239,14 @@ class Similarity:
 
 
 def match(
-    runs: list[tuple[range, range]], a: Paragraphs, b: Paragraphs, clock: Clock
+    runs: list[tuple[range, range]],
+    a: Paragraphs,
+    b: Paragraphs,
+    clock: Clock,
+    ends: dict[tuple[int, int], tuple[int, int]] | None = None,
 ) -> tuple[dict[int, int], dict[int, int]]:
     """Moves and in-place pairs for the runs of removed x added paragraphs: (pairs, moves).
+    `ends`, if given, receives the `shared_ends` of the collapsed texts of the pairs compared.
 
     In order: exact moves (the same text elsewhere; never a blank paragraph); then moved and
     edited paragraphs: a removed and an added paragraph in different runs, similar enough,
@@ -233,6 +254,9 @@ def match(
     either); then monotone in-place pairs inside each run; then, among what is left, the most
     similar pairs as moves.
     """
+    local = _local_edits(runs, a, b, ends)
+    if local is not None:
+        return local, {}
     olds = [i for r, _ in runs for i in r]
     news = [j for _, r in runs for j in r]
     run_old = {i: k for k, (r, _) in enumerate(runs) for i in r}
@@ -247,7 +271,8 @@ def match(
         if sources:
             moves[sources.pop(0)] = j
     taken = set(moves.values())
-    sim = Similarity(a, b, {r[0]: rn[0] for r, rn in runs if len(r) == 1 and len(rn) == 1})
+    partners = {r[0]: rn[0] for r, rn in runs if len(r) == 1 and len(rn) == 1}
+    sim = Similarity(a, b, partners, ends)
     budget = [10 * MAX_MOVE_COMPARISONS]
     cross: list[tuple[float, int, int]] = []
     if len(runs) > 1:  # one run has no other run to move to: its leftovers are looked at below
@@ -305,6 +330,29 @@ def match(
     rest = [(s, i, j) for s, i, j in cross + same if i in still_old and j in still_new]
     moves.update(_one_to_one(rest))
     return pairs, moves
+
+
+def _local_edits(
+    runs: list[tuple[range, range]],
+    a: Paragraphs,
+    b: Paragraphs,
+    ends: dict[tuple[int, int], tuple[int, int]] | None,
+) -> dict[int, int] | None:
+    """The pairs `match` finds when every run is one removed and one added paragraph, each a
+    local edit of the other, and no removed text was added again: then nothing can move
+    (an exact move needs a text added again, an edited one a paragraph outside the local
+    edits, and what the pairing leaves is less similar than PAIR_FLOOR, below MOVE_FLOOR),
+    and each run is a pair when its two reach PAIR_FLOOR. None when that does not hold."""
+    if any(len(r) != 1 or len(rn) != 1 for r, rn in runs):
+        return None
+    removed = {a.texts[r[0]] for r, _ in runs}
+    if any(b.texts[rn[0]] in removed for _, rn in runs):
+        return None
+    partners = {r[0]: rn[0] for r, rn in runs}
+    sim = Similarity(a, b, partners, ends)
+    if not all(sim.local_edit(i, j) for i, j in partners.items()):
+        return None
+    return {i: j for i, j in partners.items() if sim.at_least(i, j, PAIR_FLOOR)}
 
 
 def _similar(

@@ -46,7 +46,8 @@ def diff_paragraph_lists(
             blocks[-1][4] = j
 
     runs = [(range(blk[1], blk[2]), range(blk[3], blk[4])) for blk in blocks if blk[0]]
-    pairs, moves = match(runs, a, b, clock) if runs else ({}, {})
+    ends: dict[tuple[int, int], tuple[int, int]] = {}  # the pairing's shared_ends
+    pairs, moves = match(runs, a, b, clock, ends) if runs else ({}, {})
 
     # word diffs inside pairs and moves; a pair with too little in common is split again
     ops_of: dict[tuple[int, int], list[Op]] = {}
@@ -57,8 +58,11 @@ def diff_paragraph_lists(
             clock.degrade("paragraphs")
             ops_of[i, j] = [Op("delete", old[i]), Op("insert", new[j])]
         else:
-            ops, ends = pair_ops(old[i], new[j], clock, count)
-            if i in pairs and not shares_enough(old[i], new[j], ops, ends, count, KEEP_FLOOR):
+            known = ends.get((i, j))
+            if known and (a.collapsed(i) is not old[i] or b.collapsed(j) is not new[j]):
+                known = None  # found on texts whose whitespace was collapsed
+            ops, cut = pair_ops(old[i], new[j], clock, count, known)
+            if i in pairs and not shares_enough(old[i], new[j], ops, cut, count, KEEP_FLOOR):
                 del pairs[i]
                 continue
             ops_of[i, j] = ops

@@ -241,7 +241,9 @@ def text_ops(old: str, new: str, clock: Clock, count: WordCounts) -> list[Op]:
     return pair_ops(old, new, clock, count)[0]
 
 
-def pair_ops(old: str, new: str, clock: Clock, count: WordCounts) -> tuple[list[Op], Ends | None]:
+def pair_ops(
+    old: str, new: str, clock: Clock, count: WordCounts, known: tuple[int, int] | None = None
+) -> tuple[list[Op], Ends | None]:
     """`token_ops(tokenize(old), tokenize(new))`, the same ops, at the cost of what changed,
     and the `Ends` it skipped (None when it took the plain path).
 
@@ -252,10 +254,17 @@ def pair_ops(old: str, new: str, clock: Clock, count: WordCounts) -> tuple[list[
     once, and only if someone asks. One case would align differently (the middle of one side
     is a prefix of the other's and the word after it starts the shared end: the whole-text
     alignment would run on into the end); it, and texts where only one side has Thai (…)
-    letters, take the plain path.
+    letters, take the plain path. `known`, when the pairing found them, is what the two
+    share at the start and then at the end (`pairing.shared_ends`).
     """
-    p = _head_cut(old, new, common_head(old, new))
-    m = _tail_cut(old, new, common_tail(old, new, n=min(len(old), len(new)) - p))
+    shorter = min(len(old), len(new))
+    x = common_head(old, new) if known is None else known[0]
+    p = _head_cut(old, new, x)
+    if known is not None and known[1] < shorter - x:  # ended by a difference, not by x:
+        y = known[1]  # the same with p <= x
+    else:
+        y = common_tail(old, new, n=shorter - p)
+    m = _tail_cut(old, new, y)
     da, db = has_dictionary_script(old), has_dictionary_script(new)
     head, tail = old[:p], old[len(old) - m :]
     ma, mb = old[p : len(old) - m], new[p : len(new) - m]
