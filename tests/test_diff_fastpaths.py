@@ -160,6 +160,7 @@ def test_a_repeated_word_before_the_shared_end_is_placed_as_the_whole_text_place
     check_text_ops(
         "a b c d e f g h the sat. and more text", "a b c d e f g h the sat sat. and more text"
     )
+    check_text_ops("the\tsat.", "the sat sat.")  # both middles start with "the"
 
 
 @PROPS

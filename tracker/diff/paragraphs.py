@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
 
 from tracker.diff.align import Clock, align
@@ -166,13 +165,10 @@ def mirror(d: Diff) -> Diff:
 
 
 def mirror_stats(s: Stats) -> Stats:
-    return dataclasses.replace(  # a new Stats field is carried over, not silently dropped
-        s,
-        words_added=s.words_removed,
-        words_removed=s.words_added,
-        paragraphs_added=s.paragraphs_removed,
-        paragraphs_removed=s.paragraphs_added,
-    )
+    m = Stats(**vars(s))  # a new Stats field is carried over, not silently dropped
+    m.words_added, m.words_removed = s.words_removed, s.words_added
+    m.paragraphs_added, m.paragraphs_removed = s.paragraphs_removed, s.paragraphs_added
+    return m
 
 
 def stats_of(
@@ -181,7 +177,7 @@ def stats_of(
     """Word and paragraph counts of the rows that are not equal. Only those paragraphs are
     counted word by word; the unchanged ones are only measured (see `share_changed`)."""
     stats = Stats()
-    changed_chars = changed_words = 0
+    changed_chars = changed_words = added = removed = replaced = 0  # (locals: read per op)
     for row in rows:
         kind = row.kind
         if kind == "changed":
@@ -196,21 +192,23 @@ def stats_of(
         deleted = 0
         for op in row.ops:
             n = count(op.text)
-            if op.op == "equal":
+            what = op.op
+            if what == "equal":
                 changed_words += n * (old_side + new_side)
                 deleted = 0
-            elif op.op == "delete":
+            elif what == "delete":
                 changed_words += n * old_side
-                stats.words_removed += n
+                removed += n
                 deleted = n
             else:
                 changed_words += n
-                stats.words_added += n
-                stats.words_changed += min(deleted, n)
+                added += n
+                replaced += deleted if deleted < n else n
                 deleted = 0
         changed_chars += len(row.old or "") * old_side + len(row.new or "") * new_side
+    stats.words_added, stats.words_removed, stats.words_changed = added, removed, replaced
     stats.share_changed = share_changed(
-        stats.words_added + stats.words_removed, changed_words, changed_chars, unchanged_chars
+        added + removed, changed_words, changed_chars, unchanged_chars
     )
     return stats
 

@@ -321,6 +321,8 @@ def shares_enough(
 def _runs_into_tail(ta: list[str], tb: list[str], tail: str, dictionary: bool) -> bool:
     """Whether the words of one middle are a prefix of the other's and the next word is the
     tail's first: the whole-text alignment would then match that word in the tail."""
+    if ta and tb and ta[0] != tb[0] and not ta[0].isspace() and not tb[0].isspace():
+        return False  # both middles start with a word, not the same one
     wa = [t for t in ta if not t.isspace()]
     wb = [t for t in tb if not t.isspace()]
     if len(wa) == len(wb):
