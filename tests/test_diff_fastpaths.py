@@ -301,8 +301,20 @@ def test_common_ends_of_lists_and_strings_match_a_step_by_step_count(
     assert common_tail(a, b, n=rest) == tail == common_tail("".join(a), "".join(b), n=rest)
 
 
+# the characters the quick count's checks are about: apostrophes, digits with . and , (ASCII
+# and Devanagari), marks, ZWJ, CJK, Thai, astral letters, control characters and whitespace
+_TRICKY = "aZ09.,'’ \t\n\x01\x1f-—_\u0301\u093f\u0915\u0966\u200d中ก\U0001d400\U00020000й"
+
+
 @PROPS
-@given(texts | st.text(max_size=80) | st.text(alphabet="ab1,.'’ \u0301-—", max_size=40))
+@given(
+    texts
+    | st.text(max_size=80)
+    | st.text(alphabet="ab1,.'’ \u0301-—", max_size=40)
+    | st.text(alphabet=_TRICKY, max_size=30)
+    | st.text(alphabet=st.characters(max_codepoint=127), max_size=40)
+    | st.text(alphabet=" \t\n\u3000\xa0", max_size=4)
+)
 def test_the_quick_word_count_of_spaced_scripts_agrees_with_the_word_pattern(text: str) -> None:
     quick = _plain_count(text)
     if quick >= 0:
@@ -314,6 +326,9 @@ def test_the_quick_word_count_covers_news_text_and_leaves_numbers_to_the_pattern
     assert _plain_count("The ministry said लड़का स्कूल गया। Москва") == 7
     assert _plain_count("rose to 11,000 troops") == -1  # one word with its separator
     assert _plain_count("中文") == -1 and _plain_count("\u0301x") == -1
+    # ASCII takes neither the check for marks nor (without . or ,) the one for numbers
+    assert _plain_count("") == _plain_count("  \t") == 0 and _plain_count("3.5 or 1,000") == -1
+    assert _plain_count("rock'n'roll x' 'y 9 a_b") == 6  # _ is punctuation
 
 
 @st.composite

@@ -99,7 +99,7 @@ def _build_tokenizer() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str
         r"\d[.,]\d",
         rf"[{e_b}]",
         rf"[\s{p_b}][{e_b}]",
-        rf"[^\s{p_b}]+",
+        rf"[^\s{p_b}]+()",  # (an empty group: findall lists no copies of the runs)
         rf"['\u2019](?<=[^\s{p_b}]['\u2019])(?=[^\s{p_b}{e_b}])",
     )
     return (
@@ -310,11 +310,12 @@ def _plain_count(text: str) -> int:
     start) is not a word, so such text takes the pattern. tests/test_diff_fastpaths.py checks
     the two counts agree.
     """
-    if _NOT_PLAIN_NUMBER.search(text):
-        return -1
-    if _UNUSUAL_CHAR.search(text) and (
-        _NOT_PLAIN_CHAR.search(text) or _MARK.match(text) or _MARK_AFTER_BREAK.search(text)
+    if not text.isascii() and (  # ASCII has no marks, CJK, Thai (…) or astral characters
+        _UNUSUAL_CHAR.search(text)
+        and (_NOT_PLAIN_CHAR.search(text) or _MARK.match(text) or _MARK_AFTER_BREAK.search(text))
     ):
+        return -1
+    if ("." in text or "," in text) and _NOT_PLAIN_NUMBER.search(text):
         return -1
     runs = len(_PLAIN_RUN.findall(text))
     if "'" in text or "\u2019" in text:
