@@ -33,7 +33,7 @@ from tracker.diff.tokens import (
     has_words,
     tokenize,
 )
-from tracker.diff.words import pair_ops, shares_enough, text_ops, token_ops
+from tracker.diff.words import aligned_ops, pair_ops, shares_enough, text_ops, token_ops
 
 align_module = importlib.import_module("tracker.diff.align")  # the package shadows the name
 pairing_module = importlib.import_module("tracker.diff.pairing")
@@ -393,3 +393,23 @@ def test_the_walk_only_answers_when_every_unmatched_token_is_new(
             assert not set(new[j : j + n]) & set(old)
         i, j = i + n * (op <= 0), j + n * (op >= 0)
     assert (i, j) == (len(old), len(new))
+
+
+_TOKENS = ["the", "war", "11,000", "Kim's", ".", "-", "中", "ก", " ", "  ", "\n", " \u0301"]
+_TOKENS += ["\u0301"]  # a mark alone, and whitespace with one (neither is whitespace)
+
+
+@PROPS
+@given(
+    st.lists(st.sampled_from(_TOKENS), min_size=1, max_size=12) | texts.map(tokenize).filter(bool),
+    st.lists(st.tuples(st.integers(0, 99), st.sampled_from(_TOKENS)), min_size=1, max_size=2),
+)
+def test_a_token_replaced_gives_the_ops_the_alignment_gives(
+    old: list[str], edits: list[tuple[int, str]]
+) -> None:
+    new = list(old)
+    for k, token in edits:  # one token replaced, or two (near each other or not)
+        new[k % len(old)] = token
+    clock = Clock(math.inf)
+    assert token_ops(old, new, clock) == aligned_ops(old, new, clock)
+    assert token_ops(new, old, clock) == aligned_ops(new, old, clock)

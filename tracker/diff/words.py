@@ -185,6 +185,26 @@ def _segments(ta: Sequence[str], tb: Sequence[str], runs: list[tuple[int, int]])
 def token_ops(ta: list[str], tb: list[str], clock: Clock) -> list[Op]:
     if ta == tb:
         return [Op("equal", "".join(ta))] if ta else []
+    if len(ta) == len(tb):
+        k = common_head(ta, tb)
+        if ta[k + 1 :] == tb[k + 1 :] and not ta[k].isspace() and not tb[k].isspace():
+            return _replaced_ops(ta, tb, k)
+    return aligned_ops(ta, tb, clock)
+
+
+def _replaced_ops(ta: list[str], tb: list[str], k: int) -> list[Op]:
+    """The ops when ta and tb differ in one token, k, that is not whitespace in either (one
+    word or mark replaced, the usual small edit): `aligned_ops` aligns the two words around it
+    and lays the same whitespace back, so this is its answer without the alignment."""
+    ops = [Op("equal", "".join(ta[:k]))] if k else []
+    ops += [Op("delete", ta[k]), Op("insert", tb[k])]
+    if k + 1 < len(ta):
+        ops.append(Op("equal", "".join(ta[k + 1 :])))
+    return ops
+
+
+def aligned_ops(ta: list[str], tb: list[str], clock: Clock) -> list[Op]:
+    """The word diff of two different token lists: aligned, whitespace laid back, cleaned up."""
     segs = _segments_by_words(ta, tb, clock)
     _shift_pure(segs)
     return _ops_of(_cleanup(segs))
