@@ -27,10 +27,12 @@ from tracker.diff.pairing import (
 from tracker.diff.tokens import (
     WORD,
     WordCounts,
+    _in_dictionary_script,
     _plain_count,
     count_words,
     cut_ok,
     has_words,
+    segment,
     tokenize,
 )
 from tracker.diff.words import aligned_ops, pair_ops, shares_enough, text_ops, token_ops
@@ -319,6 +321,18 @@ def test_the_quick_word_count_of_spaced_scripts_agrees_with_the_word_pattern(tex
     quick = _plain_count(text)
     if quick >= 0:
         assert quick == len(WORD.findall(text))
+
+
+@PROPS
+@given(
+    texts
+    | st.text(alphabet=_TRICKY + "中の。〇１", max_size=30)
+    | st.text(alphabet="中の。〇１ a1,.'\u0301\u200d", max_size=30)
+    | st.text(max_size=40)
+)
+def test_word_counts_agree_with_the_word_pattern(text: str) -> None:
+    long_way = sum(len(segment(w)) if _in_dictionary_script(w) else 1 for w in WORD.findall(text))
+    assert count_words(text) == long_way
 
 
 def test_the_quick_word_count_covers_news_text_and_leaves_numbers_to_the_pattern() -> None:

@@ -101,6 +101,7 @@ def _build_tokenizer() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str
         rf"[\s{p_b}][{e_b}]",
         rf"[^\s{p_b}]+()",  # (an empty group: findall lists no copies of the runs)
         rf"['\u2019](?<=[^\s{p_b}]['\u2019])(?=[^\s{p_b}{e_b}])",
+        rf"[{b_b}]+",  # a run of CJK characters (in text without Thai (…): see count_words)
     )
     return (
         re.compile(token),
@@ -122,6 +123,7 @@ def _build_tokenizer() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str
     _MARK_AFTER_BREAK,
     _PLAIN_RUN,
     _PLAIN_JOIN,
+    _BY_CHAR_RUN,
 ) = _build_tokenizer()
 
 try:  # ICU's dictionary word breaks for Thai, Lao, Khmer and Myanmar; optional (docs/DIFF.md)
@@ -210,9 +212,9 @@ def count_words(text: str) -> int:
     plain = _plain_count(text)
     if plain >= 0:
         return plain
-    found = WORD.findall(text)
     if _DICTIONARY_CHAR.search(text) is None:
-        return len(found)
+        return _by_char_count(text)
+    found = WORD.findall(text)
     return sum(len(segment(w)) if _in_dictionary_script(w) else 1 for w in found)
 
 
@@ -321,6 +323,20 @@ def _plain_count(text: str) -> int:
     if "'" in text or "\u2019" in text:
         runs -= len(_PLAIN_JOIN.findall(text))
     return runs
+
+
+def _by_char_count(text: str) -> int:
+    """`count_words` of text without Thai (…) letters: each CJK character is one word and
+    ends any word or number before it, as a space would (none is a digit, a letter of a word
+    or a `.` or `,` the number pattern looks at), so the count is theirs plus that of the text
+    with each run of them made one space, which the quick count most often takes (the word
+    pattern matches CJK text one character at a time). tests/test_diff_fastpaths.py checks it
+    against the pattern."""
+    rest, runs = _BY_CHAR_RUN.subn(" ", text)
+    if not runs:
+        return len(WORD.findall(text))
+    n = _plain_count(rest)
+    return len(text) - len(rest) + runs + (n if n >= 0 else len(WORD.findall(rest)))
 
 
 def words_of(text: str) -> list[str]:
