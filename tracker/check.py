@@ -186,7 +186,9 @@ class Checker:
             outcome = "not_modified" if page.not_modified else "unchanged"
             return self._finish(store, story, moment, started, page, outcome)
         latest = store.latest_version(story["id"]) if story.get("version_count") else None
-        if wall := _wall(story, page, seen.doc, latest, seen.body, seen.content_type):
+        if wall := _wall(
+            story, seen.body, seen.content_type, seen.doc, latest, final_url=page.final_url
+        ):
             return self._blocked(store, story, moment, started, page, wall)
         if seen.doc is None:
             reason = seen.reason or "the page could not be read"
@@ -426,14 +428,15 @@ def _same_story(store: Store, fetched_for: Row) -> Row | None:
 
 def _wall(
     story: Row,
-    page: FetchResult,
-    doc: Document | None,
-    previous: Row | None,
     body: bytes,
     content_type: str | None,
+    doc: Document | None = None,
+    previous: Row | None = None,
+    *,
+    final_url: str | None = None,
 ) -> Wall | None:
-    """The wall an HTML page (as fetched, or as rendered) is instead of the story (see
-    tracker.extract.walls), or None."""
+    """The wall an HTML page (as fetched, or as rendered, or an error page) is instead of the
+    story (see tracker.extract.walls), or None."""
     if media_type(content_type) not in HTML_TYPES and content_type:
         return None
     return detect_wall(
@@ -441,7 +444,7 @@ def _wall(
         doc,
         document_of(previous) if previous else None,
         url=story["url"],
-        final_url=page.final_url,
+        final_url=final_url,
     )
 
 
@@ -450,9 +453,7 @@ def _error_wall(story: Row, exc: FetchError) -> Wall | None:
     with 401...), or None. Not for 404 and 410, which say the story is gone."""
     if exc.kind != "http" or not exc.body or exc.status in GONE_STATUSES:
         return None
-    if media_type(exc.content_type) not in HTML_TYPES and exc.content_type:
-        return None
-    wall = detect_wall(decode(exc.body, exc.content_type), None, url=story["url"])
+    wall = _wall(story, exc.body, exc.content_type)
     return wall if wall is not None and wall.kind != "not_found" else None
 
 
