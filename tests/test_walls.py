@@ -169,3 +169,50 @@ def test_a_queue_worker_reports_the_wall_of_an_error_page(
     assert back.wall == seen.wall and seen.wall is not None and seen.wall.kind == kind
     result = checker.conclude(store, store.get_story(story_id), clock.now(), 0.0, back)
     assert result.outcome == "blocked"
+
+
+def _wall_page(name: str) -> str:
+    return next(h for n, h, k in WALLS if n == name)
+
+
+# Harder error pages: other statuses, charsets declared only in a meta tag, bodies that are not
+# UTF-8, no Content-Type at all.
+ODD_ERROR_WALLS = [
+    ("451", 451, _wall_page("akamai-access-denied").encode(), "text/html"),
+    ("406-access-denied", 406, _wall_page("akamai-access-denied").encode(), "text/html"),
+    (
+        "cp1252-meta-charset",
+        403,
+        "<html><head><meta http-equiv='Content-Type' content='text/html; charset=windows-1252'>"
+        "<title>Accès refusé</title></head><body><p>Request unsuccessful. Incapsula incident "
+        "ID: 123000450099</p></body></html>".encode("cp1252"),
+        "text/html",
+    ),
+    (
+        "utf-16-no-charset",
+        503,
+        "\ufeff" + _wall_page("akamai-access-denied"),
+        "text/html",
+    ),
+    ("no-content-type", 403, _wall_page("akamai-access-denied").encode(), None),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "status", "body", "content_type"), ODD_ERROR_WALLS, ids=[w[0] for w in ODD_ERROR_WALLS]
+)
+def test_a_wall_on_an_odd_error_page_is_named_too(
+    name: str,
+    status: int,
+    body: bytes | str,
+    content_type: str | None,
+    store: Store,
+    site: LocalSite,
+    checker: Checker,
+) -> None:
+    data = body.encode("utf-16-le") if isinstance(body, str) else body
+    site.set("/story", data, status=status, content_type=content_type)
+    story_id, _ = store.add_story(site.url("/story"))
+    blocked = checker.check(store, story_id)
+    assert (blocked.outcome, blocked.status) == ("blocked", status), blocked
+    assert store.get_story(story_id)["last_error"].startswith("blocked by a bot challenge")
