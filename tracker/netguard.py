@@ -116,24 +116,22 @@ def resolve(host: str, port: Port, settings: Settings) -> list[str]:
     return addresses
 
 
-def check_host(host: str, port: Port, settings: Settings, *, lookup: bool = False) -> None:
-    """Refuse a host that a client other than the fetcher will connect to (Apprise's plugins).
+def check_host(host: str, port: Port, settings: Settings) -> Target:
+    """Refuse a host that a client other than the fetcher will connect to (Apprise's plugins),
+    by its name or literal address, without DNS (`judged` adds the lookup).
 
     `port` None means the client picks its own (Kodi 8080, syslog 514...): then only an
-    allow-list entry without a port lets a private address through. With `lookup` the name is
-    resolved and every answer judged too.
+    allow-list entry without a port lets a private address through.
     """
     target = _host_target(host)
     _judge(target.address, target.host, port, settings, lambda: host)
-    if lookup and target.address is None:
-        resolve(target.host, port, settings)
+    return target
 
 
 def judged(host: str, port: Port, settings: Settings) -> tuple[str, list[str]]:
     """`check_host` with the lookup, returning the host as `pinned` names it and the addresses
     that may be connected to for it (a literal address: itself)."""
-    target = _host_target(host)
-    _judge(target.address, target.host, port, settings, lambda: host)
+    target = check_host(host, port, settings)
     if target.address is not None:
         return target.host, [str(target.address)]
     return target.host, resolve(target.host, port, settings)
