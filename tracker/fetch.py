@@ -44,10 +44,10 @@ from tracker.responses import (
     FetchResult,
     digits,
     header_safe,
+    http_error,
     network_error,
     parse_retry_after,
     refusal_kind,
-    status_words,
     timeout_error,
     too_large_error,
     why,
@@ -185,14 +185,7 @@ class Fetcher:
             hops.append(target.url)
         status = reply.status
         if status >= 400 or status < 200 or (300 <= status < 400 and status != 304):
-            raise FetchError(
-                "http",
-                f"{redact(target.url)} answered {status_words(status)}",
-                status=status,
-                retry_after=parse_retry_after(reply.headers.get("retry-after")),
-                body=reply.body,
-                content_type=reply.headers.get("content-type"),
-            )
+            raise http_error(target, status, reply.headers, reply.body)
         result = self._result(url, hops[-1] if hops else url, reply, started, hops)
         result.not_modified = status == 304
         result.unchanged_body = bool(previous_hash) and previous_hash == result.body_hash
@@ -268,15 +261,8 @@ class Fetcher:
             else:
                 if reply.status != 429 and not 500 <= reply.status < 600:
                     return reply
-                asked = parse_retry_after(reply.headers.get("retry-after"))
-                error = FetchError(
-                    "http",
-                    f"{redact(target.url)} answered {status_words(reply.status)}",
-                    status=reply.status,
-                    retry_after=asked,
-                    body=reply.body,
-                    content_type=reply.headers.get("content-type"),
-                )
+                error = http_error(target, reply.status, reply.headers, reply.body)
+                asked = error.retry_after
                 if asked is not None and asked > self.max_retry_after:
                     raise error
                 wait = asked if asked is not None else self._backoff(attempt)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email.utils
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 
@@ -83,6 +84,18 @@ def too_large_error(target: Target, cap: int) -> FetchError:
     return FetchError(
         "too_large",
         f"{redact(target.url)} is larger than the {size_words(cap)} limit (max_body_bytes)",
+    )
+
+
+def http_error(target: Target, status: int, headers: Mapping[str, str], body: bytes) -> FetchError:
+    """An error status, with the wait it asked for and the page that came with it."""
+    return FetchError(
+        "http",
+        f"{redact(target.url)} answered {status_words(status)}",
+        status=status,
+        retry_after=parse_retry_after(headers.get("retry-after")),
+        body=body,
+        content_type=headers.get("content-type"),
     )
 
 
