@@ -13,7 +13,7 @@ from servers import LocalSite
 from walls_support import ARTICLE, NOT_WALLS, PAYWALLS, WALLS, article
 
 from tracker import clock
-from tracker.check import Checker
+from tracker.check import Checker, CheckResult
 from tracker.cli import main
 from tracker.document import Document
 from tracker.extract import extract
@@ -32,15 +32,22 @@ def checker(db_path: Path) -> Iterator[Checker]:
         yield c
 
 
+def _wall_after_the_story(
+    store: Store, site: LocalSite, checker: Checker, html: str, status: int = 200
+) -> tuple[int, CheckResult]:
+    """A story recorded once, then checked while its page is the wall `html` (with `status`)."""
+    site.set("/story", article())
+    story_id, _ = store.add_story(site.url("/story"))
+    assert checker.check(store, story_id).outcome == "new_version"
+    site.set("/story", html, status=status)
+    return story_id, checker.check(store, story_id)
+
+
 @pytest.mark.parametrize(("name", "html", "kind"), WALLS, ids=[w[0] for w in WALLS])
 def test_a_wall_in_place_of_the_story_is_a_blocked_check_not_a_version(
     name: str, html: str, kind: str, store: Store, site: LocalSite, checker: Checker, db_path: Path
 ) -> None:
-    site.set("/story", article())
-    story_id, _ = store.add_story(site.url("/story"))
-    assert checker.check(store, story_id).outcome == "new_version"
-    site.set("/story", html)
-    blocked = checker.check(store, story_id)
+    story_id, blocked = _wall_after_the_story(store, site, checker, html)
     assert blocked.outcome == "blocked", (name, blocked)
     assert blocked.version == 1
     story = store.get_story(story_id)
@@ -118,22 +125,18 @@ def test_a_story_cut_to_a_short_note_without_any_wall_marker_is_a_version(
 
 # A wall is often served with an error status: Cloudflare's challenge as 403 or 503, a sign-in
 # page as 401, a rate limiter's page as 429.
-ERROR_WALLS = [(n, h, k, (403, 503, 401, 429)[i % 4]) for i, (n, h, k) in enumerate(WALLS)]
+ERROR_WALLS = [
+    (n, h, k, (403, 503, 401, 429)[i % 4]) for i, (n, h, k) in enumerate(WALLS) if k != "not_found"
+]
 
 
 @pytest.mark.parametrize(
-    ("name", "html", "kind", "status"),
-    [w for w in ERROR_WALLS if w[2] != "not_found"],
-    ids=[w[0] for w in ERROR_WALLS if w[2] != "not_found"],
+    ("name", "html", "kind", "status"), ERROR_WALLS, ids=[w[0] for w in ERROR_WALLS]
 )
 def test_a_wall_served_with_an_error_status_is_a_blocked_check(
     name: str, html: str, kind: str, status: int, store: Store, site: LocalSite, checker: Checker
 ) -> None:
-    site.set("/story", article())
-    story_id, _ = store.add_story(site.url("/story"))
-    assert checker.check(store, story_id).outcome == "new_version"
-    site.set("/story", html, status=status)
-    blocked = checker.check(store, story_id)
+    story_id, blocked = _wall_after_the_story(store, site, checker, html, status)
     assert (blocked.outcome, blocked.status, blocked.version) == ("blocked", status, 1), name
     story = store.get_story(story_id)
     assert (
