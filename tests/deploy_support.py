@@ -12,6 +12,7 @@ import http.client
 import os
 import re
 import shutil
+import socket
 import ssl
 import subprocess
 import sys
@@ -129,9 +130,6 @@ def _serving(
 def _tls_ready(port: int) -> bool:
     """A TLS handshake succeeds: Caddy listens before its local CA has issued the site's
     certificate, and a handshake until then ends in an internal-error alert."""
-    import socket
-    import ssl
-
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
@@ -146,8 +144,6 @@ def _tls_ready(port: int) -> bool:
 
 
 def _listening(port: int) -> bool:
-    import socket
-
     with socket.socket() as s:
         s.settimeout(0.5)
         return s.connect_ex(("127.0.0.1", port)) == 0
