@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 from tracker.store import chains
@@ -344,36 +346,23 @@ class SearchMixin(StoreBase):
     def _probe(
         self, texts: chains.StoryTexts, fts: str, versions: dict[int, int], budget: list[int]
     ) -> set[int]:
-        """Those of `versions` ({number: id}) whose whole text matches `fts`: checked in a
-        temporary FTS5 table, so the query means exactly what it means in the index. Each text
-        checked is taken from `budget`."""
+        """Those of `versions` ({number: id}) whose whole text matches `fts` (`_probe_table`).
+        Each text checked is taken from `budget`."""
         if not versions:
             return set()
         budget[0] -= len(versions)
-        bodies, titles = texts.get(list(versions.values())), texts.titles
-        self.conn.execute(
-            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_probe "
-            "USING fts5(title, text, content='')"
-        )
-        self.conn.executemany(
-            "INSERT INTO temp.search_probe (rowid, title, text) VALUES (?, ?, ?)",
-            [(n, titles[i] or "", bodies[i]) for n, i in versions.items()],
-        )
-        try:
+        with _probe_table(self.conn, texts, versions):
             return {
                 int(n)
                 for (n,) in self.conn.execute(
                     "SELECT rowid FROM temp.search_probe WHERE search_probe MATCH ?", [fts]
                 )
             }
-        finally:
-            self.conn.execute("INSERT INTO temp.search_probe (search_probe) VALUES ('delete-all')")
 
 
 class _TermProbe:
-    """Whole version texts of one story checked in the temporary FTS5 table, each once (one
-    text of the budget) for every term not yet known there, in one statement. The table holds
-    one text at a time: each query after an insert adds a segment that later queries read."""
+    """Whole version texts of one story checked in the temporary FTS5 table (`_probe_table`),
+    each once (one text of the budget) for every term not yet known there, in one statement."""
 
     def __init__(
         self,
@@ -384,7 +373,6 @@ class _TermProbe:
         budget: list[int],
     ) -> None:
         self.conn, self.texts, self.ids, self.known, self.budget = conn, texts, ids, known, budget
-        self.used = False
 
     def at(self, number: int, *, force: bool = False) -> bool:
         """Learn every term at version `number`; False when the budget is spent."""
@@ -394,28 +382,11 @@ class _TermProbe:
         if self.budget[0] <= 0 and not force:
             return False
         self.budget[0] -= 1
-        if not self.used:
-            self.conn.execute(
-                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_probe "
-                "USING fts5(title, text, content='')"
-            )
-            self.used = True
-        version_id = self.ids[number]
-        self.conn.execute(
-            "INSERT INTO temp.search_probe (rowid, title, text) VALUES (?, ?, ?)",
-            [
-                number,
-                self.texts.titles[version_id] or "",
-                self.texts.get([version_id])[version_id],
-            ],
-        )
         ask = "EXISTS (SELECT 1 FROM temp.search_probe WHERE search_probe MATCH ?)"
-        try:
+        with _probe_table(self.conn, self.texts, {number: self.ids[number]}):
             answers = self.conn.execute("SELECT " + ", ".join([ask] * len(unknown)), unknown)
             for term, there in zip(unknown, answers.fetchone(), strict=True):
                 self.known[term][number] = bool(there)
-        finally:
-            self.conn.execute("INSERT INTO temp.search_probe (search_probe) VALUES ('delete-all')")
         return True
 
     def settle(self, term: str, stretch: list[int]) -> bool:
@@ -441,6 +412,27 @@ class _TermProbe:
             if i < low or i >= high:
                 found.setdefault(n, i < low)
         return not spent
+
+
+@contextmanager
+def _probe_table(
+    conn: sqlite3.Connection, texts: chains.StoryTexts, versions: dict[int, int]
+) -> Iterator[None]:
+    """The temporary FTS5 table holding the whole texts of `versions` ({number: id}), rowid =
+    number, emptied afterwards: a query run on it means exactly what it means in the index.
+    Emptied rather than dropped: each 'delete-all' leaves the table ready for the next probe."""
+    bodies, titles = texts.get(list(versions.values())), texts.titles
+    conn.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_probe USING fts5(title, text, content='')"
+    )
+    try:
+        conn.executemany(
+            "INSERT INTO temp.search_probe (rowid, title, text) VALUES (?, ?, ?)",
+            [(n, titles[i] or "", bodies[i]) for n, i in versions.items()],
+        )
+        yield
+    finally:
+        conn.execute("INSERT INTO temp.search_probe (search_probe) VALUES ('delete-all')")
 
 
 def probe_limit(term_count: int) -> int:
