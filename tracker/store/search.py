@@ -83,10 +83,17 @@ class SearchMixin(StoreBase):
             if "fts5" in str(exc):
                 return []
             raise StoreError(f"search failed: {exc}") from None
+        stories = {
+            int(story["id"]): story
+            for story in self._all(
+                "SELECT * FROM stories WHERE id IN (SELECT value FROM json_each(?))",
+                [json.dumps(page)],
+            )
+        }
         out = []
         budget = [probe_limit(len(expression)) if rows else PROBE_LIMIT]
         for story_id in page:
-            story = self._one("SELECT * FROM stories WHERE id = ?", [story_id])
+            story = stories.get(story_id)
             found = self._history(story_id, fts, *events[story_id], budget, rows) if story else None
             if story and found:
                 out.append({**story, **found})
