@@ -69,7 +69,8 @@ def read(conn: sqlite3.Connection, chain: Chain, version_id: int) -> bytes | Non
 class StoryTexts:
     """The bodies of one story's versions, its rows read once and each frame decoded once
     (shared hops), for a caller that reads several versions one after another (search).
-    `ids` is {number: id} and `titles` {id: headline}, from the same one query."""
+    `ids` is {number: id}, `numbers` its keys in order and `titles` {id: headline}, from the
+    same one query."""
 
     def __init__(self, conn: sqlite3.Connection, story_id: int) -> None:
         self.rows: dict[int, tuple[str | None, bytes | None, int | None]] = {}
@@ -82,6 +83,7 @@ class StoryTexts:
             self.rows[int(i)] = (text, packed, base)
             self.ids[int(number)] = int(i)
             self.titles[int(i)] = title
+        self.numbers = sorted(self.ids)
         self.known: dict[int, bytes] = {}
 
     def get(self, version_ids: list[int]) -> dict[int, str]:

@@ -18,7 +18,7 @@ import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, NamedTuple
+from typing import Any
 
 from tracker.store import chains
 from tracker.store.base import SNIPPET_END, SNIPPET_START, Row, StoreBase, StoreError
@@ -38,15 +38,6 @@ past TERM_SHARE terms it checks PROBE_LIMIT × TERM_SHARE / terms texts (60 for 
 long query costs about what a short one does."""
 MAX_TERMS = 20
 _TERM = re.compile(r'"([^"]*)"?|(\S+)')
-
-
-class _Versions(NamedTuple):
-    """One story's versions as a search reads them: bodies decoded on demand, numbers, ids."""
-
-    texts: chains.StoryTexts
-    numbers: list[int]
-    ids: dict[int, int]
-    budget: list[int]  # version texts the search may still check, shared by its stories
 
 
 class SearchMixin(StoreBase):
@@ -229,13 +220,11 @@ class SearchMixin(StoreBase):
         if not added:
             return None
         texts = chains.StoryTexts(self.conn, story_id)
-        ids = texts.ids
-        numbers = sorted(ids)
-        story = _Versions(texts, numbers, ids, budget)
+        ids, numbers = texts.ids, texts.numbers
         if rows:
-            present, complete = self._probe_terms(story, terms(fts), rows, added, full)
+            present, complete = self._probe_terms(texts, terms(fts), rows, added, full, budget)
         else:
-            present, complete = self._bisect(story, fts, added, full)
+            present, complete = self._bisect(texts, fts, added, full, budget)
         entered, left, was, shown = [], [], False, None
         for number in numbers:
             now = present.get(number)
@@ -267,11 +256,16 @@ class SearchMixin(StoreBase):
         }
 
     def _bisect(
-        self, story: _Versions, fts: str, added: dict[int, int], full: bool
+        self,
+        texts: chains.StoryTexts,
+        fts: str,
+        added: dict[int, int],
+        full: bool,
+        budget: list[int],
     ) -> tuple[dict[int, bool], bool]:
         """{number: present} at each version that added matching text and at the first version
         of each stretch after it that no longer holds the query; whether that is complete."""
-        texts, numbers, ids, budget = story
+        numbers, ids = texts.numbers, texts.ids
         hits = sorted(added)
         present: dict[int, bool] = {}
         for k, hit in enumerate(hits):
@@ -299,11 +293,12 @@ class SearchMixin(StoreBase):
 
     def _probe_terms(
         self,
-        story: _Versions,
+        texts: chains.StoryTexts,
         expression: list[tuple[str, str]],
         rows: dict[str, set[int]],
         added: dict[int, int],
         full: bool,
+        budget: list[int],
     ) -> tuple[dict[int, bool], bool]:
         """{number: present} for every version from the first match on (at most EVENT_LIMIT),
         for a query with NOT; whether that is complete.
@@ -314,7 +309,7 @@ class SearchMixin(StoreBase):
         stretches are bisected as `_bisect` does, in version order, each text probed once
         for all the terms. A term the story never added is absent throughout (no probe).
         """
-        texts, numbers, ids, budget = story
+        numbers, ids = texts.numbers, texts.ids
         words = list(dict.fromkeys(term for _, term in expression))
         after = [n for n in numbers if n >= min(added)]
         window = after[:EVENT_LIMIT]
@@ -336,7 +331,7 @@ class SearchMixin(StoreBase):
                     stretch.append(n)
                 else:
                     known[term][n] = False
-        probe = _TermProbe(self.conn, texts, ids, known, budget)
+        probe = _TermProbe(self.conn, texts, known, budget)
         cut = not all(probe.settle(term, stretch) for _, term, stretch in sorted(stretches))
         present: dict[int, bool] = {}
         for n in window:
@@ -375,11 +370,10 @@ class _TermProbe:
         self,
         conn: sqlite3.Connection,
         texts: chains.StoryTexts,
-        ids: dict[int, int],
         known: dict[str, dict[int, bool]],
         budget: list[int],
     ) -> None:
-        self.conn, self.texts, self.ids, self.known, self.budget = conn, texts, ids, known, budget
+        self.conn, self.texts, self.known, self.budget = conn, texts, known, budget
 
     def at(self, number: int, *, force: bool = False) -> bool:
         """Learn every term at version `number`; False when the budget is spent."""
@@ -390,7 +384,7 @@ class _TermProbe:
             return False
         self.budget[0] -= 1
         ask = "EXISTS (SELECT 1 FROM temp.search_probe WHERE search_probe MATCH ?)"
-        with _probe_table(self.conn, self.texts, {number: self.ids[number]}):
+        with _probe_table(self.conn, self.texts, {number: self.texts.ids[number]}):
             answers = self.conn.execute("SELECT " + ", ".join([ask] * len(unknown)), unknown)
             for term, there in zip(unknown, answers.fetchone(), strict=True):
                 self.known[term][number] = bool(there)
