@@ -1,4 +1,4 @@
-"""Full-text search over what each version introduced and removed, one result per story.
+"""Full-text search over what each version introduced, one result per story.
 
 `versions_search` is a contentless FTS5 table, one row per version (rowid = version id): the
 sentences the version added (`changed_text.py`) and a `story` token. A query runs against
