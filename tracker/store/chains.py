@@ -103,11 +103,6 @@ class StoryTexts:
         return {i: known[i].decode() for i in version_ids}
 
 
-def read_texts(conn: sqlite3.Connection, story_id: int, version_ids: list[int]) -> dict[int, str]:
-    """The bodies of several versions of one story, each frame decoded once (shared hops)."""
-    return StoryTexts(conn, story_id).get(version_ids)
-
-
 def read_text(conn: sqlite3.Connection, version_id: int) -> str:
     data = read(conn, TEXT, version_id)
     return data.decode() if data is not None else ""
