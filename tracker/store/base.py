@@ -22,8 +22,6 @@ from tracker.store.schema import (
 )
 
 Row = dict[str, Any]
-RECLAIM_PAGES = 1
-"""Free pages worth cutting off the file when a store closes."""
 Progress = Callable[[str, int, int], None]
 """Told (what, done, total) while a long migration runs, so a caller can show a bar."""
 
@@ -233,8 +231,8 @@ class StoreBase:
             self.reclaim()
         self.conn.close()
 
-    def reclaim(self, least: int = RECLAIM_PAGES) -> int:
-        """Give free pages back to the disk when at least `least` are free; the pages freed.
+    def reclaim(self) -> int:
+        """Give free pages back to the disk; the pages freed.
 
         A new version re-encodes its older neighbour smaller, so pages come free as an archive
         grows. SQLite reuses them, but what is free when a process stops would stay in the
@@ -248,7 +246,7 @@ class StoreBase:
             if self.conn.execute("PRAGMA auto_vacuum").fetchone()[0] != 2:
                 return 0
             free = int(self.conn.execute("PRAGMA freelist_count").fetchone()[0])
-            if free < max(1, least):
+            if not free:
                 return 0
             timeout = int(self.conn.execute("PRAGMA busy_timeout").fetchone()[0])
             self.conn.execute("PRAGMA busy_timeout = 0")
