@@ -134,14 +134,17 @@ class TimelineMixin(StoreBase):
         others: later numbers up, the row plain (text, page a whole frame), then `_placed`
         relinks the delta chains and the search index around it."""
         after = self.get_version(story_id, number)  # type: ignore[attr-defined]
+        fingerprint = doc.fingerprint()
         earlier = self._one(
             "SELECT number FROM versions WHERE story_id = ? AND fingerprint = ? AND number < ? "
             "ORDER BY number DESC LIMIT 1",
-            [story_id, doc.fingerprint(), number],
+            [story_id, fingerprint, number],
         )
         reverts_to = int(earlier["number"]) if earlier else None
         self._shift(story_id, number)
-        self._insert_version_row(story_id, number, doc, at, reverts_to, *page)
+        self._insert_version_row(
+            story_id, number, doc, at, reverts_to, *page, note=None, fingerprint=fingerprint
+        )
         self._placed(  # type: ignore[attr-defined]
             story_id,
             number,

@@ -189,8 +189,8 @@ class VersionsMixin(StoreBase):
         raw: bytes | None,
         raw_type: str | None,
         extractor: str | None,
-        note: str | None = None,
-        fingerprint: str | None = None,  # when the caller has it already (it hashes the text)
+        note: str | None,
+        fingerprint: str,  # hashed by the caller already, to find the version it reverts to
     ) -> None:
         """The one INSERT of a version row, whether it is the newest or placed in time order."""
         meta = meta_id(
@@ -205,7 +205,7 @@ class VersionsMixin(StoreBase):
                 story_id,
                 number,
                 at,
-                fingerprint or doc.fingerprint(),
+                fingerprint,
                 doc.text,
                 doc.updated,
                 reverts_to,
