@@ -441,11 +441,14 @@ def test_a_migration_killed_while_it_vacuums_vacuums_on_the_next_open(tmp_path: 
     command = [sys.executable, "-m", "tracker", "--db", str(path), "migrate"]
     proc = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     assert proc.stderr is not None
+    killed = False
     for line in proc.stderr:
         if "reclaiming space" in line:
             proc.send_signal(signal.SIGKILL)
+            killed = True
             break
     proc.wait()
+    assert killed  # else the migration ran to its end and the next open has nothing to redo
     subprocess.run(command, capture_output=True, check=True)
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
