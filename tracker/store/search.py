@@ -485,20 +485,14 @@ def _tally(out: dict[int, tuple[dict[int, int], bool]], rows: list[tuple[int, in
 def snippet(text: str, fts: str, words: int = 24) -> str:
     """About `words` words of `text` around the first place the query's terms appear, each term
     between SNIPPET_START and SNIPPET_END (a reading aid: FTS5 decided what matches)."""
-    terms, skip = [], False
-    for part in re.findall(r'"[^"]*"(?: \*)?|\S+', fts):
-        if part in ("AND", "OR", "NOT"):
-            skip = part == "NOT"
-            continue
-        if not skip:
-            prefix = part.endswith("*")
-            phrase = [re.escape(w) for w in part.strip('"* ').split()]
-            if phrase:
-                terms.append(r"\W+".join(phrase) + (r"\w*" if prefix else ""))
-        skip = False
-    if not terms:
+    shown = []
+    for op, term in terms(fts):
+        phrase = [re.escape(w) for w in term.strip('"* ').split()]
+        if op != "NOT" and phrase:
+            shown.append(r"\W+".join(phrase) + (r"\w*" if term.endswith("*") else ""))
+    if not shown:
         return " ".join(text.split()[:words])
-    pattern = re.compile(r"(?<!\w)(?:" + "|".join(terms) + r")(?!\w)", re.IGNORECASE)
+    pattern = re.compile(r"(?<!\w)(?:" + "|".join(shown) + r")(?!\w)", re.IGNORECASE)
     found = pattern.search(text)
     start = 0 if found is None else max(0, text.rfind(" ", 0, max(0, found.start() - 80)) + 1)
     window = " ".join(text[start:].split()[:words])
