@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from tracker.diff.align import Clock, align
 from tracker.diff.model import Diff, EqualRun, Op, Row, RowKind, Stats
 from tracker.diff.pairing import Paragraphs, match
-from tracker.diff.tokens import WordCounts, count_words
+from tracker.diff.tokens import WordCounts
 from tracker.diff.words import mirror_ops, pair_ops, shares_enough
 
 KEEP_FLOOR = 0.3
@@ -18,12 +18,12 @@ def diff_paragraph_lists(
     old: Sequence[str],
     new: Sequence[str],
     clock: Clock,
-    old_chars: int | None = None,
-    head: int | None = None,
+    old_chars: int,
+    head: int,
     shift: int = 0,
 ) -> Diff:
     """The diff of two paragraph lists; `old_chars` (the old paragraphs' total length) and
-    `head` (how many paragraphs they share at the start), when the caller has them, spare
+    `head` (how many paragraphs they share at the start), which the caller found, spare
     measuring the unchanged ones again. The rows' indices are counted from `shift` (the
     lists are the middle of longer ones)."""
     count = WordCounts()
@@ -70,7 +70,7 @@ def diff_paragraph_lists(
 
     parts: list[Row | EqualRun] = []  # runs of unchanged paragraphs stay one part each
     rows: list[Row] = []  # the rows that are not equal
-    unchanged_chars = 2 * (sum(map(len, old)) if old_chars is None else old_chars)
+    unchanged_chars = 2 * old_chars
     k = shift
     move_ids: dict[int, int] = {}
     for j in sorted(source_of):
@@ -171,9 +171,7 @@ def mirror_stats(s: Stats) -> Stats:
     return m
 
 
-def stats_of(
-    rows: list[Row], unchanged_chars: int, count: Callable[[str], int] = count_words
-) -> Stats:
+def stats_of(rows: list[Row], unchanged_chars: int, count: Callable[[str], int]) -> Stats:
     """Word and paragraph counts of the rows that are not equal. Only those paragraphs are
     counted word by word; the unchanged ones are only measured (see `share_changed`)."""
     stats = Stats()

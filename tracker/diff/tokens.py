@@ -220,10 +220,10 @@ def count_words(text: str) -> int:
 
 class WordCounts:
     """`count_words` remembered per text for one diff: the pairing, the check that a pair
-    kept enough words and the stats count the same paragraphs and ops only once. `seed` takes
-    counts worked out piecewise (see `cut_ok`), so a long text is never counted twice; `defer`
-    takes the pieces and counts them only if someone asks (the stats are computed on first
-    read, so a diff nobody asks the stats of never counts the text its pairs share)."""
+    kept enough words and the stats count the same paragraphs and ops only once. `defer`
+    takes a text's pieces (see `cut_ok`) and counts them only if someone asks (the stats are
+    computed on first read, so a diff nobody asks the stats of never counts the text its pairs
+    share), so a long text is never counted twice."""
 
     def __init__(self) -> None:
         self._seen: dict[str, int] = {}
@@ -236,9 +236,6 @@ class WordCounts:
             n = count_words(text) if pieces is None else sum(map(self, pieces))
             found = self._seen[text] = n
         return found
-
-    def seed(self, text: str, n: int) -> None:
-        self._seen.setdefault(text, n)
 
     def defer(self, text: str, pieces: tuple[str, ...]) -> None:
         """text counts as the sum of its pieces (each shorter than text, cut where `cut_ok`
@@ -337,20 +334,6 @@ def _by_char_count(text: str) -> int:
         return len(WORD.findall(text))
     n = _plain_count(rest)
     return len(text) - len(rest) + runs + (n if n >= 0 else len(WORD.findall(rest)))
-
-
-def words_of(text: str) -> list[str]:
-    """The words of a text, in order (dictionary words for Thai, Lao, Khmer and Myanmar)."""
-    found = WORD.findall(text)
-    if _DICTIONARY_CHAR.search(text) is None:
-        return found
-    out: list[str] = []
-    for w in found:
-        if _in_dictionary_script(w):
-            out += segment(w)
-        else:
-            out.append(w)
-    return out
 
 
 def paragraphs_of(text: str) -> list[str]:
