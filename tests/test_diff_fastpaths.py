@@ -16,8 +16,8 @@ from tracker import diff as diffmod
 from tracker.diff.align import Clock, align, common_head, common_tail
 from tracker.diff.pairing import (
     Paragraphs,
+    _add_tri,
     _dice,
-    _tri,
     at_least_by_ends,
     collapsed,
     match,
@@ -204,7 +204,7 @@ def test_similarity_from_the_shared_ends_counts_a_few_of_their_trigrams_as_all_o
     x, y = shared_ends(s, t)
     spread = len(s) + len(t) - 2 * (x + y) + 4
     need = floor * spread / (2 * (1 - floor)) + 1e-9
-    whole = len(set(_tri(s[:x])) | set(_tri(s[len(s) - y :]))) > need
+    whole = len(_add_tri(set(), s[:x]) | _add_tri(set(), s[len(s) - y :])) > need
     usable = min(len(s), len(t)) >= 3 and max(len(s), len(t)) <= 20_000
     assert at_least_by_ends(s, t, floor) == (usable and x + y >= need and whole)
 
@@ -217,7 +217,7 @@ def test_a_repetitive_start_of_the_shared_end_does_not_hide_the_rest_of_it() -> 
 @PROPS
 @given(texts | st.text(max_size=60))
 def test_trigrams_are_the_three_character_runs(text: str) -> None:
-    assert _tri(text) == {tuple(text[k : k + 3]) for k in range(len(text) - 2)}
+    assert _add_tri(set(), text) == {tuple(text[k : k + 3]) for k in range(len(text) - 2)}
 
 
 @PROPS

@@ -63,32 +63,32 @@ def collapsed(text: str) -> str:
 
 
 def trigrams(text: str) -> Grams:
-    """The character trigrams of a text with its whitespace collapsed to single spaces.
-
-    A trigram is kept as its three characters (a tuple): zip builds them in C, about half the
-    time of slicing, and two tuples are equal exactly when the three-letter strings are. They
-    are zipped from a list of the characters: iterating a string makes a new object for each
-    character outside Latin-1, which the three iterations did three times over.
-    """
+    """The character trigrams of a text with its whitespace collapsed to single spaces."""
     return _grams(collapsed(text))
 
 
 def _grams(s: str) -> Grams:
     if len(s) < 3:
         return {s} if s else set()
-    return _tri(s)
-
-
-def _tri(s: str) -> set[tuple[str, str, str]]:
-    c = list(s)
-    return set(zip(c, c[1:], c[2:], strict=False))
+    return _add_tri(set(), s)
 
 
 def _add_tri(grams: set[tuple[str, str, str]], s: str) -> set[tuple[str, str, str]]:
-    """grams with the trigrams of s added (in place: no set is copied)."""
+    """grams with the trigrams of s added (in place: no set is copied).
+
+    A trigram is kept as its three characters (a tuple): zip builds them in C, about half the
+    time of slicing, and two tuples are equal exactly when the three-letter strings are. They
+    are zipped from a list of the characters: iterating a string makes a new object for each
+    character outside Latin-1, which the three iterations did three times over.
+    """
     c = list(s)
     grams.update(zip(c, c[1:], c[2:], strict=False))
     return grams
+
+
+def _end_grams(s: str, x: int, y: int) -> set[tuple[str, str, str]]:
+    """The trigrams inside the first x and the last y characters of s."""
+    return _add_tri(_add_tri(set(), s[:x]), s[len(s) - y :])
 
 
 def shared_ends(s: str, t: str) -> tuple[int, int]:
@@ -115,12 +115,12 @@ def at_least_by_ends(s: str, t: str, floor: float, ends: tuple[int, int] | None 
     # the trigrams of the first few characters of X, then of Y (subsets of C) are most often
     # enough; all of C is built only when they are not
     few = int(need * 1.5) + 8
-    grams = _tri(s[: min(x, few)])
+    grams = _add_tri(set(), s[: min(x, few)])
     if len(grams) > need or len(_add_tri(grams, s[len(s) - y : len(s) - y + few])) > need:
         return True
     if x <= few and y <= few:
         return False
-    return len(_add_tri(_tri(s[:x]), s[len(s) - y :])) > need
+    return len(_end_grams(s, x, y)) > need
 
 
 class Paragraphs:
@@ -232,7 +232,7 @@ class Similarity:
         if len(s) < 3 or len(t) < 3:
             return
         x, y = self.ends(i, j)
-        shared = _add_tri(_tri(s[:x]), s[len(s) - y :])
+        shared = _end_grams(s, x, y)
         lo = max(0, x - 2)
         self.a.set_grams(i, _add_tri(shared.copy(), s[lo : len(s) - y + 2]))
         self.b.set_grams(j, _add_tri(shared, t[lo : len(t) - y + 2]))
@@ -456,7 +456,7 @@ def _one_to_one(found: list[tuple[float, int, int]]) -> dict[int, int]:
     used_i: set[int] = set()
     used_j: set[int] = set()
     out: dict[int, int] = {}
-    for _, i, j in sorted(found, key=lambda t: (-t[0], t[1], t[2])):
+    for _, i, j in sorted(found, key=_best_first):
         if i not in used_i and j not in used_j:
             used_i.add(i)
             used_j.add(j)
