@@ -212,7 +212,7 @@ def count_words(text: str) -> int:
     plain = _plain_count(text)
     if plain >= 0:
         return plain
-    if _DICTIONARY_CHAR.search(text) is None:
+    if not has_dictionary_script(text):
         return _by_char_count(text)
     found = WORD.findall(text)
     return sum(len(segment(w)) if _in_dictionary_script(w) else 1 for w in found)
