@@ -21,7 +21,7 @@ except ImportError:  # pragma: no cover - depends on the environment
 DEFAULT_BUDGET_MS = 200.0
 """Used when a caller passes no budget; `math.inf` means no limit at all."""
 _SMALL = 64
-"""Token sequences up to this long go straight to diff-match-patch (no anchor search)."""
+"""Token sequences up to this long go straight to diff-match-patch (no walk or anchors)."""
 
 _accelerate = _fast is not None
 _walking = True  # see _walk; off only in the tests that compare it with the anchors
@@ -287,8 +287,9 @@ def align(
 ) -> list[tuple[int, int]]:
     """Align two token sequences: (op, count) runs, op -1 delete, 0 equal, 1 insert, in order.
 
-    Common ends are trimmed, unique common tokens anchor the middle (patience diff), and the
-    gaps between anchors go to diff-match-patch. Work is an explicit stack, so no recursion:
+    Common ends are trimmed; a middle whose unmatched tokens are all new is walked (`_walk`),
+    else unique common tokens anchor it (patience diff) and the gaps between anchors go to
+    diff-match-patch. Work is an explicit stack, so no recursion:
     a task emits its common head at once, leaves its common tail on the stack, and either
     resolves its middle directly or stacks the gaps between anchors above that tail.
     """

@@ -48,8 +48,9 @@ _DICTIONARY_RANGES = [(0x0E00, 0x0EFF), (0x1000, 0x109F), (0x1780, 0x17FF)]
 """Thai, Lao, Myanmar and Khmer: written without spaces and split by dictionary (ICU)."""
 
 
-def _build_tokenizer() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
-    """Token, word and dictionary-script patterns from this Python's Unicode tables (~20 ms).
+def _build_tokenizer() -> tuple[re.Pattern[str], ...]:
+    """Token, word and dictionary-script patterns, then those of the quick word count
+    (`_plain_count`, `_by_char_count`), from this Python's Unicode tables (~20 ms).
 
     Classes are split at the BMP: sre tests BMP members with a bitmap, but astral members as a
     list of ranges, so astral ranges sit behind a one-range guard that only astral characters
