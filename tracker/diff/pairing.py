@@ -172,11 +172,11 @@ class Similarity:
         a: Paragraphs,
         b: Paragraphs,
         partners: dict[int, int],
-        ends: dict[tuple[int, int], tuple[int, int]] | None = None,
+        ends: dict[tuple[int, int], tuple[int, int]],
     ) -> None:
         self.a, self.b = a, b
         self._seen: dict[tuple[int, int], float] = {}
-        self._ends = {} if ends is None else ends
+        self._ends = ends
         self._partner_of_old = partners
         self._partner_of_new = {j: i for i, j in partners.items()}
 
@@ -254,6 +254,8 @@ def match(
     either); then monotone in-place pairs inside each run; then, among what is left, the most
     similar pairs as moves.
     """
+    if ends is None:
+        ends = {}  # (one for both Similarity objects below: each pair's ends found once)
     local = _local_edits(runs, a, b, ends)
     if local is not None:
         return local, {}
@@ -336,7 +338,7 @@ def _local_edits(
     runs: list[tuple[range, range]],
     a: Paragraphs,
     b: Paragraphs,
-    ends: dict[tuple[int, int], tuple[int, int]] | None,
+    ends: dict[tuple[int, int], tuple[int, int]],
 ) -> dict[int, int] | None:
     """The pairs `match` finds when every run is one removed and one added paragraph, each a
     local edit of the other, and no removed text was added again: then nothing can move
