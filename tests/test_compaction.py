@@ -409,6 +409,27 @@ def test_rows_indexed_before_and_after_the_lean_index_leave_it_whole(tmp_path: P
         )
 
 
+def test_a_migration_killed_just_after_its_vacuum_leaves_no_free_page(tmp_path: Path) -> None:
+    """Killed after the VACUUM but before it dropped the move's index: the next open drops it,
+    which frees a page, and must give that page back too (the race the killed-VACUUM test
+    above lands in when the kill comes late)."""
+    path = release10_copy(tmp_path)
+    command = [sys.executable, "-m", "tracker", "--db", str(path), "migrate"]
+    subprocess.run(command, capture_output=True, check=True)
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE INDEX version_rows_unlinked ON version_rows(id) WHERE meta_id IS NULL")
+    conn.commit()
+    conn.close()
+    subprocess.run(command, capture_output=True, check=True)
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert conn.execute(
+        "SELECT count(*) FROM sqlite_master WHERE name = 'version_rows_unlinked'"
+    ).fetchone() == (0,)
+    assert conn.execute("PRAGMA freelist_count").fetchone() == (0,)
+    conn.close()
+
+
 @pytest.mark.parametrize("stage", ["compacting versions", "moving page details"])
 def test_two_processes_opening_an_old_database_at_once_both_work(
     tmp_path: Path, stage: str

@@ -339,9 +339,10 @@ class StoreBase:
         owed = meta.owes_vacuum(self.conn)  # a process was killed during the VACUUM
         if moved or (owed and self.conn.execute("PRAGMA auto_vacuum").fetchone()[0] != 2):
             self._vacuum(progress)
-        elif owed:  # a new file, incremental from the start: nothing to give back
+        elif owed:  # incremental already (killed after the VACUUM, or a new file)
             with suppress(sqlite3.OperationalError):
                 meta.vacuumed(self.conn)
+            self._wrote = True  # dropping the index freed a page: the close gives it back
 
     def _finish_moves(self, progress: Progress | None) -> bool:
         """Carry on the batched data moves migrations start until none are left; whether any
