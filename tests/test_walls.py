@@ -111,6 +111,21 @@ def test_articles_about_cookies_subscriptions_404s_and_javascript_are_recorded(
     assert detect_wall(html, _doc(html), _doc(edited)) is None
 
 
+@pytest.mark.parametrize(("name", "html"), [NOT_WALLS[0], WALLS[0][:2]])
+def test_only_short_pages_are_read_for_walls(name: str, html: str) -> None:
+    """A check decodes the page once more for walls only when its article is short: an
+    article's word count already says it is no wall."""
+    reads: list[int] = []
+
+    def page() -> str:
+        reads.append(1)
+        return html
+
+    doc = _doc(html)
+    detect_wall(page, doc)
+    assert len(reads) == (doc.word_count < 120), name
+
+
 def test_a_story_cut_to_a_short_note_without_any_wall_marker_is_a_version(
     store: Store, site: LocalSite, checker: Checker
 ) -> None:

@@ -440,7 +440,7 @@ def _wall(
     if media_type(content_type) not in HTML_TYPES and content_type:
         return None
     return detect_wall(
-        decode(body, content_type),
+        lambda: decode(body, content_type),
         doc,
         document_of(previous) if previous else None,
         url=story["url"],

@@ -12,6 +12,7 @@ talks about cookies, subscriptions, 404 errors or JavaScript is recorded as usua
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -207,7 +208,7 @@ def _head(raw: str) -> str:
 
 
 def detect_wall(
-    html: str,
+    html: str | Callable[[], str],
     doc: Document | None,
     previous: Document | None = None,
     *,
@@ -216,6 +217,8 @@ def detect_wall(
 ) -> Wall | None:
     """The wall this page is, or None when it may be the story.
 
+    `html` may be a function that decodes the page: most pages are articles, and are told
+    apart by their word count without reading it.
     `doc` is what extraction made of the page (None when it found no article at all);
     `previous` the story's last recorded version, for the length collapse. A bot challenge or
     a "not found" page is recognised on a short page (under SHORT_WORDS words); everything
@@ -228,7 +231,7 @@ def detect_wall(
     if words >= SHORT_WORDS and not collapsed:
         return None
     bare = collapsed or words < BARE_WORDS
-    html = html[:_SCAN_CHARS]
+    html = (html() if callable(html) else html)[:_SCAN_CHARS]
     how = f"{words} words of article" + (f" where the last version had {before}" if before else "")
     title = _TITLE.search(html)
     heads = [_head(title.group(1))] if title else []
