@@ -18,6 +18,7 @@ from tracker.cli import main
 from tracker.document import Document
 from tracker.extract import extract
 from tracker.extract.walls import detect_wall
+from tracker.fetch import Fetcher
 from tracker.queue import wire
 from tracker.store import Store
 
@@ -162,6 +163,24 @@ def test_a_wall_served_with_an_error_status_is_a_blocked_check(
     assert store.list_checks(story_id)[0]["outcome"] == "blocked"
     site.set("/story", article())
     assert checker.check(store, story_id).outcome == "unchanged"
+
+
+def test_a_challenge_served_as_503_is_asked_once_and_a_plain_503_is_retried(
+    store: Store, site: LocalSite, db_path: Path
+) -> None:
+    """Asking a bot challenge again brings the same challenge (and looks more like a bot):
+    a wall served with a retryable status is not retried. A 503 that is no wall still is."""
+    slept: list[float] = []
+    settings = local(db_path, retries=2)
+    with Checker(settings, fetcher=Fetcher(settings, sleep=slept.append)) as checker:
+        site.set("/wall", _wall_page("cloudflare-just-a-moment"), status=503)
+        wall_id, _ = store.add_story(site.url("/wall"))
+        assert checker.check(store, wall_id).outcome == "blocked"
+        assert len(site.hits("/wall")) == 1 and slept == []
+        site.set("/busy", "<html><body><h1>Service Unavailable</h1></body></html>", status=503)
+        busy_id, _ = store.add_story(site.url("/busy"))
+        assert checker.check(store, busy_id).outcome == "error"
+        assert len(site.hits("/busy")) == 3 and len(slept) == 2
 
 
 def test_an_error_page_that_is_no_wall_stays_an_error(

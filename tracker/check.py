@@ -145,6 +145,7 @@ class Checker:
                 last_modified=story.get("last_modified") if conditional else None,
                 previous_hash=story.get("body_hash") if conditional else None,
                 respect_robots=options.get("respect_robots"),
+                final=lambda exc: _error_wall(story, exc) is not None,
             )
         except FetchError as exc:
             wall = _error_wall(story, exc)

@@ -147,8 +147,13 @@ class Fetcher:
         last_modified: str | None = None,
         previous_hash: str | None = None,
         respect_robots: bool | None = None,
+        final: Callable[[FetchError], bool] | None = None,
     ) -> FetchResult:
-        """Fetch `url` with a conditional GET; raises FetchError. A 304 comes back not_modified."""
+        """Fetch `url` with a conditional GET; raises FetchError. A 304 comes back not_modified.
+
+        `final` tells an error status that asking again cannot mend (the checker knows a bot
+        challenge served as 503 when it sees one; the fetcher does not): it is not retried.
+        """
         started = time.monotonic()
         budget = _Budget(self.settings.total_timeout)
         obey = self.settings.respect_robots if respect_robots is None else respect_robots
@@ -161,7 +166,7 @@ class Fetcher:
         hops: list[str] = []
         while True:
             delay = self._robots_delay(target, budget) if obey else 0.0
-            reply = self._with_retries(target, headers, budget, delay)
+            reply = self._with_retries(target, headers, budget, delay, final)
             location = reply.headers.get("location", "").strip()
             if reply.status not in REDIRECT_STATUSES:
                 break
@@ -242,7 +247,12 @@ class Fetcher:
             raise FetchError(refusal_kind(exc), exc.reason) from None
 
     def _with_retries(
-        self, target: Target, headers: dict[str, str], budget: _Budget, gap: float
+        self,
+        target: Target,
+        headers: dict[str, str],
+        budget: _Budget,
+        gap: float,
+        final: Callable[[FetchError], bool] | None = None,
     ) -> _Reply:
         """One hop, retried on timeouts, connection errors, 429 and 5xx."""
         attempt = 0
@@ -264,6 +274,8 @@ class Fetcher:
                 error = http_error(target, reply.status, reply.headers, reply.body)
                 asked = error.retry_after
                 if asked is not None and asked > self.max_retry_after:
+                    raise error
+                if final is not None and final(error):
                     raise error
                 wait = asked if asked is not None else self._backoff(attempt)
             if attempt >= self.settings.retries or wait >= budget.remaining():
