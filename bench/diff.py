@@ -19,7 +19,8 @@ The table prints the median, p99 and worst per size band and the ratio of total 
 for the change log), the `+rows` columns with `Diff.rows` and `Diff.stats` read (every
 unchanged paragraph's row built and the words of the changed ones counted, as the renderers
 do: a diff counts its stats when they are first read), and the `fast` columns the C++
-accelerator.
+accelerator. A last table (not with `--quick`) times large edits at 30,000 words: a page
+blanked, cut in half, shuffled, edited everywhere, half replaced.
 """
 
 from __future__ import annotations
@@ -176,6 +177,41 @@ def build_pairs(quick: bool) -> list[tuple[str, int, str, str]]:
     return pairs
 
 
+LARGE_EDITS: dict[str, Callable[[list[str], random.Random], list[str]]] = {
+    "blanked to one line": lambda p, r: ["This page has been blanked."],
+    "cut in half mid-paragraph": lambda p, r: p[: len(p) // 2] + [p[len(p) // 2][:200]],
+    "paragraphs shuffled": lambda p, r: r.sample(p, len(p)),
+    "every 10th paragraph edited": lambda p, r: [
+        _change_word(x, r) if k % 10 == 0 else x for k, x in enumerate(p)
+    ],
+    "half the paragraphs replaced": lambda p, r: [
+        x if k % 2 else p[(k * 7919) % len(p)][::-1] for k, x in enumerate(p)
+    ],
+}
+
+
+def large_edits(runs: int) -> None:
+    """The worst cases: not the small edits the table above is about, but a vandal's blanking,
+    a page cut short, a reordering, edits everywhere, at 30,000 words, both ways."""
+    rnd = random.Random(7)
+    pool = corpus_paragraphs()
+    docs = [("en", english_document(pool, 30_000, rnd))]
+    docs.append(("th", script_document("th", 30_000, seed=rnd.randrange(10**6))))
+    print("\n## Large edits at 30,000 words: CPU ms per diff with stats (worst of both ways)")
+    print(f"{'edit':<30} {'lang':>4} {'ours':>8} {'dmp line':>9}")
+    for name, edit in LARGE_EDITS.items():
+        for lang, paras in docs:
+            old, new = "\n".join(paras), "\n".join(edit(paras, rnd))
+            mine = max(
+                cpu_ms(lambda o=o, n=n: ours_with_stats(o, n), runs)
+                for o, n in ((old, new), (new, old))
+            )
+            base = max(
+                cpu_ms(lambda o=o, n=n: dmp_lines(o, n), runs) for o, n in ((old, new), (new, old))
+            )
+            print(f"{name:<30} {lang:>4} {mine:8.1f} {base:9.1f}")
+
+
 def percentile(xs: list[float], q: float) -> float:
     xs = sorted(xs)
     return xs[min(len(xs) - 1, math.ceil(q * len(xs)) - 1)]
@@ -249,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
         rows.append((lang, words, pure, dmp, fast, read, stats))
     diffmod.use_accelerator(True)
     report(f"{len(pairs)} revision pairs, 2,000-30,000 words, en th hi ru zh", rows)
+    if not args.quick:
+        large_edits(runs)
     return 0
 
 

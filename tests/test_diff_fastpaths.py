@@ -16,11 +16,13 @@ from tracker import diff as diffmod
 from tracker.diff.align import Clock, align, common_head, common_tail
 from tracker.diff.pairing import (
     Paragraphs,
+    Similarity,
     _add_tri,
     _dice,
     at_least_by_ends,
     collapsed,
     match,
+    pair_run,
     shared_ends,
     trigrams,
 )
@@ -448,3 +450,50 @@ def test_a_token_replaced_gives_the_ops_the_alignment_gives(
     clock = Clock(math.inf)
     assert token_ops(old, new, clock) == aligned_ops(old, new, clock)
     assert token_ops(new, old, clock) == aligned_ops(new, old, clock)
+
+
+# one side much longer than the other, or repetitive (few distinct trigrams for its length)
+lopsided = st.tuples(
+    texts | st.text(alphabet="ab ", max_size=8),
+    st.lists(texts | st.sampled_from(["ab" * 40, "the " * 30]), min_size=1, max_size=6).map(
+        "".join
+    ),
+)
+
+
+@PROPS
+@given(pairs | lopsided | lopsided.map(lambda p: p[::-1]), st.sampled_from([0.4, 0.6]))
+def test_a_pair_ruled_out_by_its_lengths_is_never_similar_enough(
+    pair: tuple[str, str], floor: float
+) -> None:
+    old, new = pair
+    sim = Similarity(Paragraphs([old]), Paragraphs([new]), {}, {})
+    if sim.below(0, 0, floor):
+        assert _dice(trigrams(old), trigrams(new)) < floor
+
+
+@PROPS
+@given(st.lists(texts | lopsided.map("".join), min_size=1, max_size=6), lopsided)
+def test_a_run_pairs_as_scoring_every_pair_pairs_it(olds: list[str], news: tuple[str, str]) -> None:
+    """Pairs ruled out by their lengths are skipped in a run; the pairs it finds are the same."""
+    new = list(news)
+    quick = pair_run(
+        list(range(len(olds))),
+        [0, 1],
+        Similarity(Paragraphs(olds), Paragraphs(new), {}, {}),
+        Clock(math.inf),
+    )
+    previous = Similarity.below
+    Similarity.below = lambda *args: False  # type: ignore[method-assign]
+    try:
+        sim = Similarity(Paragraphs(olds), Paragraphs(new), {}, {})
+        assert quick == pair_run(list(range(len(olds))), [0, 1], sim, Clock(math.inf))
+    finally:
+        Similarity.below = previous  # type: ignore[method-assign]
+
+
+def test_an_article_blanked_to_one_line_is_paired_without_reading_its_paragraphs() -> None:
+    olds = [" ".join(f"word{k} of paragraph {p}" for k in range(80)) for p in range(40)]
+    sim = Similarity(Paragraphs(olds), Paragraphs(["Blanked by a vandal"]), {}, {})
+    assert pair_run(list(range(40)), [0], sim, Clock(math.inf)) == []
+    assert not any(sim.a.has_grams(i) for i in range(40))

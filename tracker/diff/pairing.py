@@ -199,6 +199,37 @@ class Similarity:
             return True
         return (self(i, j) if found is None else found) >= floor
 
+    def below(self, i: int, j: int, floor: float) -> bool:
+        """self(i, j) < floor for sure, judged from the lengths and the longer text's first
+        trigrams, without building its set (False: not sure).
+
+        Dice is at most 2|S| / (|S| + |L|) for the smaller set S and the larger L, and |S| is
+        at most the shorter text's length - 2, so Dice >= floor needs |L| <= cap =
+        |S| (2 / floor - 1). The trigrams of the longer text's first characters are a subset
+        of L: more than cap of them rule the pair out. The prefix is a quarter longer than
+        cap (news text repeats about one trigram in ten), then twice as long while that is
+        not enough. A whole article blanked to one line is then paired with none of its
+        paragraphs without reading them whole.
+        """
+        found = self._seen.get((i, j))
+        if found is not None:
+            return found < floor
+        s, t = self.a.collapsed(i), self.b.collapsed(j)
+        short, long, grams = (s, t, self.b) if len(s) <= len(t) else (t, s, self.a)
+        cap = max(len(short) - 2, 1) * (2 / floor - 1)
+        if len(long) - 2 <= cap:
+            return False
+        k = j if grams is self.b else i
+        if grams.has_grams(k):
+            return len(grams.grams(k)) > cap
+        n = int(cap * 1.25) + 3
+        while True:
+            if len(_grams(long[:n])) > cap:
+                return True
+            if n >= len(long):
+                return False
+            n *= 2
+
     def ends(self, i: int, j: int) -> tuple[int, int]:
         """`shared_ends` of the two collapsed texts, found once per pair."""
         found = self._ends.get((i, j))
@@ -430,7 +461,8 @@ def pair_run(
             best, how = prev[col], 0
             if cur[col - 1] > best:
                 best, how = cur[col - 1], 1
-            s = sim(i, news[col - 1])
+            j = news[col - 1]
+            s = 0.0 if sim.below(i, j, PAIR_FLOOR) else sim(i, j)
             if s >= PAIR_FLOOR and prev[col - 1] + s > best:
                 best, how = prev[col - 1] + s, 2
             cur[col] = best
