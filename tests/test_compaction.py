@@ -430,6 +430,25 @@ def test_a_migration_killed_just_after_its_vacuum_leaves_no_free_page(tmp_path: 
     conn.close()
 
 
+def test_migrate_gives_back_pages_a_killed_run_left_free(tmp_path: Path) -> None:
+    """Killed after the index was dropped but before the close gave its page back: nothing is
+    owed, and `tracker migrate` still leaves no free page."""
+    path = release10_copy(tmp_path)
+    command = [sys.executable, "-m", "tracker", "--db", str(path), "migrate"]
+    subprocess.run(command, capture_output=True, check=True)
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE scratch AS SELECT randomblob(3000) AS b FROM version_rows")
+    conn.execute("DROP TABLE scratch")
+    conn.commit()
+    assert conn.execute("PRAGMA freelist_count").fetchone()[0] > 0
+    conn.close()
+    subprocess.run(command, capture_output=True, check=True)
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert conn.execute("PRAGMA freelist_count").fetchone() == (0,)
+    conn.close()
+
+
 @pytest.mark.parametrize("stage", ["compacting versions", "moving page details"])
 def test_two_processes_opening_an_old_database_at_once_both_work(
     tmp_path: Path, stage: str

@@ -74,9 +74,11 @@ def migrate(ctx: Context, as_json: bool) -> None:
     """Bring the database up to date now, showing progress (any command would do it first).
 
     Upgrading a large archive from an older release compacts every version in batches; a run
-    interrupted at any point (even kill -9) loses nothing and the next run carries on.
+    interrupted at any point (even kill -9) loses nothing and the next run carries on. Pages
+    left free (by a run killed just before it closed) are given back to the disk.
     """
     with ctx.store() as store:
+        store.reclaim()
         counts = {"schema_version": store.schema_version, **store.counts()}
     if as_json:
         emit_json(counts)
