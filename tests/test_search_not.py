@@ -224,3 +224,45 @@ def test_the_entries_of_a_not_query_worked_out_from_its_terms_are_the_index_answ
             compared += sum(bool(found) for found, _ in expected.values())
             cut += sum(not complete for _, complete in expected.values())
     assert compared > 100 and (cut > 10 or limit == 60)
+
+
+@pytest.mark.parametrize("range_rows", [0, 4000])
+def test_the_rows_of_a_page_are_those_of_its_stories_tokens(
+    histories: Path, monkeypatch: pytest.MonkeyPatch, range_rows: int
+) -> None:
+    """A page's rows are kept by its versions' id range when it is narrow (`_among`), by its
+    `story` tokens when wide: either way, exactly what an index query by the tokens finds."""
+    monkeypatch.setattr(search_module, "RANGE_ROWS", range_rows)
+    rnd = random.Random(9)
+    compared = 0
+    with Store(histories) as store:
+        for _ in range(30):
+            stories = rnd.sample(range(1, 13), rnd.randint(1, 5))
+            expression = terms(fts_query(_random_not_query(rnd)))
+            tokens = " OR ".join(f"s{s}" for s in stories)
+            for term, found in store._term_rows(stories, expression).items():
+                expected = {
+                    i
+                    for (i,) in store.conn.execute(
+                        "SELECT rowid FROM versions_search WHERE versions_search MATCH ?",
+                        [f"{{added}} : ({term}) AND story : ({tokens})"],
+                    )
+                }
+                assert found == expected, (term, stories)
+                compared += len(expected)
+    assert compared > 100
+
+
+def test_a_search_reads_in_its_own_savepoint_and_leaves_a_caller_s_transaction_alone(
+    histories: Path, tmp_path: Path
+) -> None:
+    db = tmp_path / "copy.db"
+    db.write_bytes(histories.read_bytes())
+    with Store(db) as store:
+        expected = store.search("red OR blue NOT gre*")
+        assert expected and not store.conn.in_transaction
+        with pytest.raises(RuntimeError), store.write() as conn:
+            conn.execute("DELETE FROM stories WHERE id = ?", [expected[0]["id"]])
+            assert store.search("red OR blue NOT gre*") != expected  # sees its own write
+            raise RuntimeError
+        assert store.search("red OR blue NOT gre*") == expected  # the write rolled back

@@ -37,6 +37,8 @@ TERM_SHARE = 4
 past TERM_SHARE terms it checks PROBE_LIMIT × TERM_SHARE / terms texts (60 for 20 terms), so a
 long query costs about what a short one does."""
 MAX_TERMS = 20
+RANGE_ROWS = 4000
+"""A page whose stories' version ids span fewer than this is kept by id range (`_among`)."""
 _TERM = re.compile(r'"([^"]*)"?|(\S+)')
 
 
@@ -59,11 +61,30 @@ class SearchMixin(StoreBase):
         fts = fts_query(query)
         if not fts:
             return []
+        with self._snapshot():
+            return self._search(fts, site, int(limit), int(offset))
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """One read transaction (a savepoint) for a whole search: its reads see one state of
+        the index, and the probe table's writes are not each committed (about 40% of a probe)."""
+        self.conn.execute("SAVEPOINT search")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK TO search")
+            self.conn.execute("RELEASE search")
+            raise
+        self.conn.execute("RELEASE search")
+
+    def _search(self, fts: str, site: str | None, limit: int, offset: int) -> list[Row]:
         match = "{added} : (" + fts + ")"
-        wanted = int(offset) + int(limit)
+        wanted = offset + limit
         try:
             order = self._scan(match, site, wanted)
-            page = order[int(offset) : wanted]
+            page = order[offset:wanted]
+            if not page:
+                return []
             expression = terms(fts)
             if _negated(expression):
                 rows = self._term_rows(page, expression)
@@ -146,29 +167,48 @@ class SearchMixin(StoreBase):
         self, fts: str, stories: list[int], order: str, limit: int
     ) -> list[tuple[int, int, int]]:
         """(story, number, version id) of the stories' versions whose added text matches."""
-        tokens = " OR ".join(f"s{s}" for s in stories)
+        tokens, where, params = self._among(stories)
         return self.conn.execute(
             "SELECT v.story_id, v.number, f.rowid FROM versions_search f "
             "JOIN version_rows v ON v.id = f.rowid "
-            f"WHERE versions_search MATCH ? ORDER BY {order} LIMIT ?",
-            [f"{{added}} : ({fts}) AND story : ({tokens})", limit],
+            f"WHERE versions_search MATCH ? {where} ORDER BY {order} LIMIT ?",
+            [f"{{added}} : ({fts}){tokens}", *params, limit],
         ).fetchall()
 
     def _term_rows(
         self, stories: list[int], expression: list[tuple[str, str]]
     ) -> dict[str, set[int]]:
         """{term: ids of the stories' versions whose added text has it}, one query a term."""
-        tokens = " OR ".join(f"s{s}" for s in stories)
+        tokens, where, params = self._among(stories)
         return {
             term: {
                 int(i)
                 for (i,) in self.conn.execute(
-                    "SELECT rowid FROM versions_search WHERE versions_search MATCH ?",
-                    [f"{{added}} : ({term}) AND story : ({tokens})"],
+                    "SELECT f.rowid FROM versions_search f JOIN version_rows v ON v.id = f.rowid "
+                    f"WHERE versions_search MATCH ? {where}",
+                    [f"{{added}} : ({term}){tokens}", *params],
                 )
             }
             for term in dict.fromkeys(term for _, term in expression)
         }
+
+    def _among(self, stories: list[int]) -> tuple[str, str, list[Any]]:
+        """What keeps the versions of `stories`: (to add to the MATCH expression, SQL after
+        `MATCH ?`, its parameters). The range of their version ids is free to
+        seek to; a `story` token per story costs a lookup in each index segment (about 0.6 ms
+        for a page of 51), so the tokens are only added when the range is wide (old stories
+        among new ones), where reading every row of it that holds the term would cost more."""
+        ids = json.dumps(stories)
+        low, high = self.conn.execute(
+            "SELECT min(id), max(id) FROM version_rows "
+            "WHERE story_id IN (SELECT value FROM json_each(?))",
+            [ids],
+        ).fetchone()
+        tokens = ""
+        if low is None or high - low >= RANGE_ROWS:
+            tokens = " AND story : (" + " OR ".join(f"s{s}" for s in stories) + ")"
+        where = "AND f.rowid BETWEEN ? AND ? AND v.story_id IN (SELECT value FROM json_each(?))"
+        return tokens, where, [low or 0, high or 0, ids]
 
     def _events_of_terms(
         self, stories: list[int], expression: list[tuple[str, str]], rows: dict[str, set[int]]
