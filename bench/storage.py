@@ -21,7 +21,8 @@
    for pairs among the newest versions and among the oldest.
 3. Search at 50,000 versions (5,000 stories x 10 versions, loaded with `Store.load_history`):
    common and rare phrases, prefixes, operators (three queries with NOT, one of 20 common
-   words), a site, a later page: median and worst of `--runs` runs each, each asking for PAGE
+   words), queries of up to 20 common prefixes with OR, AND and NOT (PREFIX_QUERIES), a
+   site, a later page: median and worst of `--runs` runs each, each asking for PAGE
    results as the site and the API do for their default page of 50 (`web/listing.py` asks for
    one more to know whether a next page exists).
 """
@@ -323,6 +324,29 @@ def read_part(tmp: Path, runs: int) -> None:
     print()
 
 
+COSTLY = "the* con* pro* com* for* sta* and* tha* int* thi* pre* wit* pla* per* you* dis* "
+COSTLY += "res* was* not* new*"
+"""The 3-letter prefixes costliest for FTS5 to expand in this index (most rows under them)."""
+PREFIX_QUERIES = {
+    "8 prefixes OR, NOT 2 words": "gov* OR pol* OR sta* OR pre* OR com* OR con* OR ban* OR "
+    "mar* NOT war NOT the",
+    "5 prefixes OR, NOT 15 common words": "gov* OR pol* OR sta* OR pre* OR com* NOT the NOT a "
+    "NOT in NOT of NOT to NOT and NOT said NOT on NOT for NOT is NOT was NOT with NOT at NOT "
+    "by NOT it",
+    "20 prefixes (5 OR, NOT 15)": "gov* OR pol* OR sta* OR pre* OR com* NOT con* NOT ban* NOT "
+    "mar* NOT the* NOT wor* NOT sai* NOT new* NOT off* NOT rep* NOT per* NOT pro* NOT res* "
+    "NOT dis* NOT ind* NOT int*",
+    "20 costliest prefixes (5 OR, NOT 15)": "the* OR con* OR pro* OR com* OR for* NOT sta* "
+    "NOT and* NOT tha* NOT int* NOT thi* NOT pre* NOT wit* NOT pla* NOT per* NOT you* NOT dis* "
+    "NOT res* NOT was* NOT not* NOT new*",
+    "20 costliest prefixes, OR": COSTLY.replace(" ", " OR "),
+    "20 costliest prefixes, AND": COSTLY,
+    "prefixes NOT their own words (the* OR con* NOT the NOT con* NOT a)": "the* OR con* NOT "
+    "the NOT con* NOT a",
+    "1-2 letter prefixes are words (t* OR th* NOT a*)": "t* OR th* NOT a*",
+}
+"""Queries built to cost the most: FTS5 expands each prefix by reading every token under it."""
+
 PAGE = 51
 """Results one timed search asks for: the site's and the API's default page (50), plus one."""
 
@@ -366,6 +390,7 @@ def search_part(tmp: Path, total: int, runs: int) -> None:
         "operators, 20 common words (10 OR, 10 NOT)": "the OR a OR in OR of OR to OR and OR "
         "said OR on OR for OR is NOT was NOT with NOT at NOT by NOT it NOT he NOT as NOT from "
         "NOT that NOT be",
+        **PREFIX_QUERIES,
         "absent word": "xylophonist",
     }
     print(f"## Search: {count:,} versions in {total // per_story:,} stories")

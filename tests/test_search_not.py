@@ -5,6 +5,7 @@ histories (when the query entered and left equals probing every version whole)."
 
 from __future__ import annotations
 
+import json
 import random
 import sqlite3
 from pathlib import Path
@@ -14,9 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tracker.document import Document
-from tracker.store import Store, chains
+from tracker.store import Store, chains, search_streams
 from tracker.store import search as search_module
 from tracker.store.search import fts_query, matches, terms
+from tracker.store.search_streams import TermRows, page_rows, scan, select
 
 WORDS = ["red", "blue", "green", "grey", "gold", "the"]
 TERMS = [*WORDS, "red blue", "the green", "gre*", "gol*", "_"]  # phrases, prefixes, no token
@@ -62,6 +64,7 @@ def test_the_terms_a_text_holds_decide_the_expression_as_fts5_does(
             if matches(expression, {term: i in found for term, found in holding.items()})
         }
         assert evaluated == rows(fts), fts
+        assert select(expression, holding) == evaluated, fts
 
 
 def _sentence(rnd: random.Random) -> str:
@@ -107,10 +110,11 @@ def _probe_every_version(store: Store, story_id: int, fts: str) -> tuple | None:
     return (entered, left, was) if entered else None
 
 
-def _random_not_query(rnd: random.Random) -> str:
+def _random_not_query(rnd: random.Random, negated: bool = True) -> str:
     parts = [rnd.choice(TERMS[:-1])]
     ops = [rnd.choice(["AND", "OR", "NOT"]) for _ in range(rnd.randint(1, 3))]
-    ops[rnd.randrange(len(ops))] = "NOT"
+    if negated:
+        ops[rnd.randrange(len(ops))] = "NOT"
     for op in ops:
         parts += [op, rnd.choice(TERMS[:-1])]
     return " ".join(f'"{p}"' if " " in p else p for p in parts)
@@ -215,8 +219,8 @@ def test_the_entries_of_a_not_query_worked_out_from_its_terms_are_the_index_answ
     stories = list(range(1, 13))
     compared = cut = 0
     with Store(histories) as store:
-        for _ in range(60):
-            fts = fts_query(_random_not_query(rnd))
+        for k in range(90):
+            fts = fts_query(_random_not_query(rnd, negated=k % 3 > 0))
             expression = terms(fts)
             rows = store._term_rows(stories, expression)
             expected = store._events(stories, fts)
@@ -266,3 +270,63 @@ def test_a_search_reads_in_its_own_savepoint_and_leaves_a_caller_s_transaction_a
             assert store.search("red OR blue NOT gre*") != expected  # sees its own write
             raise RuntimeError
         assert store.search("red OR blue NOT gre*") == expected  # the write rolled back
+
+
+@pytest.mark.parametrize("window", [1, 7, 512])
+def test_reading_each_term_once_finds_the_page_and_its_rows_as_the_index_queries_do(
+    histories: Path, monkeypatch: pytest.MonkeyPatch, window: int
+) -> None:
+    """A query with a prefix reads each term's rows once, newest first (`search_streams`):
+    the stories it finds (cut at `wanted` stories or the scan limit) and the page's rows of
+    each term are what the index query of the whole expression and of each term answer."""
+    monkeypatch.setattr(search_streams, "FIRST_WINDOW", window)
+    rnd = random.Random(12)
+    found = rows_compared = 0
+    with Store(histories) as store:
+        for k in range(60):
+            fts = fts_query(_random_not_query(rnd, negated=k % 2 == 0))
+            expression = terms(fts)
+            wanted, limit = rnd.randint(1, 14), rnd.choice([3, 20, 5000])
+            monkeypatch.setattr(search_module, "SCAN_LIMIT", limit)
+            streams = TermRows(store.conn, expression)
+            try:
+                order = scan(streams, wanted, limit)
+                assert order == store._scan(f"{{added}} : ({fts})", None, wanted), fts
+                versions = {
+                    i
+                    for (i,) in store.conn.execute(
+                        "SELECT id FROM version_rows "
+                        "WHERE story_id IN (SELECT value FROM json_each(?))",
+                        [json.dumps(order)],
+                    )
+                }
+                if order:
+                    assert page_rows(streams, versions) == store._term_rows(order, expression)
+            finally:
+                streams.close()
+            found += len(order)
+            rows_compared += len(versions)
+    assert found > 150 and rows_compared > 300
+
+
+def test_a_search_answers_the_same_when_its_one_pass_is_cut(
+    histories: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A query with NOT and a prefix reads its terms' rows once (READ_LIMIT rows at most); any
+    other query reads its page's entries on from the scan's cursor (FOLLOW_ROWS at most).
+    Past either the search asks the index again: the answer is the same (only its cost
+    differs), for every page."""
+    rnd = random.Random(13)
+    queries = [fts_query(_random_not_query(rnd, negated=k % 2 == 0)) for k in range(30)]
+    pages = [(0, 100), (0, 4), (3, 4), (7, 3)]
+
+    def answers() -> list[list[dict]]:
+        return [store.search(q, limit=n, offset=o) for q in queries for o, n in pages]
+
+    with Store(histories) as store:
+        whole = answers()
+        for limit in (-1, 20):
+            monkeypatch.setattr(search_streams, "READ_LIMIT", limit)
+            monkeypatch.setattr(search_module, "FOLLOW_ROWS", limit)
+            assert answers() == whole
+    assert sum(map(len, whole)) > 200

@@ -9,6 +9,9 @@ entered; where it left is found by probing the whole text of the versions after 
 temporary FTS5 table, so the query means exactly the same thing), bisecting each stretch.
 A query with NOT has no such order as a whole, but each of its terms does: each term is
 followed that way on its own and the expression is evaluated per version (`matches`).
+FTS5 expands a prefix in every index query that names it, so a search names each once: the
+scan's cursor is read on for the page's entries, and a query with NOT and a prefix reads each
+term's rows once (`search_streams`). The query language itself is in `search_query`.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from tracker.store import chains
-from tracker.store.base import SNIPPET_END, SNIPPET_START, Row, StoreBase, StoreError
+from tracker.store.base import Row, StoreBase, StoreError
+from tracker.store.search_query import fts_query, matches, negated, snippet, terms
+from tracker.store.search_streams import TermRows, page_rows, scan
 
 SCAN_LIMIT = 5000
 """The most matching versions one search reads before it stops (bounded cost per request)."""
@@ -36,10 +41,10 @@ TERM_SHARE = 4
 """A query with NOT asks each text it checks about every term, after one index query a term:
 past TERM_SHARE terms it checks PROBE_LIMIT × TERM_SHARE / terms texts (60 for 20 terms), so a
 long query costs about what a short one does."""
-MAX_TERMS = 20
 RANGE_ROWS = 4000
+FOLLOW_ROWS = 20_000
+"""The most rows a scan's cursor is read on for its page's events (`_events_below`)."""
 """A page whose stories' version ids span fewer than this is kept by id range (`_among`)."""
-_TERM = re.compile(r'"([^"]*)"?|(\S+)')
 
 
 class SearchMixin(StoreBase):
@@ -80,21 +85,33 @@ class SearchMixin(StoreBase):
     def _search(self, fts: str, site: str | None, limit: int, offset: int) -> list[Row]:
         match = "{added} : (" + fts + ")"
         wanted = offset + limit
+        expression = terms(fts)
+        prefixed = any(term.endswith("*") for _, term in expression)
+        streams = cursor = None
+        seen: list[tuple[int, int, int]] = []
         try:
-            order = self._scan(match, site, wanted)
+            if site is None and prefixed and negated(expression):
+                streams = TermRows(self.conn, expression)
+            order = scan(streams, wanted, SCAN_LIMIT) if streams else None
+            if order is None:
+                cursor = self._scan_cursor(match, site)
+                order, seen = _scanned(cursor, wanted)
             page = order[offset:wanted]
             if not page:
                 return []
-            expression = terms(fts)
-            if _negated(expression):
-                rows = self._term_rows(page, expression)
+            if negated(expression):
+                rows = self._page_rows(page, expression, streams)
                 events = self._events_of_terms(page, expression, rows)
             else:
-                rows, events = {}, self._events(page, fts)
+                rows, events = {}, self._events_below(cursor, seen, page) or self._events(page, fts)
         except sqlite3.OperationalError as exc:
             if "fts5" in str(exc):
                 return []
             raise StoreError(f"search failed: {exc}") from None
+        finally:
+            for reader in (streams, cursor):
+                if reader:
+                    reader.close()
         stories = {
             int(story["id"]): story
             for story in self._all(
@@ -113,9 +130,22 @@ class SearchMixin(StoreBase):
 
     def _scan(self, match: str, site: str | None, wanted: int) -> list[int]:
         """The first `wanted` stories with a matching version, newest match first, reading at
-        most SCAN_LIMIT matching versions. A site with few stories narrows the index query
-        itself to their `story` tokens; a large one is filtered row by row."""
-        sql = "SELECT v.story_id FROM versions_search f JOIN versions v ON v.id = f.rowid "
+        most SCAN_LIMIT matching versions."""
+        cursor = self._scan_cursor(match, site)
+        try:
+            return _scanned(cursor, wanted)[0]
+        finally:
+            if cursor:
+                cursor.close()
+
+    def _scan_cursor(self, match: str, site: str | None) -> sqlite3.Cursor | None:
+        """(story, number, version id) of the versions matching, newest first (None: the site
+        has no stories). A site with few stories narrows the index query itself to their
+        `story` tokens; a large one is filtered row by row."""
+        sql = (
+            "SELECT v.story_id, v.number, f.rowid FROM versions_search f "
+            "JOIN version_rows v ON v.id = f.rowid "
+        )
         params: list[Any] = []
         if site:
             site, under = site.lower(), "%." + re.sub(r"([%_\\])", r"\\\1", site.lower())
@@ -127,7 +157,7 @@ class SearchMixin(StoreBase):
                 )
             ]
             if not ids:
-                return []
+                return None
             if len(ids) <= SITE_TOKENS:
                 match += " AND story : (" + " OR ".join(f"s{i}" for i in ids) + ")"
             else:
@@ -137,14 +167,30 @@ class SearchMixin(StoreBase):
                 )
                 params += [site, under]
         sql += "WHERE versions_search MATCH ? ORDER BY f.rowid DESC"
-        order: dict[int, None] = {}
-        cur = self.conn.execute(sql, [*params, match])
-        for scanned, (story_id,) in enumerate(cur, 1):
-            order[story_id] = None
-            if len(order) >= wanted or scanned >= SCAN_LIMIT:
-                break
-        cur.close()
-        return list(order)
+        return self.conn.execute(sql, [*params, match])
+
+    def _events_below(
+        self, cursor: sqlite3.Cursor | None, seen: list[tuple[int, int, int]], page: list[int]
+    ) -> dict[int, tuple[dict[int, int], bool]] | None:
+        """What `_events` answers, from the scan's own cursor: the page's rows it read, and
+        those it reads on down to the page's oldest version, so that the index expands the
+        query's prefixes once (an index query of 20 common prefixes costs ~20 ms at 50,000
+        versions). None when that is more than FOLLOW_ROWS rows away (`_events` asks)."""
+        wanted = set(page)
+        (low,) = self.conn.execute(
+            "SELECT min(id) FROM version_rows WHERE story_id IN (SELECT value FROM json_each(?))",
+            [json.dumps(page)],
+        ).fetchone()
+        found = [row for row in seen if row[0] in wanted]
+        if cursor and low is not None and seen and seen[-1][2] > low:
+            for k, row in enumerate(cursor):
+                if row[2] < low:
+                    break
+                if k >= FOLLOW_ROWS:
+                    return None
+                if row[0] in wanted:
+                    found.append(row)
+        return _first_events(page, found)
 
     def _events(self, stories: list[int], fts: str) -> dict[int, tuple[dict[int, int], bool]]:
         """For each story, {number: version id} of its first EVENT_LIMIT versions whose added
@@ -174,6 +220,28 @@ class SearchMixin(StoreBase):
             f"WHERE versions_search MATCH ? {where} ORDER BY {order} LIMIT ?",
             [f"{{added}} : ({fts}){tokens}", *params, limit],
         ).fetchall()
+
+    def _page_rows(
+        self, page: list[int], expression: list[tuple[str, str]], streams: TermRows | None
+    ) -> dict[str, set[int]]:
+        """{term: the page's versions whose added text has it}: from the terms' cursors when
+        the search read them (`search_streams`), else one index query a term (none for a
+        query without NOT and prefixes: `_events` asks the index for the whole of it)."""
+        if streams:
+            versions = {
+                int(i)
+                for (i,) in self.conn.execute(
+                    "SELECT id FROM version_rows "
+                    "WHERE story_id IN (SELECT value FROM json_each(?))",
+                    [json.dumps(page)],
+                )
+            }
+            found = page_rows(streams, versions)
+            if found is not None:
+                return found
+        if streams or negated(expression):
+            return self._term_rows(page, expression)
+        return {}
 
     def _term_rows(
         self, stories: list[int], expression: list[tuple[str, str]]
@@ -217,26 +285,20 @@ class SearchMixin(StoreBase):
         for the whole expression again (a query with NOT reads every term's rows anyway, and an
         index query of a few common prefixes costs milliseconds): a version's added text
         matches when the expression holds for the terms it has."""
-        out: dict[int, tuple[dict[int, int], bool]] = {s: ({}, True) for s in stories}
         candidates = set().union(*rows.values()) if rows else set()
         hits = [
             i
             for i in candidates
             if matches(expression, {t: i in found for t, found in rows.items()})
         ]
-        if not hits:
-            return out
-        by_story: dict[int, list[tuple[int, int]]] = {}
-        for story_id, number, version_id in self.conn.execute(
-            "SELECT story_id, number, id FROM version_rows "
-            "WHERE id IN (SELECT value FROM json_each(?))",
-            [json.dumps(hits)],
-        ):
-            by_story.setdefault(int(story_id), []).append((int(number), int(version_id)))
-        for story_id, found in by_story.items():
-            found.sort()
-            out[story_id] = (dict(found[:EVENT_LIMIT]), len(found) <= EVENT_LIMIT)
-        return out
+        return _first_events(
+            stories,
+            self.conn.execute(
+                "SELECT story_id, number, id FROM version_rows "
+                "WHERE id IN (SELECT value FROM json_each(?))",
+                [json.dumps(hits)],
+            ).fetchall(),
+        )
 
     def _history(
         self,
@@ -483,35 +545,6 @@ def probe_limit(term_count: int) -> int:
     return max(1, PROBE_LIMIT * TERM_SHARE // term_count)
 
 
-def terms(fts: str) -> list[tuple[str, str]]:
-    """An `fts_query` expression as [(operator before it, term)]: '' before the first."""
-    out, op = [], ""
-    for part in re.findall(r'"[^"]*"(?: \*)?|AND|OR|NOT', fts):
-        if part in ("AND", "OR", "NOT"):
-            op = part
-        else:
-            out.append((op, part))
-            op = ""
-    return out
-
-
-def _negated(expression: list[tuple[str, str]]) -> bool:
-    return any(op == "NOT" for op, _ in expression)
-
-
-def matches(expression: list[tuple[str, str]], present: dict[str, bool]) -> bool:
-    """Whether FTS5 matches a text holding the terms `present` says: NOT and AND bind tighter
-    than OR, left to right (`a OR b NOT c` is a or (b and not c); `a NOT b NOT c` is a and not
-    b and not c), so the expression is a union of groups whose terms are all required, or,
-    after NOT, excluded."""
-    any_group, group = False, True
-    for op, term in expression:
-        if op == "OR":
-            any_group, group = any_group or group, True
-        group = group and present[term] != (op == "NOT")
-    return any_group or group
-
-
 def _tally(out: dict[int, tuple[dict[int, int], bool]], rows: list[tuple[int, int, int]]) -> None:
     """Add index rows to each story's versions; a story past EVENT_LIMIT is incomplete."""
     for story_id, number, version_id in rows:
@@ -522,56 +555,30 @@ def _tally(out: dict[int, tuple[dict[int, int], bool]], rows: list[tuple[int, in
             out[story_id] = (found, False)
 
 
-def snippet(text: str, fts: str, words: int = 24) -> str:
-    """About `words` words of `text` around the first place the query's terms appear, each term
-    between SNIPPET_START and SNIPPET_END (a reading aid: FTS5 decided what matches)."""
-    shown = []
-    for op, term in terms(fts):
-        phrase = [re.escape(w) for w in term.strip('"* ').split()]
-        if op != "NOT" and phrase:
-            shown.append(r"\W+".join(phrase) + (r"\w*" if term.endswith("*") else ""))
-    if not shown:
-        return " ".join(text.split()[:words])
-    pattern = re.compile(r"(?<!\w)(?:" + "|".join(shown) + r")(?!\w)", re.IGNORECASE)
-    found = pattern.search(text)
-    start = 0 if found is None else max(0, text.rfind(" ", 0, max(0, found.start() - 80)) + 1)
-    window = " ".join(text[start:].split()[:words])
-    marked = pattern.sub(lambda m: f"{SNIPPET_START}{m.group(0)}{SNIPPET_END}", window)
-    return ("…" if start else "") + marked + ("…" if len(window) < len(text) - start else "")
-
-
-def fts_query(query: str) -> str:
-    """What a person types as a safe FTS5 expression: words, "phrases", prefix*, OR, NOT.
-
-    Every word becomes a quoted string, so FTS5 syntax in the input is never interpreted;
-    operators only count between two terms. Empty when nothing searchable is left.
-    """
-    printable = "".join(ch if ch.isprintable() else " " for ch in query)
-    parts: list[str] = []
-    pending_op = ""
-    for m in _TERM.finditer(printable):
-        phrase, word = m.group(1), m.group(2)
-        if word in ("OR", "NOT", "AND"):
-            pending_op = word if parts else ""
-            continue
-        term = _term(phrase if phrase is not None else word, prefix_ok=phrase is None)
-        if not term:
-            continue
-        if len(parts) >= MAX_TERMS * 2:
+def _scanned(
+    cursor: sqlite3.Cursor | None, wanted: int
+) -> tuple[list[int], list[tuple[int, int, int]]]:
+    """The first `wanted` stories of a scan, reading at most SCAN_LIMIT of its rows, and the
+    rows read."""
+    order: dict[int, None] = {}
+    seen: list[tuple[int, int, int]] = []
+    for row in cursor or ():
+        seen.append(row)
+        order[row[0]] = None
+        if len(order) >= wanted or len(seen) >= SCAN_LIMIT:
             break
-        if parts:
-            parts.append(pending_op or "AND")
-        parts.append(term)
-        pending_op = ""
-    return " ".join(parts)
+    return list(order), seen
 
 
-def _term(text: str, *, prefix_ok: bool) -> str:
-    prefix = prefix_ok and text.endswith("*")
-    words = re.findall(r"\w+", text.rstrip("*"))
-    if not words:
-        return ""
-    quoted = '"' + " ".join(words) + '"'
-    if prefix and len(words) == 1 and len(words[0]) >= 3:
-        return quoted + " *"
-    return quoted
+def _first_events(
+    stories: list[int], rows: list[tuple[int, int, int]]
+) -> dict[int, tuple[dict[int, int], bool]]:
+    """{story: ({number: version id} of its first EVENT_LIMIT rows, whether that is all)}."""
+    out: dict[int, tuple[dict[int, int], bool]] = {s: ({}, True) for s in stories}
+    by_story: dict[int, list[tuple[int, int]]] = {}
+    for story_id, number, version_id in rows:
+        by_story.setdefault(int(story_id), []).append((int(number), int(version_id)))
+    for story_id, found in by_story.items():
+        found.sort()
+        out[story_id] = (dict(found[:EVENT_LIMIT]), len(found) <= EVENT_LIMIT)
+    return out
