@@ -26,7 +26,7 @@ from typing import Any
 from tracker.store import chains
 from tracker.store.base import Row, StoreBase, StoreError
 from tracker.store.search_query import fts_query, matches, negated, snippet, terms
-from tracker.store.search_streams import TermRows, page_rows, scan
+from tracker.store.search_streams import TermRows, page_rows, scan, suits
 
 SCAN_LIMIT = 5000
 """The most matching versions one search reads before it stops (bounded cost per request)."""
@@ -86,11 +86,10 @@ class SearchMixin(StoreBase):
         match = "{added} : (" + fts + ")"
         wanted = offset + limit
         expression = terms(fts)
-        prefixed = any(term.endswith("*") for _, term in expression)
         streams = cursor = None
         seen: list[tuple[int, int, int]] = []
         try:
-            if site is None and prefixed and negated(expression):
+            if site is None and suits(expression):
                 streams = TermRows(self.conn, expression)
             order = scan(streams, wanted, SCAN_LIMIT) if streams else None
             if order is None:
