@@ -65,6 +65,7 @@ class TermRows:
         }
         self._ahead: dict[str, list[int]] = {term: [] for term in self.terms}  # newest first
         self._at = {term: 0 for term in self.terms}  # the first of `_ahead` not yet taken
+        self._batch = {term: 32 for term in self.terms}  # rows fetched at a time, doubling
         self._positive = list(
             dict.fromkeys(t for required, _ in groups(expression) for t in required)
         )
@@ -76,8 +77,9 @@ class TermRows:
     def _next(self, term: str) -> int | None:
         """The newest row of `term` not yet taken (None: none left)."""
         ahead = self._ahead[term]
-        if self._at[term] == len(ahead):
-            ahead[:] = [i for (i,) in self._cursors[term].fetchmany(1024)]
+        if self._at[term] == len(ahead):  # a page of 51 needs ~100 rows a term: fetch few first
+            self._batch[term] = batch = min(self._batch[term] * 2, 2048)
+            ahead[:] = [i for (i,) in self._cursors[term].fetchmany(batch)]
             self._at[term] = 0
         return ahead[self._at[term]] if ahead else None
 
