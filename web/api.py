@@ -155,12 +155,14 @@ def stories() -> Response:
     filters = listing.read_filters()
     limit, offset = listing.paging(50)
     result = listing.stories(filters, limit, offset)
+    extra = {"notes": result.notes} if filters["q"] else {}
     return jsonify(
         stories=[story_json(r) for r in result.rows],
         total=result.total,
         limit=result.limit,
         offset=result.offset,
         has_more=result.has_more,
+        **extra,
     )
 
 

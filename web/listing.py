@@ -6,14 +6,14 @@ with indexed queries, so a page costs the same at story 10 and story 10,000.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from flask import request
 
 from tracker import clock
-from tracker.store import STORY_SORTS, Row
+from tracker.store import STORY_SORTS, Row, query_notes
 from web.db import get_store
 from web.routing import choice_arg, int_arg, text_arg
 
@@ -39,6 +39,7 @@ class Listing:
     limit: int
     offset: int
     has_more: bool
+    notes: list[str] = field(default_factory=list)  # what a search did with odd parts of q
 
     @property
     def page(self) -> int:
@@ -71,7 +72,8 @@ def stories(filters: dict[str, Any], limit: int, offset: int) -> Listing:
     store = get_store()
     if filters["q"]:
         rows = store.search(filters["q"], site=filters["site"], limit=limit + 1, offset=offset)
-        return Listing(rows[:limit], None, limit, offset, len(rows) > limit)
+        notes = query_notes(filters["q"])
+        return Listing(rows[:limit], None, limit, offset, len(rows) > limit, notes)
     where = {
         "site": filters["site"],
         "feed_id": filters["feed"],

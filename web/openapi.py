@@ -403,6 +403,12 @@ def _schemas() -> dict[str, Any]:
                 "stories": {"type": "array", "items": story},
                 "total": {"type": "integer", "nullable": True},
                 "has_more": {"type": "boolean"},
+                "notes": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "search only: what was done with parts of q that could not "
+                    "be taken as typed (a 2-letter prefix, a leading NOT...)",
+                },
             },
         },
         "Diff": {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from tracker.cli.common import Context, emit_json, json_option, pass_ctx, use_color
-from tracker.store import SNIPPET_END, SNIPPET_START, Row
+from tracker.store import SNIPPET_END, SNIPPET_START, Row, query_notes
 
 SEARCH_FIELDS = ("id", "url", "title", "site", "state", "version_count", "last_changed_at")
 
@@ -48,9 +48,17 @@ def search(
 
     \b
     QUERY is words (all in one sentence or the headline), "quoted phrases",
-    prefixes (elect*) and OR / NOT between them. Every version counts,
-    including text a later version removed. Newest match first.
+    prefixes of 3 letters or more (elect*) and OR / NOT in capitals between
+    them. Every version counts, including text a later version removed.
+    Newest match first. Parts that cannot be taken as typed get a note on
+    stderr. Put -- before a query that starts with a dash.
+
+    \b
+    tracker search '"ceasefire talks"' --site example.com
+    tracker search 'elect* NOT poll' --json
     """
+    for note in query_notes(" ".join(query)):
+        click.echo(f"note: {note}", err=True)
     with ctx.store() as store:
         rows = store.search(" ".join(query), site=site, limit=limit, offset=(page - 1) * limit)
     if as_json:

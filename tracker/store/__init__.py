@@ -34,6 +34,7 @@ from tracker.store.feeds import FeedsMixin
 from tracker.store.notify import NotifyMixin
 from tracker.store.schema import MIGRATIONS, SCHEMA_VERSION
 from tracker.store.search import SearchMixin
+from tracker.store.search_query import query_notes
 from tracker.store.status import StatusMixin
 from tracker.store.stories import StoriesMixin
 from tracker.store.timeline import TimelineMixin
@@ -73,6 +74,7 @@ __all__ = [
     "Store",
     "StoreError",
     "Unwritable",
+    "query_notes",
     "translate_errors",
     "verify_database",
 ]

@@ -10,6 +10,10 @@ from functools import lru_cache
 from tracker.store.base import SNIPPET_END, SNIPPET_START
 
 MAX_TERMS = 20
+_LEADING = {
+    "NOT": "NOT with nothing before it was ignored: search for what must be there, then NOT "
+    "what must not (police NOT army).",
+}
 _TERM = re.compile(r'"([^"]*)"?|(\S+)')
 
 
@@ -87,24 +91,65 @@ def fts_query(query: str) -> str:
     Every word becomes a quoted string, so FTS5 syntax in the input is never interpreted;
     operators only count between two terms. Empty when nothing searchable is left.
     """
+    return _read(query)[0]
+
+
+def query_notes(query: str) -> list[str]:
+    """What a search did with the parts of `query` it could not take as typed, one sentence
+    each: a query is never refused, so without these "po*" (searched as the word "po") or a
+    leading NOT (ignored) would quietly find something else than what was meant."""
+    return _read(query)[1]
+
+
+def _read(query: str) -> tuple[str, list[str]]:
     printable = "".join(ch if ch.isprintable() else " " for ch in query)
     parts: list[str] = []
+    notes: list[str] = []
     pending_op = ""
     for m in _TERM.finditer(printable):
         phrase, word = m.group(1), m.group(2)
         if word in ("OR", "NOT", "AND"):
+            if not parts:
+                notes.append(_LEADING.get(word, f"{word} with nothing before it was ignored."))
             pending_op = word if parts else ""
             continue
-        term = _term(phrase if phrase is not None else word, prefix_ok=phrase is None)
+        text = phrase if phrase is not None else word
+        term = _term(text, prefix_ok=phrase is None)
         if not term:
+            if text == "*":
+                notes.append("A * on its own was left out: it goes right after a word (elect*).")
+            elif text.strip():
+                notes.append(f"“{text}” has no letters or digits, so it was left out.")
             continue
         if len(parts) >= MAX_TERMS * 2:
+            notes.append(f"Only the first {MAX_TERMS} words or phrases were searched.")
             break
+        notes += _term_notes(text, term, phrase is not None)
         if parts:
             parts.append(pending_op or "AND")
         parts.append(term)
         pending_op = ""
-    return " ".join(parts)
+    if pending_op:
+        notes.append(f"{pending_op} at the end has nothing after it, so it was ignored.")
+    return " ".join(parts), notes
+
+
+def _term_notes(text: str, term: str, quoted: bool) -> list[str]:
+    """Notes on one term: a prefix that could not be one, a Google-style minus, a lowercase
+    operator (FTS5's operators are capitals: "or" is a word)."""
+    shown = term.strip('"* ')
+    if not quoted and text.endswith("*") and not term.endswith("*"):
+        if " " in shown:
+            return [f"“{text}”: only a single word can end in *, so it was searched as “{shown}”."]
+        return [
+            f"“{text}”: a prefix needs 3 letters or more before the *, so it was searched as "
+            f"the word “{shown}”."
+        ]
+    if not quoted and text.startswith("-") and len(text) > 1:
+        return [f"“{text}” was searched as “{shown}”: to leave a word out, put NOT before it."]
+    if not quoted and text in ("or", "not", "and"):
+        return [f"“{text}” was searched as a word: write {text.upper()} to use it as an operator."]
+    return []
 
 
 def _term(text: str, *, prefix_ok: bool) -> str:
