@@ -42,9 +42,9 @@ TERM_SHARE = 4
 past TERM_SHARE terms it checks PROBE_LIMIT × TERM_SHARE / terms texts (60 for 20 terms), so a
 long query costs about what a short one does."""
 RANGE_ROWS = 4000
+"""A page whose stories' version ids span fewer than this is kept by id range (`_among`)."""
 FOLLOW_ROWS = 20_000
 """The most rows a scan's cursor is read on for its page's events (`_events_below`)."""
-"""A page whose stories' version ids span fewer than this is kept by id range (`_among`)."""
 
 
 class SearchMixin(StoreBase):

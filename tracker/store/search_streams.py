@@ -122,9 +122,9 @@ def scan(rows: TermRows, wanted: int, scan_limit: int) -> list[int] | None:
     scanned, window = 0, FIRST_WINDOW
     while (top := rows.top()) is not None:
         new = rows.down_to(top - window + 1)
-        hits = sorted(select(rows.expression, new), reverse=True) if new is not None else []
         if new is None:
             return None
+        hits = sorted(select(rows.expression, new), reverse=True)
         stories = dict(
             rows.conn.execute(
                 "SELECT id, story_id FROM version_rows "
