@@ -245,3 +245,31 @@ def test_every_form_post_needs_the_csrf_token(db_path: Path, store: Store) -> No
     store.get_story(1)
     store.get_subscription(1)
     assert all("csrf.example" not in s["url"] for s in store.list_stories(limit=100))
+
+
+def _raw_bytes(base: str, target: bytes) -> bytes:
+    port = int(base.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@pytest.mark.parametrize("private", [False, True])
+def test_a_query_string_that_is_not_utf8_is_a_400(db_path: Path, private: bool) -> None:
+    """waitress hands a target starting with // to the app with its query bytes undecoded (as
+    other WSGI servers do for every target): a byte that is not UTF-8 is a 400, not a 500."""
+    with live(make_app(db_path, private=private, allow_private=True)) as base:
+        for target in (
+            b"//?q=\xff",
+            b"//api/stories?limit=\xfe",
+            b"//api/changes?kind=\xc3",
+            b"//signin?next=\xff",
+            b"//stories/1?view=\xff",
+        ):
+            answer = _raw_bytes(base, target)
+            head, _, body = answer.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 400"), (target, answer[:200])
+            assert b"X-Frame-Options: DENY" in head and b"UTF-8" in body, answer[:300]

@@ -83,6 +83,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.wsgi_app = TrustedProxies(app.wsgi_app, settings.trusted_proxies, settings.proxy_hops)
     app.url_map.converters["id"] = routing.IdConverter
     db.init_app(app)
+    routing.init_app(app)  # first: later hooks read the query string
     security.init_app(app)
     errors.init_app(app)
     filters.init_app(app)

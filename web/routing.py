@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from flask import abort, request
+from flask import Flask, abort, request
 from werkzeug.routing import IntegerConverter
 
 from tracker.numbers import MAX_ID, whole_number
@@ -50,3 +50,16 @@ def text_arg(name: str, limit: int = 200) -> str:
     if has_control(raw):
         abort(400, description=f"{name} must not contain control characters")
     return raw
+
+
+def _query_is_utf8() -> None:
+    """A query string is read as UTF-8; any other bytes (which waitress passes on for a target
+    starting with // and other servers for every target) are a 400 before anything reads it."""
+    try:
+        request.query_string.decode("utf-8")
+    except UnicodeDecodeError:
+        abort(400, description="The query string is not valid UTF-8.")
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_query_is_utf8)
