@@ -203,3 +203,34 @@ def test_a_child_on_a_forbidden_address_is_not_fetched(
     )
     _, _, result = follow(store, site.url("/sitemap.xml"), fetcher)
     assert [store.get_story(i)["url"] for i in result.added] == [site.url("/n")]
+
+
+def test_children_that_fail_count_against_the_cap(
+    store: Store, site: LocalSite, fetcher: Fetcher
+) -> None:
+    """An index of 300 children that all 404 is still only 20 requests, not 300."""
+    site.set(
+        "/sitemap.xml",
+        index(*(site.url(f"/missing{n}.xml") for n in range(300))),
+        content_type="application/xml",
+    )
+    _, _, result = follow(store, site.url("/sitemap.xml"), fetcher)
+    assert result.outcome == "polled" and result.added == []
+    assert len([r for r in site.requests if r.path.startswith("/missing")]) <= 20
+
+
+def test_a_date_past_the_year_9999_is_taken_as_undated(db_path: Path, site: LocalSite) -> None:
+    site.set(
+        "/news.xml",
+        news_sitemap(
+            (site.url("/n/far"), "Far", "9999-12-31T23:59:59-01:00"),
+            (site.url("/n/now"), "Now", ago(hours=1)),
+        ),
+        content_type="application/xml",
+    )
+    env = {"TRACKER_ALLOW_HOSTS": "127.0.0.1", "TRACKER_RESPECT_ROBOTS": "0"}
+    result = CliRunner().invoke(
+        main, ["--db", str(db_path), "add-feed", site.url("/news.xml"), "--json"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["entries"] == 2

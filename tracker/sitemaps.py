@@ -51,7 +51,7 @@ class Found:
 
     title: str | None
     entries: list[tuple[str, str | None]] = field(default_factory=list)
-    fetched: int = 0  # documents read in this poll, the first included
+    fetched: int = 0  # documents asked for in this poll (failed ones too), the first included
 
 
 def looks_like(body: bytes, url: str, content_type: str | None) -> bool:
@@ -112,11 +112,11 @@ def _walk(
         if found.fetched > MAX_CHILDREN or link in seen:
             continue
         seen.add(link)
+        found.fetched += 1  # counted before asking: 50,000 children that fail are no way around
         try:
             page = fetcher.get(link)
         except FetchError:
             continue  # one child that fails does not hide the others
-        found.fetched += 1
         try:
             _walk(fetcher, link, page.body, depth + 1, seen, dated, found, home, moment)
         except SitemapError:
@@ -209,7 +209,10 @@ def _when(text: str) -> datetime | None:
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-01:00 is past the last day Python can hold
+        return None
 
 
 def _clean(link: str, base: str) -> str | None:
