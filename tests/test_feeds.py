@@ -146,6 +146,18 @@ def test_add_feed_and_feeds_commands(db_path: Path, site: LocalSite) -> None:
     assert refused.exit_code == 1 and "loopback" in refused.output
 
 
+def test_add_feed_names_the_servers_fault_not_a_missing_feed(
+    db_path: Path, site: LocalSite
+) -> None:
+    """A broken reply to a feed not yet followed said "no feed with id or URL ...": the reason
+    was read from the lookup that had just failed, not from the server's answer."""
+    site.set("/feed", rss(("A", "/a")), headers={"Content-Length": "5, 6"})
+    env = {"TRACKER_ALLOW_HOSTS": "127.0.0.1", "TRACKER_RESPECT_ROBOTS": "0"}
+    out = CliRunner(env=env).invoke(main, ["--db", str(db_path), "add-feed", site.url("/feed")])
+    assert out.exit_code == 1 and "Traceback" not in out.output
+    assert "Content-Length" in out.output and "no feed" not in out.output
+
+
 def test_an_entry_with_an_unreadable_link_is_skipped_not_fatal(
     store: Store, site: LocalSite, fetcher: Fetcher
 ) -> None:

@@ -207,12 +207,16 @@ def follow(
     """
     clean = normalize(url)
     try:
-        existing = store.find_feed(clean)
+        feed_id = int(store.find_feed(clean)["id"])
     except NotFound:
-        page, parsed = fetch(fetcher, clean)
-        feed_id, created = store.add_feed(clean, interval=interval)
-        return feed_id, created, _apply(store, store.get_feed(feed_id), page, parsed, clock.now())
-    return int(existing["id"]), False, poll(store, int(existing["id"]), fetcher)
+        feed_id = 0
+    if feed_id:
+        return feed_id, False, poll(store, feed_id, fetcher)
+    # fetched outside the except block: a failure there would carry the NotFound as its
+    # context, and the reason read from it said "no feed with id or URL ..."
+    page, parsed = fetch(fetcher, clean)
+    feed_id, created = store.add_feed(clean, interval=interval)
+    return feed_id, created, _apply(store, store.get_feed(feed_id), page, parsed, clock.now())
 
 
 def record_internal_error(store: Store, feed_id: int, exc: BaseException) -> FeedResult:
