@@ -270,3 +270,21 @@ def test_run_pauses_while_another_process_holds_the_lock_and_resumes(
     assert text.count("paused") == 1 and text.count("resumed") == 1, text
     assert "locked by another process" in text
     assert "Traceback" not in text
+
+
+def test_a_tag_of_200000_attributes_is_read_not_parsed_for_hours(
+    tmp_path: Path, site: LocalSite
+) -> None:
+    """libxml2 compares each attribute of a tag with all before it: 2 MB of one tag took it
+    minutes, so the check was stopped at extract_timeout and failed, every time; now the tag is
+    cut after 1,000 attributes and the page is read."""
+    flood = " ".join(f"a{n}=1" for n in range(200_000))
+    body = page("Harbour bridge", *FIRST).replace(b"<article>", f"<article {flood}>".encode())
+    site.set("/flood", body)
+    db = tmp_path / "t.db"
+    assert _tracker(db, "add", site.url("/flood")).returncode == 0
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(ENV, "TRACKER_EXTRACT_TIMEOUT", "20")
+        done = _tracker(db, "check", "1")
+    assert done.returncode == 0, done.stdout
+    assert FIRST[0] in _tracker(db, "show", "1").stdout

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from check_support import FIRST, SECOND, local, page
+from check_support import FIRST, SECOND, local, page, slow_page
 from servers import LocalSite, Request, Response, wait_for
 
 from tracker import clock, config
@@ -340,18 +340,12 @@ def test_dispatch_in_its_thread_does_not_share_the_resume_transaction(
         scheduler.stop()
 
 
-def _hostile_page(attributes: int) -> bytes:
-    """One element with a great many attributes: libxml2 takes seconds (quadratic) to parse it."""
-    names = " ".join(f"a{i}=x" for i in range(attributes))
-    return f"<html><body><div {names}>hi</div><p>{' '.join(FIRST)}</p></body></html>".encode()
-
-
 def test_extraction_processes_stop_a_page_that_runs_over_its_budget(
     db_path: Path, site: LocalSite
 ) -> None:
     """The hostile page fails with a reason; pages queued behind it at the same moment are
     read by the fresh processes, not blamed for its time."""
-    site.set("/slow", _hostile_page(150_000))
+    site.set("/slow", slow_page())
     for n in range(3):
         site.set(f"/story{n}", page(f"Bridge {n}", *FIRST))
     with Store(db_path) as store:
@@ -388,7 +382,7 @@ def test_pages_sent_with_a_hostile_one_are_not_blamed_for_its_time(db_path: Path
         with ThreadPoolExecutor(4) as threads:
             futures = [
                 threads.submit(pool.extractors, body, "text/html", None)
-                for body in (_hostile_page(150_000), normal, normal, normal)
+                for body in (slow_page(), normal, normal, normal)
             ]
             outcomes = []
             for future in futures:

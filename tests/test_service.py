@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from check_support import FIRST, SECOND, local, page
+from check_support import FIRST, SECOND, local, page, slow_page
 from click.testing import CliRunner
 from servers import LocalSite, free_port, wait_for
 
@@ -80,8 +80,7 @@ def test_check_command_exits_1_when_every_check_failed(db_path: Path, site: Loca
 def test_a_hostile_page_cannot_hang_tracker_check(db_path: Path, site: LocalSite) -> None:
     """Default settings read pages in processes with a budget: the page that would keep
     libxml2 busy for minutes is stopped, and the other story is checked as usual."""
-    names = " ".join(f"a{i}=x" for i in range(150_000))
-    site.set("/slow", f"<html><body><div {names}>hi</div></body></html>".encode())
+    site.set("/slow", slow_page())
     site.set("/a", page("Bridge", *FIRST))
     cli(db_path, "add", site.url("/slow"))
     cli(db_path, "add", site.url("/a"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
@@ -17,6 +18,11 @@ from tracker.extract.promos import prune_promos
 from tracker.extract.recover import drop_teasers, host, recover_blocks
 
 MAX_HTML_CHARS = 20_000_000
+MAX_ATTRIBUTES = 1_000  # per tag; the article needs a handful
+# A start tag 2,000 characters long (a quoted value counting as one) may hold 1,000 attributes.
+_LONG_TAG = re.compile(r"""<[A-Za-z](?:[^<>"']|"[^"]*"|'[^']*'){2000}""")
+_TAG = re.compile(r"""<[A-Za-z](?:[^<>"']+|"[^"]*"|'[^']*')*""")
+_PART = re.compile(r"""\s[^\s"'=<>/]|"[^"]*"|'[^']*'""")
 
 
 def _parser() -> Any:
@@ -53,13 +59,37 @@ def _parser() -> Any:
 _PARSERS = threading.local()
 
 
+def cap_attributes(text: str) -> str:
+    """Cut every start tag after its MAX_ATTRIBUTES-th attribute.
+
+    libxml2 compares each attribute of a tag with all the ones before it: one tag of 200,000
+    attributes (2 MB) kept a check parsing for minutes. What looks like such a tag inside a
+    script is cut as well; extraction drops scripts anyway.
+    """
+    pieces: list[str] = []
+    done = 0
+    for long in _LONG_TAG.finditer(text):
+        if long.start() < done:
+            continue
+        tag = _TAG.match(text, long.start())
+        end = tag.end() if tag else long.end()
+        parts = _PART.finditer(text, long.start(), end)
+        names = (part for part in parts if part.group()[0] not in "'\"")  # not quoted values
+        for count, name in enumerate(names, 1):
+            if count > MAX_ATTRIBUTES:
+                pieces += [text[done : name.start()], ">"]
+                done = name.start()
+                break
+    return "".join(pieces) + text[done:] if pieces else text
+
+
 def parse_html(text: str) -> Any | None:
     """The page's tree, or None when the text is not HTML (as trafilatura's `load_html`)."""
     from lxml import html as lxml_html
     from trafilatura.utils import is_dubious_html, repair_faulty_html
 
     beginning = text[:50].lower()
-    text = repair_faulty_html(text, beginning)
+    text = cap_attributes(repair_faulty_html(text, beginning))
     parser = _parser()
     try:
         tree = lxml_html.fromstring(text, parser=parser)
