@@ -273,3 +273,43 @@ def test_a_query_string_that_is_not_utf8_is_a_400(db_path: Path, private: bool) 
             head, _, body = answer.partition(b"\r\n\r\n")
             assert head.startswith(b"HTTP/1.1 400"), (target, answer[:200])
             assert b"X-Frame-Options: DENY" in head and b"UTF-8" in body, answer[:300]
+
+
+def _raw_head(base: str, target: bytes, headers: bytes) -> bytes:
+    port = int(base.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"GET " + target + b" HTTP/1.1\r\n" + headers + b"Connection: close\r\n\r\n")
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@pytest.mark.parametrize("private", [False, True])
+def test_a_host_that_is_no_host_name_is_a_400(db_path: Path, private: bool) -> None:
+    """A Host with a label over 63 characters or an empty one cannot be bound for links: the
+    error page itself then had no URLs to build and the answer was a 500."""
+    with live(make_app(db_path, private=private, allow_private=True)) as base:
+        for host in (b"a" * 64, b"a..b", b"."):
+            for path in (b"/", b"/signin", b"/feeds/changes.atom", b"/api/stories"):
+                answer = _raw_head(base, path, b"Host: " + host + b"\r\n")
+                head, _, body = answer.partition(b"\r\n\r\n")
+                assert head.startswith(b"HTTP/1.1 400"), (host, path, answer[:200])
+                assert b"Host" in body and b"X-Frame-Options: DENY" in head, answer[:400]
+
+
+def test_forwarded_host_and_prefix_from_a_proxy_are_checked(db_path: Path) -> None:
+    """What a trusted proxy forwards is still input: a host that is no host name, or a prefix
+    that is no path, is a 400 naming the header, not a 500."""
+    app = make_app(db_path, trusted_proxies=("127.0.0.1",), allow_private=True)
+    with live(app) as base:
+        for header in (
+            b"X-Forwarded-Host: " + b"a" * 64,
+            b"X-Forwarded-Prefix: x:y:z",
+            b"X-Forwarded-Prefix: evil.example:99999999999",
+        ):
+            for path in (b"/feeds/changes.atom", b"/api/openapi.json", b"/feeds/", b"/"):
+                answer = _raw_head(base, path, b"Host: x\r\n" + header + b"\r\n")
+                head, _, body = answer.partition(b"\r\n\r\n")
+                assert head.startswith(b"HTTP/1.1 400"), (header, path, answer[:200])
+                assert header.split(b":")[0].split(b"-")[-1] in body, answer[:400]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app, jsonify, render_template, request
+from flask.globals import request_ctx
 from werkzeug.exceptions import (
     Conflict,
     HTTPException,
@@ -56,6 +57,8 @@ def render_error(exc: HTTPException) -> Any:
         response.status_code = status
         response.headers.update(headers)
         return response
+    if request_ctx.url_adapter is None:  # a Host that binds no URLs: the page template needs them
+        return f"{exc.name}: {message}\n", status, {**headers, "Content-Type": "text/plain"}
     body = render_template("error.html", status=status, title=exc.name, message=message)
     return body, status, headers
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 
 from flask import Flask, abort, request
+from flask.globals import request_ctx
 from werkzeug.routing import IntegerConverter
 
 from tracker.numbers import MAX_ID, whole_number
@@ -52,9 +53,15 @@ def text_arg(name: str, limit: int = 200) -> str:
     return raw
 
 
-def _query_is_utf8() -> None:
-    """A query string is read as UTF-8; any other bytes (which waitress passes on for a target
-    starting with // and other servers for every target) are a 400 before anything reads it."""
+def _readable_request() -> None:
+    """What every page builds links from, checked first: a Host that is no host name (a label
+    over 63 characters, an empty one) leaves Flask no URL adapter, a forwarded prefix that is no
+    path breaks every absolute URL, and the query string is read as UTF-8 (waitress passes a
+    //-target's bytes on undecoded, other servers every target's). Each is a 400."""
+    if request_ctx.url_adapter is None:
+        abort(400, description="The Host header is not a valid host name.")
+    if request.root_path and not request.root_path.startswith("/"):
+        abort(400, description="The X-Forwarded-Prefix header must be a path starting with /.")
     try:
         request.query_string.decode("utf-8")
     except UnicodeDecodeError:
@@ -62,4 +69,4 @@ def _query_is_utf8() -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(_query_is_utf8)
+    app.before_request(_readable_request)
