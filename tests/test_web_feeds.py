@@ -79,3 +79,25 @@ def test_hostile_text_keeps_the_feed_valid(store: Store, client: FlaskClient) ->
 def test_empty_feed_is_valid(client: FlaskClient) -> None:
     feed = feedparser.parse(client.get("/feeds/changes.atom").data)
     assert feed.bozo == 0 and feed.entries == [] and feed.feed.updated
+
+
+@pytest.mark.parametrize(
+    ("base_url", "public"), [("", "http://proxy.example/diff"), ("https://d.example/diff", None)]
+)
+def test_feed_links_under_a_path_prefix(
+    store: Store, db_path: Path, base_url: str, public: str | None
+) -> None:
+    """Served under /diff (a proxy's prefix, or base_url with a path), each link carries the
+    prefix once: the site's root already holds it, so the route must not add it again."""
+    sid = add_story(store, "https://news.example/a", [doc("Old."), doc("New.")])
+    client = make_app(db_path, base_url=base_url).test_client()
+    root = public or base_url
+    for path in ("/feeds/changes.atom", f"/feeds/stories/{sid}.atom", "/feeds/"):
+        r = client.get(path, base_url="http://proxy.example/diff/")
+        assert r.status_code == 200
+        assert "/diff/diff/" not in r.text, r.text[:600]
+    feed = feedparser.parse(
+        client.get("/feeds/changes.atom", base_url="http://proxy.example/diff/").data
+    )
+    assert feed.feed.id == f"{root}/feeds/changes.atom"
+    assert [e.link for e in feed.entries] == [f"{root}/stories/{sid}/diff/1..2"]

@@ -23,7 +23,10 @@ def base_url() -> str:
 
 
 def absolute(endpoint: str, **values: Any) -> str:
-    return base_url() + url_for(endpoint, **values)
+    """The public URL of a route: url_for's path already starts with the prefix the site is
+    served under (SCRIPT_NAME), which base_url() holds too, so it is taken off once."""
+    path = url_for(endpoint, **values)
+    return base_url() + path.removeprefix(request.script_root)
 
 
 def _entry(change: Row) -> dict[str, Any]:
