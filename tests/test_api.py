@@ -181,6 +181,17 @@ def test_changes(client: FlaskClient, store: Store) -> None:
     assert client.get("/api/feeds").json["feeds"][0]["stories"] == 1
 
 
+def test_changes_by_kind_and_a_kind_there_is_not(client: FlaskClient, store: Store) -> None:
+    """A misspelt kind (`headlines`) found nothing and said nothing, like a real empty answer."""
+    add_story(store, "https://news.example/a", [doc("one", title="A"), doc("one", title="B")])
+    assert len(client.get("/api/changes?kind=headline&kind=edit").json["changes"]) == 1
+    assert client.get("/api/changes?kind=revert&kind=").json["changes"] == []
+    for bad in ("headlines", "HEADLINE", "x" * 5000, "edit\x00"):
+        r = client.get("/api/changes", query_string={"kind": ["headline", bad]})
+        assert r.status_code == 400, (bad, r.status_code)
+        assert "headline" in r.json["message"] and "typo" in r.json["message"]
+
+
 @pytest.mark.parametrize(
     ("method", "path", "status"),
     [

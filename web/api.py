@@ -17,6 +17,7 @@ from tracker.health import health
 from tracker.imports.common import Entry, add_entries
 from tracker.record import record
 from tracker.store import CHANGE_STATS, Row
+from tracker.summary import KINDS
 from tracker.urls import BadURL, normalize, site
 from web import compare, listing
 from web.db import get_store, settings
@@ -316,11 +317,22 @@ def story_changes(story_id: int) -> Response:
     return jsonify(changes=[change_json(c) for c in rows], limit=limit, offset=offset)
 
 
+CHANGE_KINDS = (*KINDS, "revert")
+
+
+def _kinds() -> list[str] | None:
+    """`kind` (repeatable): each one a kind a change can have, else a 400 that lists them."""
+    kinds = sorted({k for k in request.args.getlist("kind") if k})
+    if any(k not in CHANGE_KINDS for k in kinds):
+        abort(400, description=f"kind must be one of: {', '.join(CHANGE_KINDS)}")
+    return kinds or None
+
+
 @bp.get("/changes")
 def changes() -> Response:
     limit, offset = listing.paging(50)
     feed = int_arg("feed", None, low=1)
-    kinds = [k for k in request.args.getlist("kind") if k][:20] or None
+    kinds = _kinds()
     rows = get_store().list_changes(feed_id=feed, kinds=kinds, limit=limit, offset=offset)
     return jsonify(changes=[change_json(c) for c in rows], limit=limit, offset=offset)
 

@@ -145,7 +145,11 @@ def _paths() -> dict[str, dict[str, Any]]:
         "/api/changes": {
             "get": _op(
                 "All changes, newest first",
-                params=[_param("feed", kind="integer"), _param("kind"), *PAGING],
+                params=[
+                    _param("feed", kind="integer"),
+                    _param("kind", doc="repeatable: headline, numbers, correction, … or revert"),
+                    *PAGING,
+                ],
             )
         },
         "/api/changes/{change_id}": {
