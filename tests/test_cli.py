@@ -126,6 +126,20 @@ def test_bad_input_is_one_clear_line_and_nothing_changes(
     assert _dump(db_path) == before
 
 
+def test_a_url_argument_that_is_not_utf8_is_one_line(db_path: Path) -> None:
+    """A byte that is not UTF-8 reaches Python as a lone surrogate: quoting it raised."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "tracker", "--db", str(db_path), "add", b"https://a.example/\xff"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        "Error: invalid URL 'https://a.example/\\udcff': URL is not valid UTF-8"
+    ]
+
+
 def test_not_a_database_file(tmp_path: Path) -> None:
     bogus = tmp_path / "bogus.db"
     bogus.write_bytes(b"\x00garbage" * 512)

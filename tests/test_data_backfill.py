@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from check_support import local, page
 from click.testing import CliRunner
 from servers import LocalSite, Request, Response
@@ -143,8 +144,11 @@ def test_add_with_backfill_through_a_timemap(site: LocalSite, db_path: Path) -> 
         ]
 
 
-def test_an_archive_that_answers_nonsense_is_one_line(site: LocalSite, db_path: Path) -> None:
-    site.set("/cdx", body=b"[not json", content_type="application/json")
+@pytest.mark.parametrize("nonsense", [b"[not json", b"[" * 100_000 + b"]" * 100_000])
+def test_an_archive_that_answers_nonsense_is_one_line(
+    site: LocalSite, db_path: Path, nonsense: bytes
+) -> None:
+    site.set("/cdx", body=nonsense, content_type="application/json")
     env = {
         "TRACKER_ALLOW_HOSTS": "127.0.0.1",
         "TRACKER_RESPECT_ROBOTS": "0",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from data_support import WATCH_B, changedetection_zip
 
@@ -144,6 +146,29 @@ def test_garbage_imports_fail_with_one_line(db_path: Path, tmp_path: Path) -> No
     assert code in (0, 1) and "Traceback" not in out
     code, out = run(db_path, "import", str(tmp_path / "missing.txt"))
     assert code == 1 and "cannot read" in out
+
+
+@pytest.mark.parametrize("name", ["deep.jsonl", "deep.yaml", "deep-yaml-map.yaml", "deep.zip"])
+def test_a_file_nested_too_deep_is_one_line_not_a_recursion_traceback(
+    db_path: Path, tmp_path: Path, name: str
+) -> None:
+    meta = '{"type": "meta", "format": "storydiff.jsonl"}\n'
+    deep = "[" * 100_000 + "]" * 100_000
+    file = tmp_path / name
+    if name == "deep.zip":
+        with zipfile.ZipFile(file, "w") as archive:
+            archive.writestr("url-watches.json", deep)
+    else:
+        file.write_text(
+            {
+                "deep.jsonl": f"{meta}{deep}\n",
+                "deep.yaml": "url: " + "[" * 5_000 + "]" * 5_000 + "\n",
+                "deep-yaml-map.yaml": "url:" + " {a:" * 5_000 + "}" * 5_000 + "\n",
+            }[name]
+        )
+    code, out = run(db_path, "import", str(file))
+    assert code == 1 and "Traceback" not in out
+    assert len(out.strip().splitlines()) == 1, out[-500:]
 
 
 def test_urlwatch_and_list_round_trip_through_jsonl(db_path: Path, tmp_path: Path) -> None:

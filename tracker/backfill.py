@@ -85,7 +85,7 @@ def parse_cdx(body: bytes, settings: Settings) -> list[Capture]:
     if text.startswith("["):
         try:
             data = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise BackfillError("the CDX answer is not valid JSON") from None
         if not isinstance(data, list):
             raise BackfillError("the CDX answer is not a list")

@@ -41,6 +41,11 @@ def validate(url: str) -> str:
         raise BadURL(f"URL is longer than {MAX_URL_LENGTH} characters")
     if any(ord(c) < 0x21 or ord(c) == 0x7F for c in url) or "\\" in url:
         raise BadURL("URL contains spaces, control characters or backslashes")
+    if not url.isascii():
+        try:
+            url.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: a command-line byte that is not UTF-8
+            raise BadURL("URL is not valid UTF-8") from None
     try:
         parts = urlsplit(url)
         port = parts.port

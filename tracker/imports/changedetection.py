@@ -93,6 +93,9 @@ def parse(source: str | IO[bytes]) -> Parsed:
     except (ValueError, UnicodeDecodeError) as exc:
         archive.close()
         raise BadImport(f"url-watches.json cannot be read: {exc}") from None
+    except RecursionError:
+        archive.close()
+        raise BadImport("url-watches.json cannot be read: it is nested too deeply") from None
     watching = index.get("watching") if isinstance(index, dict) else None
     if not isinstance(watching, dict):
         archive.close()

@@ -31,7 +31,7 @@ def entries(lines: Iterable[bytes]) -> Iterator[Entry]:
             continue
         try:
             row = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # [[[[... 100,000 deep overflows the decoder
             raise BadImport(f"line {number} is not JSON") from None
         kind = row.get("type") if isinstance(row, dict) else None
         if number == 1 and (kind != "meta" or row.get("format") != FORMAT):

@@ -23,6 +23,8 @@ def parse(text: str) -> Parsed:
         jobs = [job for job in yaml.safe_load_all(text) if job is not None]
     except yaml.YAMLError as exc:
         raise BadImport(f"not a valid urls.yaml: {str(exc).splitlines()[0]}") from None
+    except RecursionError:  # the composer recurses once per level of [[[[... or {a: {a: ...
+        raise BadImport("not a valid urls.yaml: it is nested too deeply") from None
     parsed = Parsed()
     for number, job in enumerate(jobs, start=1):
         label = f"job {number}"
