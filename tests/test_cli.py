@@ -126,18 +126,29 @@ def test_bad_input_is_one_clear_line_and_nothing_changes(
     assert _dump(db_path) == before
 
 
-def test_a_url_argument_that_is_not_utf8_is_one_line(db_path: Path) -> None:
-    """A byte that is not UTF-8 reaches Python as a lone surrogate: quoting it raised."""
+@pytest.mark.parametrize(
+    "args",
+    [
+        [b"add", b"https://a.example/\xff"],
+        [b"add", b"https://a.example/", b"--title", b"caf\xe9"],
+        [b"log", b"\xff"],
+    ],
+)
+def test_an_argument_that_is_not_utf8_is_one_line(db_path: Path, args: list[bytes]) -> None:
+    """A byte that is not UTF-8 reaches Python as a lone surrogate: URL quoting, SQLite and
+    printing all raised on it."""
+    run(db_path, "demo", "--load-only")
+    before = _dump(db_path)
     proc = subprocess.run(
-        [sys.executable, "-m", "tracker", "--db", str(db_path), "add", b"https://a.example/\xff"],
+        [sys.executable, "-m", "tracker", "--db", str(db_path), *args],
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert proc.stderr.strip().splitlines() == [
-        "Error: invalid URL 'https://a.example/\\udcff': URL is not valid UTF-8"
-    ]
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].endswith("is not valid UTF-8"), proc.stderr
+    assert _dump(db_path) == before
 
 
 def test_not_a_database_file(tmp_path: Path) -> None:

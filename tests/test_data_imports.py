@@ -171,6 +171,29 @@ def test_a_file_nested_too_deep_is_one_line_not_a_recursion_traceback(
     assert len(out.strip().splitlines()) == 1, out[-500:]
 
 
+def test_hostile_text_in_an_import_is_shown_escaped(db_path: Path, tmp_path: Path) -> None:
+    """A terminal escape in a URL list is printed as text, not obeyed; a lone surrogate from a
+    JSON escape is an invalid URL, printed (lines and --json) instead of raising."""
+    listing = tmp_path / "urls.txt"
+    listing.write_bytes(b"\x1b]0;owned\x07https://news.example/a\n")
+    code, out = run(db_path, "import", str(listing))
+    assert "\x1b" not in out and "invalid  \\x1b]0;owned\\x07https://news.example/a" in out
+    export = tmp_path / "in.jsonl"
+    export.write_text(
+        '{"type": "meta", "format": "storydiff.jsonl"}\n'
+        '{"type": "story", "url": "https://news.example/\\ud800"}\n'
+        '{"type": "story", "url": "https://news.example/b"}\n'
+    )
+    code, out = run(db_path, "import", str(export))
+    assert code == 0 and "Traceback" not in out
+    assert "invalid  https://news.example/\\ud800\tURL is not valid UTF-8" in out
+    items = run_json(tmp_path / "other.db", "import", str(export))
+    assert [(i["status"], i["source"]) for i in items] == [
+        ("invalid", "https://news.example/\ud800"),
+        ("added", "https://news.example/b"),
+    ]
+
+
 def test_urlwatch_and_list_round_trip_through_jsonl(db_path: Path, tmp_path: Path) -> None:
     run(db_path, "import", str(FIXTURES / "urls.yaml"))
     run(db_path, "import", str(FIXTURES / "urls.txt"))

@@ -6,6 +6,8 @@ Commands are grouped by concern in sibling modules (stories, ...); each register
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from tracker import __version__
@@ -13,7 +15,27 @@ from tracker.cli import admin, data, notify, queue, service, status, storage, st
 from tracker.cli.common import Context
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Tracker(click.Group):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Refuse an argument that is not UTF-8 (a byte Python keeps as a lone surrogate, which
+        SQLite, JSON and URL quoting all raise on), unless it names a file that exists."""
+        for arg in args:
+            if not arg.isascii() and not _utf8(arg) and not os.path.exists(arg):
+                raise click.ClickException(f"argument {arg[:80]!r} is not valid UTF-8")
+        return super().parse_args(ctx, args)
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@click.group(
+    cls=_Tracker, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
 @click.option(
     "--db",
     "db_path",

@@ -96,7 +96,10 @@ def listen(app: Any, host: str, port: int, threads: int) -> Any:
 
 
 def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    if not text.isascii():  # a lone surrogate (text from a file that is not UTF-8) as \udXXX
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    click.echo(text)
 
 
 def find_story(store: Store, ref: str) -> Row:

@@ -50,14 +50,22 @@ class Outcome:
         return asdict(self)
 
     def line(self) -> str:
-        where = f"{self.id}\t{self.url}" if self.id else self.source
+        where = f"{self.id}\t{self.url}" if self.id else printable(self.source)
         noun = "" if self.kind == "story" else f"{self.kind} "
         text = f"{self.status:8} {noun}{where}"
         if self.versions:
             text += f"\t({self.versions} versions)"
         if self.reason:
-            text += f"\t{self.reason}"
+            text += f"\t{printable(self.reason)}"
         return text
+
+
+def printable(text: str) -> str:
+    """A hostile file's text as it may be shown on a terminal: control characters (an escape
+    sequence would be obeyed) and lone surrogates (not UTF-8: printing them raised) escaped."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
 @dataclass
