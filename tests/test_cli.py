@@ -110,6 +110,7 @@ def test_add_then_ingest_files_and_stdin(db_path: Path, tmp_path: Path) -> None:
         (["diff", "1", "1", "7"], "has no version 7"),
         (["ingest", "1", "/no/such/file.html"], "cannot read /no/such/file.html"),
         (["ingest", "1", "-", "--at", "yesterday"], "not an ISO 8601 time"),
+        (["ingest", "1", "-", "--at", "9999-12-31T23:59:59-01:00"], "not an ISO 8601 time"),
         (["ingest", "1", "-", "--content-type", "image/png"], "unsupported content type"),
         (["ingest", "1", "-", "--content-type", "application/json"], "not valid JSON"),
     ],

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from data_support import SNAPSHOTS_A, changedetection_zip
 from warcio.archiveiterator import ArchiveIterator
@@ -175,3 +177,18 @@ def test_a_broken_jsonl_stops_with_one_line(db_path: Path, tmp_path: Path) -> No
     other.write_text('{"type": "story", "url": "https://news.example/x"}\n')
     code, out = run(db_path, "import", str(other))
     assert code == 1 and "not a storydiff JSON Lines export" in out
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("what", ["jsonl", "opml"])
+def test_an_export_to_a_full_disk_is_one_line(db_path: Path, what: str) -> None:
+    """The write error came when click closed the file after the command: a traceback."""
+    run(db_path, "demo", "--load-only")
+    proc = subprocess.run(
+        [sys.executable, "-m", "tracker", "--db", str(db_path), "export", what, "-o", "/dev/full"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip() == "Error: cannot write /dev/full: no space left on device"

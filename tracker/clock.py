@@ -27,7 +27,10 @@ def parse(text: str) -> datetime:
     moment = datetime.fromisoformat(value)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-01:00 is past the last moment Python holds
+        raise ValueError(f"{text!r} is out of range") from None
 
 
 def normalize(text: str) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from tracker.exports import gitrepo, jsonl, warc
 from tracker.fetch import Fetcher
 from tracker.imports.common import Entry, Outcome, add_entries, add_feeds
 from tracker.imports.urllist import parse as parse_lines
+from tracker.responses import why
 from tracker.store import Row, Store, StoreError
 
 
@@ -190,7 +192,7 @@ def export_opml(ctx: Context, output: Any) -> None:
     """Feeds followed and stories tracked, as OPML 2.0 (feed readers, `tracker import`)."""
     from tracker.imports import opml
 
-    with ctx.store() as store:
+    with ctx.store() as store, _written(output):
         for piece in opml.export(store.list_feeds(), store.iter_stories()):
             output.write(piece)
 
@@ -201,9 +203,21 @@ def export_opml(ctx: Context, output: Any) -> None:
 @pass_ctx
 def export_jsonl(ctx: Context, output: Any, no_text: bool) -> None:
     """Stories, versions and changes as JSON Lines (schema: docs/DATA.md), streamed."""
-    with ctx.store() as store:
+    with ctx.store() as store, _written(output):
         for line in jsonl.export(store, with_text=not no_text):
             output.write(line)
+
+
+@contextmanager
+def _written(output: Any) -> Iterator[None]:
+    """A write that fails (a full disk) is one line: flushed and closed here, not at exit."""
+    try:
+        yield
+        output.flush()
+    except OSError as exc:
+        with suppress(OSError):
+            output.close()
+        raise click.ClickException(f"cannot write {output.name}: {why(exc)}") from None
 
 
 @export.command("git")
