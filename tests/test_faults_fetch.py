@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import re
+import socket
+import threading
 from pathlib import Path
 
 import pytest
@@ -105,3 +107,24 @@ def test_empty_pages_and_redirect_loops_are_one_line_each(
     assert result.exit_code == 1
     assert said in result.output
     assert isinstance(result.exception, SystemExit)  # an exit code, not a traceback
+
+
+def test_a_status_line_that_is_no_http_is_escaped_and_cut_in_the_error(db_path: Path) -> None:
+    """http.client quotes the whole line (up to 64 KB) in its error: a terminal escape went to
+    the check's output and all of it to the story's last_error."""
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def answer() -> None:
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"\x1b]0;owned\x07" + b"\x00\xff" * 30_000 + b"\r\n\r\n")
+
+    threading.Thread(target=answer, daemon=True).start()
+    with server, Store(db_path) as store:
+        story_id, _ = store.add_story(f"http://127.0.0.1:{server.getsockname()[1]}/story")
+        result = CliRunner(env=ENV).invoke(main, ["--db", str(db_path), "check", str(story_id)])
+        error = store.get_story(story_id)["last_error"]
+    assert result.exit_code == 1 and "broke the connection: \\x1b]0;owned\\x07" in result.output
+    assert "\x1b" not in result.output and "\x00" not in result.output
+    assert "\x1b" not in error and len(error) < 400

@@ -47,6 +47,7 @@ from tracker.responses import (
     http_error,
     network_error,
     parse_retry_after,
+    plain,
     refusal_kind,
     timeout_error,
     too_large_error,
@@ -475,7 +476,7 @@ class Fetcher:
             raise FetchError(
                 "connection",
                 f"{redact(target.url)} sent a body that cannot be decompressed "
-                f"({headers.get('content-encoding', 'unknown encoding')})",
+                f"({plain(headers.get('content-encoding', 'unknown encoding'), 40)})",
                 status=response.status,
             ) from None
         except (HTTPError, OSError) as exc:

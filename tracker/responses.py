@@ -110,7 +110,19 @@ def network_error(target: Target, exc: BaseException, read_timeout: float) -> Fe
 
 
 def why(exc: BaseException) -> str:
-    """The innermost readable cause, without urllib3's object reprs."""
+    """The innermost readable cause, without urllib3's object reprs, fit to store and print."""
+    return plain(_cause(exc))
+
+
+def plain(text: str, limit: int = 200) -> str:
+    """A server's words (a status line that is no HTTP, a header) as they may be stored and
+    shown: control characters escaped (a terminal escape would be obeyed), `limit` at most."""
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text[: limit * 2])
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _cause(exc: BaseException) -> str:
     while True:
         inner = exc.__context__ or exc.__cause__
         args = getattr(exc, "args", ())
