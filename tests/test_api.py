@@ -334,3 +334,17 @@ def test_a_long_diff_comes_in_pages_that_add_up_to_the_whole(
     ]
     assert client.get(f"/api/stories/{sid}/diff?limit=5001").status_code == 400
     assert client.get(f"/api/stories/{sid}/diff?offset=-1").status_code == 400
+
+
+def test_ids_in_paths_are_ascii_digits_only(client: FlaskClient, store: Store) -> None:
+    """`/api/stories/１` (a fullwidth 1) or `١` (Arabic-Indic) named story 1: one story at many
+    addresses, and a DELETE that a proxy rule on `/api/stories/1` would not see."""
+    sid = add_story(store, "https://news.example/a", [doc("One."), doc("Two.")])
+    assert sid == 1
+    for one in ("%EF%BC%91", "%D9%A1", "%F0%9D%9F%8F"):
+        for path in (f"/api/stories/{one}", f"/stories/{one}", f"/api/stories/1/versions/{one}"):
+            assert client.get(path).status_code == 404, path
+        assert client.get(f"/stories/1/diff/{one}..2").status_code == 404
+        assert client.delete(f"/api/stories/{one}", headers=AUTH).status_code == 404
+    assert store.get_story(sid)["version_count"] == 2
+    assert client.get("/api/stories/1").status_code == 200

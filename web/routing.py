@@ -12,7 +12,10 @@ from tracker.numbers import MAX_ID, whole_number
 
 
 class IdConverter(IntegerConverter):
-    """`<id:name>`: a positive integer small enough for SQLite; anything else is a 404."""
+    """`<id:name>`: a positive integer small enough for SQLite; anything else is a 404.
+    ASCII digits only: Werkzeug's `\\d+` also takes `１` or `١`, which int() reads as 1."""
+
+    regex = "[0-9]+"
 
     def __init__(self, map: object, *args: object, **kwargs: object) -> None:
         super().__init__(map, min=1, max=MAX_ID)  # type: ignore[arg-type]
