@@ -79,6 +79,7 @@ def test_settings_precedence(tmp_path: Path) -> None:
         ("workers = 'many'\n", {}, "workers"),
         ("colour = 'blue'\n", {}, "unknown setting 'colour'"),
         ("not toml ===\n", {}, "not valid TOML"),
+        ("x = " + "[" * 100_000 + "]" * 100_000 + "\n", {}, "not valid TOML: nested too deeply"),
         ("", {"TRACKER_ALLOW_PRIVATE": "perhaps"}, "allow_private"),
         ("", {"TRACKER_DIFF_BUDGET_MS": "0"}, "diff_budget_ms"),
         ("", {"TRACKER_DB_TIMEOUT": "inf"}, "db_timeout"),
@@ -90,6 +91,13 @@ def test_bad_settings_name_the_setting(tmp_path: Path, toml: str, env: dict, mes
     path.write_text(toml)
     with pytest.raises(config.ConfigError, match=message):
         config.load(path, env=env)
+
+
+def test_a_config_file_that_is_not_utf8_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_bytes(b"user_agent = 'caf\xe9'\n")  # Latin-1
+    with pytest.raises(config.ConfigError, match="is not UTF-8 text"):
+        config.load(path, env={})
 
 
 @pytest.mark.parametrize(

@@ -141,6 +141,10 @@ def load(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None 
             raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"config file {path} is not UTF-8 text") from None
+        except RecursionError:  # a value nested thousands deep: [[[[...
+            raise ConfigError(f"config file {path} is not valid TOML: nested too deeply") from None
         section = data.get("tracker", data)
         for key, raw in section.items():
             if key not in _FIELDS:
