@@ -64,7 +64,8 @@ def wait_for(
     while time.monotonic() < end:
         if proc is not None and proc.poll() is not None:
             raise AssertionError(
-                f"process ended early: {proc.stderr.read() if proc.stderr else ''}"
+                f"process ended early (exit {proc.returncode}): "
+                f"{proc.stderr.read() if proc.stderr else ''}"
             )
         if condition():
             return

@@ -193,7 +193,10 @@ def test_under_journald_each_line_carries_its_level_and_sigterm_stops_cleanly(
             text=True,
         )
         try:  # the announcement comes once the scheduler runs: then it has something to stop
-            wait_for(lambda: "Ctrl-C stops" in log.read_text(), timeout=60, proc=proc)
+            try:
+                wait_for(lambda: "Ctrl-C stops" in log.read_text(), timeout=60, proc=proc)
+            except AssertionError as exc:  # its output went to the log, not to a pipe
+                raise AssertionError(f"{exc}\n{log.read_text()[-3000:]}") from None
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(30) == 0
         finally:
