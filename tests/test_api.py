@@ -348,3 +348,26 @@ def test_ids_in_paths_are_ascii_digits_only(client: FlaskClient, store: Store) -
         assert client.delete(f"/api/stories/{one}", headers=AUTH).status_code == 404
     assert store.get_story(sid)["version_count"] == 2
     assert client.get("/api/stories/1").status_code == 200
+
+
+def test_a_headline_of_megabytes_is_stored_cut(client: FlaskClient, store: Store) -> None:
+    """A page's og:title, or a pushed JSON title, of megabytes would be shown whole on every
+    list, page and feed: headlines and bylines are cut at 300 characters."""
+    sid, _ = store.add_story("https://news.example/long-title")
+    url = f"/api/stories/{sid}/versions"
+    huge = "Breaking " * 200_000
+    body = json.dumps({"title": huge, "byline": "By " + "x" * 5000, "text": "Some text here."})
+    r = client.post(url, data=body, content_type="application/json", headers=AUTH)
+    assert r.status_code == 201
+    html = (
+        f'<html><head><meta property="og:title" content="{huge}"><title>{huge}</title></head>'
+        "<body><article><p>" + "Other words of the story. " * 20 + "</p></article></body></html>"
+    )
+    r = client.post(url, data=html.encode(), content_type="text/html", headers=AUTH)
+    assert r.status_code == 201
+    for number in (1, 2):
+        version = store.get_version(sid, number)
+        assert 0 < len(version["title"]) <= 300 and version["title"].startswith("Breaking")
+    assert len(store.get_version(sid, 1)["byline"]) <= 300
+    page = client.get("/").data
+    assert len(page) < 100_000

@@ -98,6 +98,10 @@ def split_paragraphs(text: str) -> list[str]:
     return [p for p in (tidy(b) for b in blocks) if p]
 
 
+MAX_LINE_CHARS = 300
+"""The longest headline or byline kept (the API takes a story title of at most 300 too)."""
+
+
 @dataclass(frozen=True)
 class Document:
     """One state of a story. `paragraphs` is the article body; metadata may be missing (None)."""
@@ -123,17 +127,25 @@ class Document:
         canonical_url: str | None = None,
         language: str | None = None,
     ) -> Document:
-        """Make a Document with tidied fields: empty strings become None, empty paragraphs go."""
+        """Make a Document with tidied fields: empty strings become None, empty paragraphs go,
+        a headline or byline longer than MAX_LINE_CHARS is cut (a page's og:title of megabytes
+        would be stored, and shown on every list and feed, whole)."""
 
         def clean(value: str | None) -> str | None:
             value = tidy(value) if value else None
             return value or None
 
+        def line(value: str | None) -> str | None:
+            value = clean(value)
+            if value and len(value) > MAX_LINE_CHARS:
+                value = value[: MAX_LINE_CHARS - 1].rstrip() + "…"
+            return value
+
         paras = tuple(p for p in (tidy(x) for x in paragraphs) if p and normalize(p))
         return cls(
-            title=clean(title),
+            title=line(title),
             paragraphs=paras,
-            byline=clean(byline),
+            byline=line(byline),
             published=clean(published),
             updated=clean(updated),
             canonical_url=clean(canonical_url),

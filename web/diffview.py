@@ -175,13 +175,26 @@ def _digest(version: StoreRow) -> str:
     return h.hexdigest()
 
 
-class DiffCache:
-    """A bounded, thread-safe LRU of DocumentDiffs keyed by the content of both versions."""
+CACHE_CHARS = 8_000_000
+"""The most text (both versions of every cached diff) the cache holds: a diff takes about
+twice its texts in memory, and anyone can ask for the diff of any two versions, so a count
+alone would let 256 diffs of 3 MB versions hold gigabytes."""
 
-    def __init__(self, size: int, budget_ms: float | None = None) -> None:
+
+def _chars(version: StoreRow) -> int:
+    return sum(len(version.get(k) or "") for k in ("title", "byline", "text"))
+
+
+class DiffCache:
+    """A bounded, thread-safe LRU of DocumentDiffs keyed by the content of both versions,
+    bounded by count (`size`) and by the text it holds (`chars`)."""
+
+    def __init__(self, size: int, budget_ms: float | None = None, chars: int = CACHE_CHARS) -> None:
         self.size = size
         self.budget_ms = budget_ms
-        self._items: OrderedDict[tuple[str, str], DocumentDiff] = OrderedDict()
+        self.chars = chars
+        self._items: OrderedDict[tuple[str, str], tuple[DocumentDiff, int]] = OrderedDict()
+        self._held = 0
         self._lock = threading.Lock()
 
     def _compute(self, old: StoreRow, new: StoreRow) -> DocumentDiff:
@@ -195,10 +208,20 @@ class DiffCache:
             found = self._items.get(key)
             if found is not None:
                 self._items.move_to_end(key)
-                return found
+                return found[0]
         result = self._compute(old, new)
+        weight = _chars(old) + _chars(new)
+        if weight > self.chars:  # larger than the whole cache: computed each time
+            return result
         with self._lock:
-            self._items[key] = result
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            if key not in self._items:
+                self._items[key] = (result, weight)
+                self._held += weight
+            while len(self._items) > self.size or self._held > self.chars:
+                self._held -= self._items.popitem(last=False)[1][1]
         return result
+
+    @property
+    def held(self) -> int:
+        """Characters of text the cached diffs hold."""
+        return self._held
