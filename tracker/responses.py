@@ -114,12 +114,14 @@ def why(exc: BaseException) -> str:
     return plain(_cause(exc))
 
 
-def plain(text: str, limit: int = 200) -> str:
-    """A server's words (a status line that is no HTTP, a header) as they may be stored and
-    shown: control characters escaped (a terminal escape would be obeyed), `limit` at most."""
+def plain(text: str, limit: int | None = 200) -> str:
+    """Someone else's words (a server's status line or header, a line of an imported file) as
+    they may be stored and shown: control characters (a terminal escape would be obeyed) and
+    lone surrogates (not UTF-8: printing them raises) escaped, `limit` characters at most."""
     if not text.isprintable():
-        text = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text[: limit * 2])
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+        text = text if limit is None else text[: limit * 2]
+        text = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _cause(exc: BaseException) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 from tracker.extract import ExtractError, extract
 from tracker.record import record
+from tracker.responses import plain
 from tracker.store import NewStory, Store
 from tracker.urls import BadURL, normalize, site
 
@@ -50,22 +51,14 @@ class Outcome:
         return asdict(self)
 
     def line(self) -> str:
-        where = f"{self.id}\t{self.url}" if self.id else printable(self.source)
+        where = f"{self.id}\t{self.url}" if self.id else plain(self.source, None)
         noun = "" if self.kind == "story" else f"{self.kind} "
         text = f"{self.status:8} {noun}{where}"
         if self.versions:
             text += f"\t({self.versions} versions)"
         if self.reason:
-            text += f"\t{printable(self.reason)}"
+            text += f"\t{plain(self.reason, None)}"
         return text
-
-
-def printable(text: str) -> str:
-    """A hostile file's text as it may be shown on a terminal: control characters (an escape
-    sequence would be obeyed) and lone surrogates (not UTF-8: printing them raised) escaped."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
 @dataclass
