@@ -288,3 +288,17 @@ def test_a_tag_of_200000_attributes_is_read_not_parsed_for_hours(
         done = _tracker(db, "check", "1")
     assert done.returncode == 0, done.stdout
     assert FIRST[0] in _tracker(db, "show", "1").stdout
+
+
+def test_a_page_of_300000_elements_fails_its_check_with_a_reason(
+    tmp_path: Path, site: LocalSite
+) -> None:
+    """Extraction's time grows with a page's elements (1.6 million took about 70 s, each check
+    until extract_timeout): past 100,000 the check fails at once and says why."""
+    body = page("Harbour bridge", *FIRST).replace(b"</article>", b"<p>w" * 300_000 + b"</article>")
+    site.set("/flood", body)
+    db = tmp_path / "t.db"
+    assert _tracker(db, "add", site.url("/flood")).returncode == 0
+    done = _tracker(db, "check", "1")
+    assert "more than 100,000 elements" in done.stdout + done.stderr, done.stdout
+    assert "Traceback" not in done.stdout + done.stderr

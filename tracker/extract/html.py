@@ -19,6 +19,9 @@ from tracker.extract.recover import drop_teasers, host, recover_blocks
 
 MAX_HTML_CHARS = 20_000_000
 MAX_ATTRIBUTES = 1_000  # per tag; the article needs a handful
+MAX_ELEMENTS = 100_000
+"""The most elements a page may have: news pages have a few thousand (the corpus at most about
+3,200 tags), and extraction's time grows with them (1.6 million took about 70 s)."""
 # A start tag 2,000 characters long (a quoted value counting as one) may hold 1,000 attributes.
 _LONG_TAG = re.compile(r"""<[A-Za-z](?:[^<>"']|"[^"]*"|'[^']*'){2000}""")
 _TAG = re.compile(r"""<[A-Za-z](?:[^<>"']+|"[^"]*"|'[^']*')*""")
@@ -125,6 +128,8 @@ def extract_html(html: str, url: str | None = None) -> Document:
         raise ExtractError(f"could not parse page: {exc.__class__.__name__}") from None
     if tree is None:
         raise ExtractError("not an HTML page")
+    if any(n > MAX_ELEMENTS for n, _ in enumerate(tree.iter(), 1)):
+        raise ExtractError(f"page has more than {MAX_ELEMENTS:,} elements")
     meta = page_metadata(tree)
     site = host(meta.canonical_url or url)
     steady_names(tree)
