@@ -350,17 +350,19 @@ def test_ids_in_paths_are_ascii_digits_only(client: FlaskClient, store: Store) -
     assert client.get("/api/stories/1").status_code == 200
 
 
-def test_a_headline_of_megabytes_is_stored_cut(client: FlaskClient, store: Store) -> None:
+def test_a_headline_of_megabytes_is_stored_cut_and_other_page_lines_dropped(client: FlaskClient, store: Store) -> None:
     """A page's og:title, or a pushed JSON title, of megabytes would be shown whole on every
     list, page and feed: headlines and bylines are cut at 300 characters."""
     sid, _ = store.add_story("https://news.example/long-title")
     url = f"/api/stories/{sid}/versions"
-    huge = "Breaking " * 200_000
+    huge = "Breaking " * 100_000
     body = json.dumps({"title": huge, "byline": "By " + "x" * 5000, "text": "Some text here."})
     r = client.post(url, data=body, content_type="application/json", headers=AUTH)
     assert r.status_code == 201
     html = (
-        f'<html><head><meta property="og:title" content="{huge}"><title>{huge}</title></head>'
+        f'<html lang="{"en" * 50_000}"><head><meta property="og:title" content="{huge}">'
+        f'<title>{huge}</title><link rel="canonical" href="https://news.example/{"a" * 10**5}">'
+        f'<meta property="article:published_time" content="{"2024-01-01" * 10**4}"></head>'
         "<body><article><p>" + "Other words of the story. " * 20 + "</p></article></body></html>"
     )
     r = client.post(url, data=html.encode(), content_type="text/html", headers=AUTH)
@@ -369,5 +371,7 @@ def test_a_headline_of_megabytes_is_stored_cut(client: FlaskClient, store: Store
         version = store.get_version(sid, number)
         assert 0 < len(version["title"]) <= 300 and version["title"].startswith("Breaking")
     assert len(store.get_version(sid, 1)["byline"]) <= 300
+    second = store.get_version(sid, 2)  # the page's own dates, language and URL: dropped
+    assert second["published"] is None and len(second["canonical_url"] or "") <= 2048
     page = client.get("/").data
     assert len(page) < 100_000

@@ -15,6 +15,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from tracker.urls import MAX_URL_LENGTH
+
 PARAGRAPH_SEPARATOR = "\n\n"
 FINGERPRINT_DIGITS = 16
 """Hex digits of a fingerprint (64 bits); fingerprints stored before schema 17 had 64."""
@@ -99,7 +101,8 @@ def split_paragraphs(text: str) -> list[str]:
 
 
 MAX_LINE_CHARS = 300
-"""The longest headline or byline kept (the API takes a story title of at most 300 too)."""
+"""The longest headline, byline, date or language kept (the API takes a story title of at most
+300 too)."""
 
 
 @dataclass(frozen=True)
@@ -127,28 +130,26 @@ class Document:
         canonical_url: str | None = None,
         language: str | None = None,
     ) -> Document:
-        """Make a Document with tidied fields: empty strings become None, empty paragraphs go,
-        a headline or byline longer than MAX_LINE_CHARS is cut (a page's og:title of megabytes
-        would be stored, and shown on every list and feed, whole)."""
+        """Make a Document with tidied fields: empty strings become None, empty paragraphs go.
+        Every field but the body is one line a page (or a push) chooses: a headline or byline
+        longer than MAX_LINE_CHARS is cut, a date or language longer than MAX_LINE_CHARS, or a
+        canonical URL longer than MAX_URL_LENGTH, is dropped (an og:title of megabytes was
+        stored, and shown on every list and feed, whole)."""
 
-        def clean(value: str | None) -> str | None:
+        def clean(value: str | None, cut: bool = False, most: int = MAX_LINE_CHARS) -> str | None:
             value = tidy(value) if value else None
+            if value and len(value) > most:
+                value = value[: most - 1].rstrip() + "…" if cut else None
             return value or None
-
-        def line(value: str | None) -> str | None:
-            value = clean(value)
-            if value and len(value) > MAX_LINE_CHARS:
-                value = value[: MAX_LINE_CHARS - 1].rstrip() + "…"
-            return value
 
         paras = tuple(p for p in (tidy(x) for x in paragraphs) if p and normalize(p))
         return cls(
-            title=line(title),
+            title=clean(title, cut=True),
             paragraphs=paras,
-            byline=line(byline),
+            byline=clean(byline, cut=True),
             published=clean(published),
             updated=clean(updated),
-            canonical_url=clean(canonical_url),
+            canonical_url=clean(canonical_url, most=MAX_URL_LENGTH),
             language=clean(language),
         )
 
