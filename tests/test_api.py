@@ -350,7 +350,9 @@ def test_ids_in_paths_are_ascii_digits_only(client: FlaskClient, store: Store) -
     assert client.get("/api/stories/1").status_code == 200
 
 
-def test_a_headline_of_megabytes_is_stored_cut_and_other_page_lines_dropped(client: FlaskClient, store: Store) -> None:
+def test_a_headline_of_megabytes_is_stored_cut_and_other_page_lines_dropped(
+    client: FlaskClient, store: Store
+) -> None:
     """A page's og:title, or a pushed JSON title, of megabytes would be shown whole on every
     list, page and feed: headlines and bylines are cut at 300 characters."""
     sid, _ = store.add_story("https://news.example/long-title")
