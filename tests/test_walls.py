@@ -165,15 +165,20 @@ def test_a_wall_served_with_an_error_status_is_a_blocked_check(
     assert checker.check(store, story_id).outcome == "unchanged"
 
 
-def test_a_challenge_served_as_503_is_asked_once_and_a_plain_503_is_retried(
-    store: Store, site: LocalSite, db_path: Path
+@pytest.mark.parametrize(
+    ("wall", "status"),
+    [("cloudflare-just-a-moment", 503), ("datadome", 429), ("login-interstitial", 503)],
+)
+def test_a_wall_served_with_a_retryable_status_is_asked_once_and_a_plain_503_is_retried(
+    store: Store, site: LocalSite, db_path: Path, wall: str, status: int
 ) -> None:
     """Asking a bot challenge again brings the same challenge (and looks more like a bot):
-    a wall served with a retryable status is not retried. A 503 that is no wall still is."""
+    a wall served with a retryable status (503, or 429 with no Retry-After) is not retried.
+    A 503 that is no wall still is."""
     slept: list[float] = []
     settings = local(db_path, retries=2)
     with Checker(settings, fetcher=Fetcher(settings, sleep=slept.append)) as checker:
-        site.set("/wall", _wall_page("cloudflare-just-a-moment"), status=503)
+        site.set("/wall", _wall_page(wall), status=status)
         wall_id, _ = store.add_story(site.url("/wall"))
         assert checker.check(store, wall_id).outcome == "blocked"
         assert len(site.hits("/wall")) == 1 and slept == []

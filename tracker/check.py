@@ -138,6 +138,13 @@ class Checker:
         js = browser.wanted(story, self.settings)
         # a page built by scripts can change while its HTML shell does not: no shortcuts
         conditional = self.conditional and not js
+        walls: dict[FetchError, Wall | None] = {}  # by identity: a wall page is read once
+
+        def wall_of(exc: FetchError) -> Wall | None:
+            if exc not in walls:
+                walls[exc] = _error_wall(story, exc)
+            return walls[exc]
+
         try:
             page = self.fetcher.get(
                 story["url"],
@@ -145,10 +152,10 @@ class Checker:
                 last_modified=story.get("last_modified") if conditional else None,
                 previous_hash=story.get("body_hash") if conditional else None,
                 respect_robots=options.get("respect_robots"),
-                final=lambda exc: _error_wall(story, exc) is not None,
+                final=lambda exc: wall_of(exc) is not None,
             )
         except FetchError as exc:
-            wall = _error_wall(story, exc)
+            wall = wall_of(exc)
             reason = f"blocked by {wall.reason} ({exc.reason})" if wall else exc.reason
             return Observation(
                 reason=reason, status=exc.status, retry_after=exc.retry_after, wall=wall
