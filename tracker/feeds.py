@@ -207,11 +207,11 @@ def follow(
     """
     clean = normalize(url)
     try:
-        feed_id = int(store.find_feed(clean)["id"])
+        existing: Row | None = store.find_feed(clean)
     except NotFound:
-        feed_id = 0
-    if feed_id:
-        return feed_id, False, poll(store, feed_id, fetcher)
+        existing = None
+    if existing is not None:
+        return int(existing["id"]), False, poll(store, int(existing["id"]), fetcher)
     # fetched outside the except block: a failure there would carry the NotFound as its
     # context, and the reason read from it said "no feed with id or URL ..."
     page, parsed = fetch(fetcher, clean)

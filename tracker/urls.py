@@ -30,6 +30,18 @@ class BadURL(ValueError):
     """The URL cannot be tracked; the message says why in words."""
 
 
+def is_utf8(text: str) -> bool:
+    """Whether `text` can be written as UTF-8: Python keeps a byte that is not UTF-8 (in a
+    command-line argument or a file name) as a lone surrogate, which SQLite and JSON refuse."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def validate(url: str) -> str:
     """Check that `url` is an absolute http(s) URL with a host; returns it stripped."""
     if not isinstance(url, str):
@@ -41,11 +53,8 @@ def validate(url: str) -> str:
         raise BadURL(f"URL is longer than {MAX_URL_LENGTH} characters")
     if any(ord(c) < 0x21 or ord(c) == 0x7F for c in url) or "\\" in url:
         raise BadURL("URL contains spaces, control characters or backslashes")
-    if not url.isascii():
-        try:
-            url.encode("utf-8")
-        except UnicodeEncodeError:  # a lone surrogate: a command-line byte that is not UTF-8
-            raise BadURL("URL is not valid UTF-8") from None
+    if not is_utf8(url):  # a lone surrogate: a command-line byte that is not UTF-8
+        raise BadURL("URL is not valid UTF-8")
     try:
         parts = urlsplit(url)
         port = parts.port

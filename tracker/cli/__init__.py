@@ -13,6 +13,7 @@ import click
 from tracker import __version__
 from tracker.cli import admin, data, notify, queue, service, status, storage, stories
 from tracker.cli.common import Context
+from tracker.urls import is_utf8
 
 
 class _Tracker(click.Group):
@@ -20,17 +21,9 @@ class _Tracker(click.Group):
         """Refuse an argument that is not UTF-8 (a byte Python keeps as a lone surrogate, which
         SQLite, JSON and URL quoting all raise on), unless it names a file that exists."""
         for arg in args:
-            if not arg.isascii() and not _utf8(arg) and not os.path.exists(arg):
+            if not is_utf8(arg) and not os.path.exists(arg):
                 raise click.ClickException(f"argument {arg[:80]!r} is not valid UTF-8")
         return super().parse_args(ctx, args)
-
-
-def _utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 @click.group(
