@@ -72,3 +72,8 @@ def test_the_cli_prints_the_notes_on_stderr_and_keeps_json_clean(db_path: Path) 
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("[")
     assert "note: “-x” was searched as “x”" in result.stderr
+
+
+@pytest.mark.parametrize("query", ["“said on”", "„said on“", "«said on»", "＂said on＂"])
+def test_a_phrase_in_typographic_quotes_is_a_phrase(query: str) -> None:
+    assert fts_query(query) == '"said on"' and query_notes(query) == []

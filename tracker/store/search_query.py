@@ -101,8 +101,12 @@ def query_notes(query: str) -> list[str]:
     return _read(query)[1]
 
 
+_QUOTES = str.maketrans(dict.fromkeys("“”„‟«»＂", '"'))
+"""Quotation marks a phone or a word processor types for ": a phrase however it is quoted."""
+
+
 def _read(query: str) -> tuple[str, list[str]]:
-    printable = "".join(ch if ch.isprintable() else " " for ch in query)
+    printable = "".join(ch if ch.isprintable() else " " for ch in query.translate(_QUOTES))
     parts: list[str] = []
     notes: list[str] = []
     pending_op = ""
