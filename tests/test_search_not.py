@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -137,13 +138,18 @@ def histories(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
+def _not_queries(seed: int, count: int = 40) -> Iterator[tuple[str, str]]:
+    """(query, its FTS5 expression) for `count` random queries with NOT."""
+    rnd = random.Random(seed)
+    for _ in range(count):
+        query = _random_not_query(rnd)
+        yield query, fts_query(query)
+
+
 def test_not_queries_answer_as_probing_every_version_whole(histories: Path) -> None:
-    rnd = random.Random(5)
     seen_left = seen = 0
     with Store(histories) as store:
-        for _ in range(40):
-            query = _random_not_query(rnd)
-            fts = fts_query(query)
+        for query, fts in _not_queries(5):
             expected = {}
             for story_id in range(1, 13):
                 found = _probe_every_version(store, story_id, fts)
@@ -162,12 +168,9 @@ def test_a_not_query_cut_by_the_probe_budget_says_so_and_what_it_says_holds(
     histories: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(search_module, "PROBE_LIMIT", 6)
-    rnd = random.Random(6)
     cut = whole = 0
     with Store(histories) as store:
-        for _ in range(40):
-            query = _random_not_query(rnd)
-            fts = fts_query(query)
+        for query, fts in _not_queries(6):
             for hit in store.search(query, limit=100):
                 entered, left, present = _probe_every_version(store, hit["id"], fts) or ([], [], 0)
                 assert hit["present"] == present, query
@@ -181,7 +184,9 @@ def test_a_not_query_cut_by_the_probe_budget_says_so_and_what_it_says_holds(
     assert cut > 10 and whole > 10, (cut, whole)
 
 
-def test_a_long_not_query_checks_fewer_texts_and_what_it_says_holds(histories: Path) -> None:
+def test_a_long_not_query_checks_fewer_texts_and_what_it_says_holds(
+    histories: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Each text a NOT query checks is asked about every term: a query of many terms gets
     fewer texts (PROBE_LIMIT x TERM_SHARE / terms), so its cost stays that of a short one."""
     query = "red OR blue OR green OR grey OR gold OR the NOT red NOT blue NOT gre* NOT gol* NOT zed"
@@ -192,11 +197,8 @@ def test_a_long_not_query_checks_fewer_texts_and_what_it_says_holds(histories: P
         store.conn.set_trace_callback(
             lambda sql: inserted.append(sql) if "INTO temp.search_probe (rowid" in sql else None
         )
-        search_module.PROBE_LIMIT, saved = 40, search_module.PROBE_LIMIT
-        try:
-            hits = store.search(query, limit=100)
-        finally:
-            search_module.PROBE_LIMIT = saved
+        monkeypatch.setattr(search_module, "PROBE_LIMIT", 40)
+        hits = store.search(query, limit=100)
         store.conn.set_trace_callback(None)
         # the budget, plus the first version of a story and the newest of a cut one, forced
         assert len(inserted) <= 40 * search_module.TERM_SHARE // 11 + 2 * len(hits)
