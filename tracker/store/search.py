@@ -127,16 +127,6 @@ class SearchMixin(StoreBase):
                 out.append({**story, **found})
         return out
 
-    def _scan(self, match: str, site: str | None, wanted: int) -> list[int]:
-        """The first `wanted` stories with a matching version, newest match first, reading at
-        most SCAN_LIMIT matching versions."""
-        cursor = self._scan_cursor(match, site)
-        try:
-            return _scanned(cursor, wanted)[0]
-        finally:
-            if cursor:
-                cursor.close()
-
     def _scan_cursor(self, match: str, site: str | None) -> sqlite3.Cursor | None:
         """(story, number, version id) of the versions matching, newest first (None: the site
         has no stories). A site with few stories narrows the index query itself to their
@@ -223,9 +213,9 @@ class SearchMixin(StoreBase):
     def _page_rows(
         self, page: list[int], expression: list[tuple[str, str]], streams: TermRows | None
     ) -> dict[str, set[int]]:
-        """{term: the page's versions whose added text has it}: from the terms' cursors when
-        the search read them (`search_streams`), else one index query a term (none for a
-        query without NOT and prefixes: `_events` asks the index for the whole of it)."""
+        """{term: the page's versions whose added text has it}, for a query with NOT: from the
+        terms' cursors when the search read them (`search_streams`), else one index query a
+        term."""
         if streams:
             versions = {
                 int(i)
@@ -238,9 +228,7 @@ class SearchMixin(StoreBase):
             found = page_rows(streams, versions)
             if found is not None:
                 return found
-        if streams or negated(expression):
-            return self._term_rows(page, expression)
-        return {}
+        return self._term_rows(page, expression)
 
     def _term_rows(
         self, stories: list[int], expression: list[tuple[str, str]]
